@@ -1,0 +1,108 @@
+"""Per-desk settings and the folders desk uses.
+
+Settings live in a TOML file in the user's config folder and are read tolerantly: a broken
+file means defaults plus a warning. Environment variables override the file:
+DESK_DB (database URL), DESK_DATA_DIR, DESK_CONFIG_DIR, DESK_NAME.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+APP = "desk"
+
+
+def data_dir() -> Path:
+    """Folder for the local database, keys and print files (created on demand)."""
+    d = Path(os.environ.get("DESK_DATA_DIR") or platformdirs.user_data_dir(APP, appauthor=False))
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def config_dir() -> Path:
+    """Folder for settings.toml (created on demand)."""
+    d = Path(os.environ.get("DESK_CONFIG_DIR") or platformdirs.user_config_dir(APP, appauthor=False))
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def default_db_url() -> str:
+    """The local SQLite file under the data folder."""
+    return f"sqlite:///{data_dir() / 'desk.sqlite'}"
+
+
+@dataclass
+class Settings:
+    """What one desk remembers between runs. Event data belongs in the database instead."""
+
+    desk_name: str = "desk-1"
+    db_url: str = ""
+    hub_url: str = ""
+    feed_url: str = ""
+    feed_token: str = ""
+    camera: str = "0"
+    camera_width: int = 1280
+    camera_height: int = 720
+    printer: str = ""
+    badge_layout: str = "a6"
+    print_on_checkin: bool = False
+    sound: bool = True
+    warnings: list[str] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def database_url(self) -> str:
+        """The database to open: DESK_DB, then the settings file, then the local file."""
+        return os.environ.get("DESK_DB") or self.db_url or default_db_url()
+
+
+def settings_path() -> Path:
+    return config_dir() / "settings.toml"
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the settings file; never raises: problems become `warnings` and defaults stay."""
+    path = path or settings_path()
+    settings = Settings()
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            settings.warnings.append(f"settings file {path} is unreadable ({exc}); using defaults")
+            raw = {}
+        known = {f.name: f for f in dataclasses.fields(Settings) if f.name != "warnings"}
+        for key, value in raw.items():
+            f = known.get(key)
+            default = getattr(settings, key, None)
+            if f is None:
+                settings.warnings.append(f"settings: unknown key '{key}' ignored")
+            elif type(value) is not type(default):
+                settings.warnings.append(
+                    f"settings: '{key}' should be {type(default).__name__}, got {value!r}; using {default!r}"
+                )
+            else:
+                setattr(settings, key, value)
+    if os.environ.get("DESK_NAME"):
+        settings.desk_name = os.environ["DESK_NAME"]
+    return settings
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write the settings file atomically (write a sibling, then rename)."""
+    path = path or settings_path()
+    lines = []
+    for f in dataclasses.fields(Settings):
+        if f.name == "warnings":
+            continue
+        value = getattr(settings, f.name)
+        # JSON string/number/bool literals are valid TOML for these scalar types
+        lines.append(f"{f.name} = {json.dumps(value, ensure_ascii=False)}")
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)

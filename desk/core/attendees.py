@@ -1,0 +1,151 @@
+"""Registrations, attendees and the event's admission rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+
+from desk.core.text import fold, organisation_key
+
+
+class Status(enum.StrEnum):
+    """Where a registration stands on the portal. Only VALIDATED ones are attendees."""
+
+    VALIDATED = "validated"
+    PENDING = "pending"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class Category(enum.StrEnum):
+    """Participant category printed on the badge."""
+
+    POLICY_MAKER = "policy_maker"
+    CLUSTER_PRACTITIONER = "cluster_practitioner"
+    OTHER_STAKEHOLDER = "other_stakeholder"
+    STAFF = "staff"
+    SPEAKER = "speaker"
+    PRESS = "press"
+
+    @property
+    def label(self) -> str:
+        """The word a person reads on a badge or a screen."""
+        return _CATEGORY_LABELS[self]
+
+
+_CATEGORY_LABELS = {
+    Category.POLICY_MAKER: "Policy-maker",
+    Category.CLUSTER_PRACTITIONER: "Cluster practitioner",
+    Category.OTHER_STAKEHOLDER: "Other stakeholder",
+    Category.STAFF: "Staff",
+    Category.SPEAKER: "Speaker",
+    Category.PRESS: "Press",
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event: its days and the caps the organisers set."""
+
+    name: str
+    venue: str
+    days: tuple[dt.date, ...]
+    seat_cap: int = 250
+    per_organisation_cap: int = 2
+    registration_deadline: dt.datetime | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One registration as the portal knows it (validated or not)."""
+
+    registration_id: str
+    status: Status
+    first_name: str
+    last_name: str
+    email: str
+    organisation: str
+    country: str
+    category: Category
+    days: tuple[dt.date, ...]
+    ticket_code: str = ""
+    updated_at: dt.datetime | None = None
+
+    @property
+    def is_attendee(self) -> bool:
+        """True when this person is admitted (a validated registration)."""
+        return self.status is Status.VALIDATED
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def search_text(self) -> str:
+        """Folded text that search matches against: name, organisation, email."""
+        return fold(" ".join((self.first_name, self.last_name, self.organisation, self.email)))
+
+    def comparable(self) -> tuple:
+        """The fields whose change makes an update (everything the portal sends)."""
+        return (
+            self.status, self.first_name, self.last_name, self.email, self.organisation,
+            self.country, self.category, self.days, self.ticket_code, self.updated_at,
+        )
+
+
+@dataclass(frozen=True)
+class Flag:
+    """An event rule a stored registration breaks; shown to staff, never silently dropped."""
+
+    rule: str
+    message: str
+    registration_ids: tuple[str, ...] = field(default_factory=tuple)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def check_event_rules(event: Event, registrations: list[Registration]) -> list[Flag]:
+    """Return the flags for the event's rules over all stored registrations.
+
+    Rules (from the announcement): at most `per_organisation_cap` validated people per
+    organisation (names compared by `organisation_key`), at most `seat_cap` validated
+    attendees, no registration updated after the registration deadline.
+    """
+    flags: list[Flag] = []
+    validated = [r for r in registrations if r.is_attendee]
+    by_org: dict[str, list[Registration]] = {}
+    for r in validated:
+        key = organisation_key(r.organisation)
+        if key:
+            by_org.setdefault(key, []).append(r)
+    for members in sorted(by_org.values(), key=lambda m: organisation_key(m[0].organisation)):
+        if len(members) > event.per_organisation_cap:
+            ids = tuple(sorted(m.registration_id for m in members))
+            flags.append(Flag(
+                "per_organisation_cap",
+                f"{members[0].organisation}: {len(members)} validated people, "
+                f"at most {event.per_organisation_cap} per organisation ({', '.join(ids)})",
+                ids,
+            ))
+    if len(validated) > event.seat_cap:
+        flags.append(Flag(
+            "seat_cap",
+            f"{len(validated)} validated attendees for {event.seat_cap} seats "
+            f"({len(validated) - event.seat_cap} over)",
+        ))
+    if event.registration_deadline is not None:
+        late = sorted(
+            r.registration_id for r in registrations
+            if r.updated_at is not None and r.updated_at > event.registration_deadline
+        )
+        if late:
+            shown = ", ".join(late[:10]) + (f" and {len(late) - 10} more" if len(late) > 10 else "")
+            flags.append(Flag(
+                "deadline",
+                f"{len(late)} registration(s) updated after the registration deadline "
+                f"{event.registration_deadline:%Y-%m-%d %H:%M}: {shown}",
+                tuple(late),
+            ))
+    return flags

@@ -1,0 +1,244 @@
+"""Reading the portal's registration records: header matching and row validation.
+
+Pure functions over already-decoded values (strings from CSV, cell values from XLSX,
+JSON scalars from the feed). Every problem becomes a `RowError` naming the line and field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from desk.core.attendees import Category, Registration, Status
+from desk.core.countries import country_code
+from desk.core.errors import RowError, SourceError
+from desk.core.text import fold
+
+COLUMNS = (
+    "registration_id", "status", "first_name", "last_name", "email", "organisation",
+    "country", "category", "days", "ticket_code", "updated_at",
+)
+REQUIRED = ("registration_id", "status")
+
+# Other spellings portals use for the same column, compared after `header_key`.
+_SYNONYMS = {
+    "registration_id": ("registrationid", "id", "regid", "registrationnumber", "registrationno"),
+    "status": ("registrationstatus", "state"),
+    "first_name": ("firstname", "givenname", "forename", "prenom"),
+    "last_name": ("lastname", "surname", "familyname"),
+    "email": ("email", "emailaddress", "mail"),
+    "organisation": ("organisation", "organization", "company", "institution", "affiliation",
+                     "organisationname", "organizationname"),
+    "country": ("country", "countrycode", "nationality"),
+    "category": ("category", "participantcategory", "type", "participanttype", "profile"),
+    "days": ("days", "daysattending", "attendance", "dates"),
+    "ticket_code": ("ticketcode", "ticket", "ticketnumber", "code", "barcode", "qrcode"),
+    "updated_at": ("updatedat", "updated", "lastupdated", "modified", "lastmodified",
+                   "modifiedat", "changedat"),
+}
+_HEADER_TO_COLUMN = {syn: col for col, syns in _SYNONYMS.items() for syn in syns}
+_CANONICAL = {col.replace("_", ""): col for col in COLUMNS}
+
+MAX_FIELD_CHARS = 500
+MAX_ID_CHARS = 64
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]{2,}$")
+_DAY_SPLIT = re.compile(r"[|,;\s]+")
+
+
+def header_key(header: object) -> str:
+    """Fold a header for matching: case, accents, spaces, underscores and dashes ignored."""
+    return re.sub(r"[\s_\-.:/]+", "", fold(str(header or "")).replace("\ufeff", ""))
+
+
+@dataclass
+class HeaderMap:
+    """Which input column index holds which desk field, and what was left aside."""
+
+    index: dict[str, int]
+    ignored: list[str] = field(default_factory=list)
+
+    def take(self, row: list[object]) -> dict[str, object]:
+        """Pick desk's fields out of one row's values."""
+        return {col: (row[i] if i < len(row) else None) for col, i in self.index.items()}
+
+
+def match_headers(headers: Iterable[object]) -> HeaderMap:
+    """Map a header row onto desk's columns.
+
+    Returns the mapping and the headers desk does not use (never stored).
+    Raises SourceError when a required column is missing or one is given twice.
+    """
+    index: dict[str, int] = {}
+    ignored: list[str] = []
+    for i, raw in enumerate(headers):
+        key = header_key(raw)
+        col = _CANONICAL.get(key) or _HEADER_TO_COLUMN.get(key)
+        if col is None:
+            if str(raw or "").strip():
+                ignored.append(str(raw).strip())
+            continue
+        if col in index:
+            raise SourceError(f"column '{col}' appears twice in the header")
+        index[col] = i
+    missing = [c for c in REQUIRED if c not in index]
+    if "first_name" not in index and "last_name" not in index:
+        missing.append("first_name or last_name")
+    if missing:
+        raise SourceError(
+            "not a registration export: missing column " + ", ".join(repr(m) for m in missing)
+            + " (expected " + ", ".join(COLUMNS) + ")"
+        )
+    return HeaderMap(index, ignored)
+
+
+_STATUS_WORDS = {
+    "validated": Status.VALIDATED, "valid": Status.VALIDATED, "approved": Status.VALIDATED,
+    "confirmed": Status.VALIDATED, "accepted": Status.VALIDATED,
+    "pending": Status.PENDING, "waiting": Status.PENDING, "new": Status.PENDING,
+    "rejected": Status.REJECTED, "refused": Status.REJECTED, "declined": Status.REJECTED,
+    "cancelled": Status.CANCELLED, "canceled": Status.CANCELLED,
+}
+
+_CATEGORY_WORDS = {
+    "policymaker": Category.POLICY_MAKER, "policy": Category.POLICY_MAKER,
+    "policymakers": Category.POLICY_MAKER, "publicauthority": Category.POLICY_MAKER,
+    "clusterpractitioner": Category.CLUSTER_PRACTITIONER, "practitioner": Category.CLUSTER_PRACTITIONER,
+    "clustermanager": Category.CLUSTER_PRACTITIONER, "cluster": Category.CLUSTER_PRACTITIONER,
+    "clusterorganisation": Category.CLUSTER_PRACTITIONER,
+    "otherstakeholder": Category.OTHER_STAKEHOLDER, "stakeholder": Category.OTHER_STAKEHOLDER,
+    "other": Category.OTHER_STAKEHOLDER, "": Category.OTHER_STAKEHOLDER,
+    "staff": Category.STAFF, "organiser": Category.STAFF, "organizer": Category.STAFF,
+    "speaker": Category.SPEAKER, "panelist": Category.SPEAKER, "panellist": Category.SPEAKER,
+    "moderator": Category.SPEAKER, "press": Category.PRESS, "media": Category.PRESS,
+    "journalist": Category.PRESS,
+}
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # XLSX stores numeric ids as floats
+    text = unicodedata.normalize("NFC", str(value))
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def parse_status(value: object, line: int) -> Status:
+    """Return the Status for a portal word (any case); raise RowError otherwise."""
+    word = _text(value).casefold()
+    if word in _STATUS_WORDS:
+        return _STATUS_WORDS[word]
+    shown = _text(value)[:40]
+    raise RowError(line, f"unknown status '{shown}' (expected validated, pending, rejected or cancelled)", "status")
+
+
+def parse_category(value: object) -> Category | None:
+    """Return the Category for a portal word, or None when it is not recognised."""
+    return _CATEGORY_WORDS.get(header_key(value))
+
+
+def parse_date(value: object, line: int, what: str = "days") -> dt.date:
+    """Parse one ISO date (or a date cell); raise RowError otherwise."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = _text(value)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise RowError(line, f"'{text[:40]}' in {what} is not a date (expected YYYY-MM-DD)", what) from None
+
+
+def parse_days(value: object, line: int) -> tuple[dt.date, ...]:
+    """Parse the days attended: ISO dates separated by |, , or ; (empty means every day)."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return (parse_date(value, line),)
+    parts = [p for p in _DAY_SPLIT.split(_text(value)) if p]
+    return tuple(sorted({parse_date(p, line) for p in parts}))
+
+
+def parse_timestamp(value: object, line: int) -> dt.datetime | None:
+    """Parse `updated_at` into an aware UTC datetime (naive input is taken as UTC)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        stamp = value
+    else:
+        text = _text(value)
+        if not text:
+            return None
+        try:
+            stamp = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise RowError(
+                line, f"updated_at '{text[:40]}' is not a date-time (expected ISO 8601, e.g. 2016-11-02T14:30:00Z)",
+                "updated_at",
+            ) from None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=dt.timezone.utc)
+    return stamp.astimezone(dt.timezone.utc)
+
+
+def _checked(value: object, line: int, name: str, limit: int = MAX_FIELD_CHARS) -> str:
+    text = _text(value)
+    if len(text) > limit:
+        raise RowError(line, f"{name} is {len(text)} characters long (at most {limit})", name)
+    return text
+
+
+@dataclass(frozen=True)
+class ParsedRow:
+    """A row that can be stored, with remarks worth a flag line."""
+
+    registration: Registration
+    line: int
+    remarks: tuple[str, ...] = ()
+
+
+def parse_registration(values: Mapping[str, object], line: int) -> ParsedRow:
+    """Validate one record (keys are desk's column names) into a Registration.
+
+    Raises RowError naming the line, the field and what was expected.
+    """
+    reg_id = _checked(values.get("registration_id"), line, "registration_id", MAX_ID_CHARS)
+    if not reg_id:
+        raise RowError(line, "no registration_id", "registration_id")
+    status = parse_status(values.get("status"), line)
+    first = _checked(values.get("first_name"), line, "first_name")
+    last = _checked(values.get("last_name"), line, "last_name")
+    if not first and not last:
+        raise RowError(line, "neither first_name nor last_name", "first_name")
+    email = _checked(values.get("email"), line, "email").replace(" ", "")
+    if email and not _EMAIL.match(email):
+        raise RowError(line, f"email '{email[:60]}' is not an e-mail address", "email")
+    raw_country = _checked(values.get("country"), line, "country")
+    country = country_code(raw_country) if raw_country else ""
+    if country is None:
+        raise RowError(
+            line, f"country '{raw_country[:40]}' is neither an ISO 3166 code nor a country name", "country"
+        )
+    remarks: list[str] = []
+    raw_category = _checked(values.get("category"), line, "category")
+    category = parse_category(raw_category)
+    if category is None:
+        remarks.append(f"row {line}: category '{raw_category[:40]}' not recognised, stored as other stakeholder")
+        category = Category.OTHER_STAKEHOLDER
+    registration = Registration(
+        registration_id=reg_id,
+        status=status,
+        first_name=first,
+        last_name=last,
+        email=email.lower(),
+        organisation=_checked(values.get("organisation"), line, "organisation"),
+        country=country,
+        category=category,
+        days=parse_days(values.get("days"), line),
+        ticket_code=_checked(values.get("ticket_code"), line, "ticket_code", 256),
+        updated_at=parse_timestamp(values.get("updated_at"), line),
+    )
+    return ParsedRow(registration, line, tuple(remarks))

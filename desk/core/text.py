@@ -1,0 +1,76 @@
+"""Folding text for search and comparison, whatever the script.
+
+NFKD plus stripping combining marks covers most of Latin, Greek (tonos) and Cyrillic
+(й → и). A handful of letters are not decomposable and need an explicit map: ł, ø, đ, ß,
+æ, œ, þ, ı.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_EXTRA = str.maketrans(
+    {
+        "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ß": "ss", "ẞ": "ss",
+        "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "þ": "th", "Þ": "th", "ð": "d", "Ð": "d",
+        "ı": "i", "ħ": "h", "Ħ": "h", "ŀ": "l", "Ŀ": "l", "ŧ": "t", "Ŧ": "t",
+        "’": "'", "‘": "'", "‐": "-", "‑": "-", "–": "-", "—": "-",
+    }
+)
+_SPACES = re.compile(r"\s+")
+_NON_ALNUM = re.compile(r"[^0-9a-zα-ωа-яёіїєґўјљњћџѓќѕ ]+")
+
+
+def fold(text: str | None) -> str:
+    """Return `text` case-folded, without accents, with runs of space collapsed.
+
+    "Łódź" → "lodz", "Müller" → "muller", "Δημήτρης" → "δημητρης".
+    """
+    if not text:
+        return ""
+    text = text.translate(_EXTRA)
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = stripped.translate(_EXTRA).casefold()
+    # casefold turns final sigma into σ already; keep one space between words
+    return _SPACES.sub(" ", stripped).strip()
+
+
+def fold_key(text: str | None) -> str:
+    """Return a compact key: folded, punctuation dropped, words joined by single spaces."""
+    folded = fold(text).replace("&", " and ")
+    return _SPACES.sub(" ", _NON_ALNUM.sub(" ", folded)).strip()
+
+
+def search_terms(query: str | None) -> list[str]:
+    """Split a search query into folded words (empty list for a blank query)."""
+    return [t for t in fold_key(query).split(" ") if t] if query else []
+
+
+_LEGAL_SUFFIXES = {
+    "gmbh", "ag", "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "vzw", "asbl", "ev", "ltd",
+    "limited", "plc", "llc", "inc", "oy", "ab", "as", "aps", "sro", "zoo", "spzoo", "kft",
+    "doo", "ooo", "ug", "kg", "gie", "eeig", "ewiv", "cic", "cio", "se", "co", "corp",
+    "association", "asociacion", "aisbl", "ek", "ohg", "mbh", "scrl", "sprl", "bvba",
+    "ike", "ae", "oe", "ltda", "lda", "ry", "rf", "zrt", "nyrt", "ad", "eood", "ood",
+}
+
+
+def organisation_key(name: str | None) -> str:
+    """Return the key under which two spellings of one organisation compare equal.
+
+    Ignores case, accents, punctuation and legal-form suffixes:
+    "Łódź Cluster Sp. z o.o." and "lodz cluster" give the same key.
+    """
+    words = fold_key((name or "").replace(".", "")).split(" ")
+    # "sp z oo" and similar multi-word forms collapse once dots are gone
+    joined = " ".join(w for w in words if w)
+    for multi in ("sp z oo", "s p a", "s a", "s r l", "b v", "n v", "e v", "sp zoo", "z oo"):
+        if joined.endswith(" " + multi):
+            joined = joined[: -len(multi) - 1]
+    words = joined.split(" ")
+    # "GmbH & Co. KG" leaves a dangling "and" once its suffixes are gone
+    while len(words) > 1 and (words[-1] in _LEGAL_SUFFIXES or words[-1] == "and"):
+        words.pop()
+    return " ".join(words)

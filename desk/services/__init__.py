@@ -1,0 +1,1 @@
+"""Use cases: one function or small class each; they return plain result objects."""

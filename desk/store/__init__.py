@@ -1,0 +1,1 @@
+"""Persistence through SQLAlchemy: models, engine and units of work, repositories."""

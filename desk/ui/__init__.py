@@ -1,0 +1,1 @@
+"""The Qt layer: shows state, turns clicks and keys into service calls."""
