@@ -1,0 +1,128 @@
+"""Registrations synced from the portal, organisations, the sync log and cursors.
+
+Revision ID: 0001
+Revises: 
+Create Date: 2026-11-25 18:39:38.624789
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0001'
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('venue', sa.String(length=200), nullable=False),
+    sa.Column('days', sa.String(length=200), nullable=False),
+    sa.Column('seat_cap', sa.Integer(), nullable=False),
+    sa.Column('per_organisation_cap', sa.Integer(), nullable=False),
+    sa.Column('registration_deadline', sa.DateTime(), nullable=True),
+    sa.Column('timezone', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event'))
+    )
+    op.create_table('organisation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=500), nullable=False),
+    sa.Column('name', sa.String(length=500), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_organisation')),
+    sa.UniqueConstraint('key', name=op.f('uq_organisation_key'))
+    )
+    op.create_table('sync_cursor',
+    sa.Column('source', sa.String(length=500), nullable=False),
+    sa.Column('cursor', sa.Text(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('source', name=op.f('pk_sync_cursor'))
+    )
+    op.create_table('sync_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('source', sa.String(length=500), nullable=False),
+    sa.Column('registration_id', sa.String(length=64), nullable=False),
+    sa.Column('action', sa.String(length=16), nullable=False),
+    sa.Column('changes', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_log'))
+    )
+    with op.batch_alter_table('sync_log', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sync_log_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sync_log_registration_id'), ['registration_id'], unique=False)
+
+    op.create_table('registration',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('registration_id', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('first_name', sa.String(length=500), nullable=False),
+    sa.Column('last_name', sa.String(length=500), nullable=False),
+    sa.Column('email', sa.String(length=500), nullable=False),
+    sa.Column('organisation', sa.String(length=500), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('country', sa.String(length=2), nullable=False),
+    sa.Column('category', sa.String(length=32), nullable=False),
+    sa.Column('days', sa.String(length=200), nullable=False),
+    sa.Column('ticket_code', sa.String(length=256), nullable=False),
+    sa.Column('portal_updated_at', sa.DateTime(), nullable=True),
+    sa.Column('search_text', sa.Text(), nullable=False),
+    sa.Column('synced_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("status IN ('validated','pending','rejected','cancelled')", name=op.f('ck_registration_status')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_registration_organisation_id_organisation')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_registration')),
+    sa.UniqueConstraint('registration_id', name=op.f('uq_registration_registration_id'))
+    )
+    with op.batch_alter_table('registration', schema=None) as batch_op:
+        batch_op.create_index('ix_registration_names', ['last_name', 'first_name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_registration_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_registration_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_registration_ticket_code'), ['ticket_code'], unique=False)
+
+    if op.get_bind().dialect.name == "sqlite":
+        # Accent-folded search: a trigram FTS5 index over the Python-folded search_text
+        # (FTS5's own remove_diacritics misses ł, ø, đ and Greek tonos).
+        op.execute(
+            "CREATE VIRTUAL TABLE registration_fts USING fts5("
+            "search_text, content='registration', content_rowid='id', tokenize='trigram')"
+        )
+        op.execute(
+            "CREATE TRIGGER registration_fts_ai AFTER INSERT ON registration BEGIN "
+            "INSERT INTO registration_fts(rowid, search_text) VALUES (new.id, new.search_text); END"
+        )
+        op.execute(
+            "CREATE TRIGGER registration_fts_ad AFTER DELETE ON registration BEGIN "
+            "INSERT INTO registration_fts(registration_fts, rowid, search_text) "
+            "VALUES ('delete', old.id, old.search_text); END"
+        )
+        op.execute(
+            "CREATE TRIGGER registration_fts_au AFTER UPDATE OF search_text ON registration BEGIN "
+            "INSERT INTO registration_fts(registration_fts, rowid, search_text) "
+            "VALUES ('delete', old.id, old.search_text); "
+            "INSERT INTO registration_fts(rowid, search_text) VALUES (new.id, new.search_text); END"
+        )
+
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for trigger in ("registration_fts_ai", "registration_fts_ad", "registration_fts_au"):
+            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        op.execute("DROP TABLE IF EXISTS registration_fts")
+    with op.batch_alter_table('registration', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_registration_ticket_code'))
+        batch_op.drop_index(batch_op.f('ix_registration_status'))
+        batch_op.drop_index(batch_op.f('ix_registration_organisation_id'))
+        batch_op.drop_index('ix_registration_names')
+
+    op.drop_table('registration')
+    with op.batch_alter_table('sync_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sync_log_registration_id'))
+        batch_op.drop_index(batch_op.f('ix_sync_log_at'))
+
+    op.drop_table('sync_log')
+    op.drop_table('sync_cursor')
+    op.drop_table('organisation')
+    op.drop_table('event')
