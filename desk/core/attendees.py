@@ -110,13 +110,16 @@ def check_event_rules(event: Event, registrations: list[Registration]) -> list[F
     """Return the flags for the event's rules over all stored registrations.
 
     Rules (from the announcement): at most `per_organisation_cap` validated people per
-    organisation (names compared by `organisation_key`), at most `seat_cap` validated
+    organisation (names compared by `organisation_key`; staff are not counted), at most `seat_cap` validated
     attendees, no registration updated after the registration deadline.
     """
     flags: list[Flag] = []
     validated = [r for r in registrations if r.is_attendee]
     by_org: dict[str, list[Registration]] = {}
     for r in validated:
+        # the organisers' own staff are not registrants competing for seats
+        if r.category is Category.STAFF:
+            continue
         key = organisation_key(r.organisation)
         if key:
             by_org.setdefault(key, []).append(r)

@@ -23,3 +23,7 @@ class SourceError(DeskError):
 
 class SyncBusy(DeskError):
     """Another sync is already running against the same database."""
+
+
+class SyncCancelled(DeskError):
+    """The person cancelled a sync; what was not yet applied stays unapplied."""

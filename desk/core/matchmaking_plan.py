@@ -1,0 +1,237 @@
+"""From chosen slots to a full schedule: first-fit, filling, table numbers, reasons, changes.
+
+`first_fit` is the quick greedy scheduler (the benchmark's baseline and the solver's start);
+`complete_schedule` is shared by every scheduler so that tables and reasons follow one rule.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from desk.core.matchmaking import (
+    NO_COMMON_SLOT,
+    TABLES_TAKEN,
+    MatchmakingError,
+    Meeting,
+    Problem,
+    Schedule,
+    Unscheduled,
+    combinatorial_bound,
+    overbooked,
+    pair_key,
+    usable_slots,
+)
+
+
+def feasible_degree(problem: Problem) -> dict[str, int]:
+    """Return, per participant, how many of their meetings have a common free slot."""
+    degree: dict[str, int] = {pid: 0 for pid in problem.available}
+    for request, common in zip(problem.requests, problem.common):
+        if common:
+            degree[request.requester] += 1
+            degree[request.partner] += 1
+    return degree
+
+
+def _hardest_first(problem: Problem) -> list[int]:
+    """Request indices, most important and most constrained first (ties by input order)."""
+    degree = feasible_degree(problem)
+
+    def key(i: int) -> tuple[int, int, int, int]:
+        r = problem.requests[i]
+        return (-r.priority, len(problem.common[i]), -(degree[r.requester] + degree[r.partner]), i)
+
+    return sorted((i for i, c in enumerate(problem.common) if c), key=key)
+
+
+def fill(problem: Problem, slot_of: Mapping[int, int]) -> dict[int, int]:
+    """Return `slot_of` plus every further meeting that still fits in its first possible slot.
+
+    Makes any schedule maximal: afterwards, no unscheduled meeting has a common slot where both
+    sides are free and a table is left.
+    """
+    result = dict(slot_of)
+    busy = {(p, s) for i, s in result.items() for p in (problem.requests[i].requester, problem.requests[i].partner)}
+    used: dict[int, int] = defaultdict(int)
+    for s in result.values():
+        used[s] += 1
+    for i in _hardest_first(problem):
+        if i in result:
+            continue
+        r = problem.requests[i]
+        for s in problem.common[i]:
+            if used[s] < problem.tables and (r.requester, s) not in busy and (r.partner, s) not in busy:
+                result[i] = s
+                used[s] += 1
+                busy.update({(r.requester, s), (r.partner, s)})
+                break
+    return result
+
+
+def first_fit(problem: Problem) -> Schedule:
+    """Schedule greedily: hardest meeting first, each into the earliest slot that still fits.
+
+    Returns a maximal Schedule whose upper bound is the combinatorial bound.
+    """
+    return complete_schedule(problem, fill(problem, {}), combinatorial_bound(problem), optimal=False)
+
+
+def assign_tables(
+    problem: Problem, slot_of: Mapping[int, int], keep: Mapping[int, tuple[int, int]] | None = None
+) -> dict[int, int]:
+    """Return a table number (1..T) per scheduled request index.
+
+    A meeting still in the slot where it was published keeps its table (`keep`: index →
+    (slot, table)); otherwise a participant who met at a table before stays at that table when
+    it is free, so busy people do not walk; the rest take the lowest free table.
+    Raises MatchmakingError when a slot holds more meetings than tables.
+    """
+    keep = keep or {}
+    degree = feasible_degree(problem)
+    by_slot: dict[int, list[int]] = defaultdict(list)
+    for i, s in slot_of.items():
+        by_slot[s].append(i)
+    table_of: dict[int, int] = {}
+    home: dict[str, int] = {}
+    for s in problem.session.numbers:
+        indices = by_slot.get(s, [])
+        if len(indices) > problem.tables:
+            raise MatchmakingError(f"slot {s} holds {len(indices)} meetings but there are {problem.tables} tables")
+        free = set(range(1, problem.tables + 1))
+        for i in sorted(indices):
+            was = keep.get(i)
+            if was is not None and was[0] == s and was[1] in free:
+                table_of[i] = was[1]
+                free.discard(was[1])
+        # busiest participants claim their previous table first
+        def busiest(i: int) -> tuple[int, int]:
+            r = problem.requests[i]
+            return (-max(degree[r.requester], degree[r.partner]), i)
+
+        for i in sorted((i for i in indices if i not in table_of), key=busiest):
+            r = problem.requests[i]
+            for pid in sorted((r.requester, r.partner), key=lambda p: -degree[p]):
+                if home.get(pid) in free:
+                    table_of[i] = home[pid]
+                    free.discard(home[pid])
+                    break
+        for i in sorted(i for i in indices if i not in table_of):
+            table_of[i] = min(free)
+            free.discard(table_of[i])
+        for i in indices:
+            r = problem.requests[i]
+            home[r.requester] = home[r.partner] = table_of[i]
+    return table_of
+
+
+def unscheduled_reasons(problem: Problem, slot_of: Mapping[int, int]) -> dict[int, str]:
+    """Return the most specific true reason for every request index not in `slot_of`.
+
+    In order: the availabilities do not meet; one side has more meetings than usable slots;
+    every common slot where both are free has all tables taken; otherwise the side busy in
+    most of the common slots is named as over-booked.
+    """
+    busy = {(p, s) for i, s in slot_of.items() for p in (problem.requests[i].requester, problem.requests[i].partner)}
+    used: dict[int, int] = defaultdict(int)
+    for s in slot_of.values():
+        used[s] += 1
+    degree = feasible_degree(problem)
+    usable = usable_slots(problem)
+    reasons: dict[int, str] = {}
+    for i, r in enumerate(problem.requests):
+        if i in slot_of:
+            continue
+        common = problem.common[i]
+        sides = (r.requester, r.partner)
+        if not common:
+            reasons[i] = NO_COMMON_SLOT
+            continue
+        excess = {p: degree[p] - len(usable[p]) for p in sides}
+        worst = max(sides, key=lambda p: excess[p])  # max keeps the requester on ties
+        if excess[worst] > 0:
+            reasons[i] = overbooked(worst)
+            continue
+        both_free = [s for s in common if (r.requester, s) not in busy and (r.partner, s) not in busy]
+        if both_free or all(used[s] >= problem.tables for s in common):
+            reasons[i] = TABLES_TAKEN
+            continue
+        taken = {p: sum((p, s) in busy for s in common) for p in sides}
+        reasons[i] = overbooked(max(sides, key=lambda p: taken[p]))
+    return reasons
+
+
+def complete_schedule(
+    problem: Problem,
+    slot_of: Mapping[int, int],
+    upper_bound: int,
+    optimal: bool,
+    keep: Mapping[int, tuple[int, int]] | None = None,
+) -> Schedule:
+    """Return the Schedule for chosen slots (request index → slot number).
+
+    Fills what still fits, numbers the tables (see `assign_tables`) and gives each meeting that
+    is not held its reason. Raises MatchmakingError if `slot_of` breaks a rule.
+    """
+    for i, s in slot_of.items():
+        if s not in problem.common[i]:
+            r = problem.requests[i]
+            raise MatchmakingError(f"{r.requester} and {r.partner} are not both free in slot {s}")
+    chosen = fill(problem, slot_of)
+    busy: set[tuple[str, int]] = set()
+    for i, s in chosen.items():
+        for p in (problem.requests[i].requester, problem.requests[i].partner):
+            if (p, s) in busy:
+                raise MatchmakingError(f"{p} has two meetings in slot {s}")
+            busy.add((p, s))
+    table_of = assign_tables(problem, chosen, keep)
+    position = {n: k for k, n in enumerate(problem.session.numbers)}
+    meetings = sorted(
+        (Meeting(problem.requests[i].requester, problem.requests[i].partner, s, table_of[i]) for i, s in chosen.items()),
+        key=lambda m: (position[m.slot], m.table),
+    )
+    reasons = unscheduled_reasons(problem, chosen)
+    unscheduled = [
+        Unscheduled(problem.requests[i].requester, problem.requests[i].partner, reasons[i]) for i in sorted(reasons)
+    ]
+    held = len(meetings)
+    bound = max(held, upper_bound)
+    return Schedule(held, len(problem.requests), bound, optimal or held == bound, meetings, unscheduled)
+
+
+@dataclass(frozen=True)
+class ScheduleChange:
+    """What changed between a published schedule and a new one, and what must be reprinted."""
+
+    moved: list[tuple[Meeting, Meeting]]
+    added: list[Meeting]
+    dropped: list[Meeting]
+    agendas: list[str]
+    table_sheets: list[int]
+
+    @property
+    def unchanged(self) -> bool:
+        return not (self.moved or self.added or self.dropped)
+
+
+def diff_schedules(before: Sequence[Meeting], after: Sequence[Meeting]) -> ScheduleChange:
+    """Return the meetings moved (slot or table), added and dropped, the participant ids whose
+    agendas and the table numbers whose sheets must be reprinted."""
+    old = {pair_key(m.requester, m.partner): m for m in before}
+    new = {pair_key(m.requester, m.partner): m for m in after}
+    moved = [(old[k], new[k]) for k in sorted(old.keys() & new.keys()) if (old[k].slot, old[k].table) != (new[k].slot, new[k].table)]
+    added = [new[k] for k in sorted(new.keys() - old.keys())]
+    dropped = [old[k] for k in sorted(old.keys() - new.keys())]
+    people = {p for m in added + dropped for p in (m.requester, m.partner)}
+    people |= {p for m, _ in moved for p in (m.requester, m.partner)}
+
+    def sheets(meetings: Mapping[tuple[str, str], Meeting]) -> dict[int, set[tuple[int, tuple[str, str]]]]:
+        at: dict[int, set[tuple[int, tuple[str, str]]]] = defaultdict(set)
+        for key, m in meetings.items():
+            at[m.table].add((m.slot, key))
+        return at
+
+    old_sheets, new_sheets = sheets(old), sheets(new)
+    tables = sorted(t for t in old_sheets.keys() | new_sheets.keys() if old_sheets.get(t) != new_sheets.get(t))
+    return ScheduleChange(moved, added, dropped, sorted(people), tables)

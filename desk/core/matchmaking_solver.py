@@ -1,0 +1,268 @@
+"""The CP-SAT scheduler: the most meetings first, then priority, fairness and fewest idle slots.
+
+One boolean per (meeting, slot) where both sides are free; at most one slot per meeting, at most
+one meeting per participant and slot, at most T meetings per slot. Tables are numbered
+afterwards, which removes the table symmetry from the model. The goals are solved one after the
+other (lexicographically): each phase fixes the value reached by the previous one and starts
+from its solution. Only the first phase's proof counts as `optimal`, because `held` is what the
+desk reports.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from desk.core.matchmaking import Meeting, Problem, Schedule, combinatorial_bound, pair_key
+from desk.core.matchmaking_plan import ScheduleChange, complete_schedule, diff_schedules, feasible_degree, fill
+
+WORKERS = 2  # the desk machines have two cores
+FIRST_PHASE_SHARE = 0.6  # of the time limit, for the phase that decides how many meetings are held
+
+
+class _Model:
+    """The CP-SAT model of one problem, with a solver that runs phase after phase."""
+
+    def __init__(self, problem: Problem, seed: int) -> None:
+        self.problem = problem
+        self.model = cp_model.CpModel()
+        self.x: dict[tuple[int, int], cp_model.IntVar] = {}
+        by_person_slot: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+        by_slot: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for i, (request, common) in enumerate(zip(problem.requests, problem.common)):
+            for s in common:
+                var = self.model.new_bool_var(f"x{i}_{s}")
+                self.x[i, s] = var
+                by_person_slot[request.requester, s].append(var)
+                by_person_slot[request.partner, s].append(var)
+                by_slot[s].append(var)
+            if len(common) > 1:
+                self.model.add_at_most_one(self.x[i, s] for s in common)
+        for group in by_person_slot.values():
+            if len(group) > 1:
+                self.model.add_at_most_one(group)
+        for s, group in by_slot.items():
+            if len(group) > problem.tables:
+                self.model.add(sum(group) <= problem.tables)
+        self.by_person_slot = by_person_slot
+        self.seed = seed
+        self.solution: dict[int, int] = {}
+        self.wall_s = 0.0
+
+    def held(self) -> cp_model.LinearExpr:
+        return sum(self.x.values())
+
+    def hint(self, slot_of: dict[int, int]) -> None:
+        self.model.clear_hints()
+        for (i, s), var in self.x.items():
+            self.model.add_hint(var, slot_of.get(i) == s)
+
+    def solve(self, objective: cp_model.LinearExprT, maximize: bool, time_s: float) -> tuple[bool, bool, float]:
+        """Optimise one goal from the current solution; fix the value reached for later phases.
+
+        Returns (found a solution, proven optimal, best bound).
+        """
+        if maximize:
+            self.model.maximize(objective)
+        else:
+            self.model.minimize(objective)
+        if self.solution:
+            self.hint(self.solution)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = WORKERS
+        solver.parameters.random_seed = self.seed
+        solver.parameters.max_time_in_seconds = max(time_s, 0.05)
+        status = solver.solve(self.model)
+        self.wall_s += solver.wall_time
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return False, False, float("nan")
+        self.solution = {i: s for (i, s), var in self.x.items() if solver.boolean_value(var)}
+        value = round(solver.objective_value)
+        self.model.add(objective >= value if maximize else objective <= value)
+        return True, status == cp_model.OPTIMAL, solver.best_objective_bound
+
+
+def _shortfall(m: _Model, fair_share: int) -> cp_model.LinearExprT:
+    """Sum over participants of how far they stay below min(their meetings, usable slots, k)."""
+    problem = m.problem
+    degree = feasible_degree(problem)
+    held_by: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+    for (i, _), var in m.x.items():
+        held_by[problem.requests[i].requester].append(var)
+        held_by[problem.requests[i].partner].append(var)
+    terms = []
+    for pid, variables in held_by.items():
+        target = min(degree[pid], len({s for (p, s) in m.by_person_slot if p == pid}), fair_share)
+        short = m.model.new_int_var(0, target, f"short_{pid}")
+        m.model.add(short >= target - sum(variables))
+        terms.append(short)
+    return sum(terms)
+
+
+def _idle_slots(m: _Model) -> cp_model.LinearExprT:
+    """Sum over participants of free slots (where they are available) between their first and
+    last meeting: last rank - first rank + 1 - meetings, ranks counted in their available slots."""
+    problem = m.problem
+    terms = []
+    slots_of: dict[str, list[int]] = defaultdict(list)
+    for (p, s) in m.by_person_slot:
+        slots_of[p].append(s)
+    position = {n: k for k, n in enumerate(problem.session.numbers)}
+    for pid, slots in slots_of.items():
+        if len(slots) < 3:
+            continue  # two slots cannot leave an idle one between them
+        rank = {s: k for k, s in enumerate(sorted(problem.available[pid], key=position.__getitem__))}
+        first = m.model.new_int_var(0, len(rank) - 1, f"first_{pid}")
+        last = m.model.new_int_var(-1, len(rank) - 1, f"last_{pid}")
+        m.model.add(last >= first - 1)
+        count = []
+        for s in slots:
+            for var in m.by_person_slot[pid, s]:
+                m.model.add(first <= rank[s]).only_enforce_if(var)
+                m.model.add(last >= rank[s]).only_enforce_if(var)
+                count.append(var)
+        terms.append(last - first + 1 - sum(count))
+    return sum(terms)
+
+
+def _run(
+    problem: Problem,
+    time_limit_s: float,
+    seed: int,
+    fair_share: int,
+    keep: dict[int, tuple[int, int]] | None = None,
+) -> Schedule:
+    bound = combinatorial_bound(problem)
+    start = fill(problem, {i: s for i, (s, _) in (keep or {}).items()})
+    if not any(problem.common):
+        return complete_schedule(problem, start, bound, optimal=True, keep=keep)
+    m = _Model(problem, seed)
+    m.solution = start
+    phases: list[tuple[cp_model.LinearExprT, bool]] = []
+    if keep:
+        # after publication: first keep every published meeting that can still be held
+        phases.append((sum(m.x[i, s] for i, (s, _) in keep.items() if (i, s) in m.x), True))
+    phases.append((m.held(), True))
+    held_phase = len(phases) - 1
+    if keep:
+        # then keep them where they were; moving one is only worth it if it adds a meeting
+        phases.append((sum(m.x[i, s] for i, (s, _) in keep.items() if (i, s) in m.x), True))
+    if len({r.priority for r in problem.requests}) > 1:
+        phases.append((sum(problem.requests[i].priority * var for (i, _), var in m.x.items()), True))
+    if fair_share > 0:
+        phases.append((_shortfall(m, fair_share), False))
+    phases.append((_idle_slots(m), False))
+    optimal = False
+    for k, (objective, maximize) in enumerate(phases):
+        left_s = time_limit_s - m.wall_s
+        if left_s <= 0.05 and k > held_phase:
+            break
+        share = FIRST_PHASE_SHARE if k <= held_phase else 1 / (len(phases) - k)
+        found, proven, best = m.solve(objective, maximize, left_s * share)
+        if k == held_phase and found:
+            optimal = proven
+            bound = min(bound, int(best + 1e-6))
+    held = len(fill(problem, m.solution))
+    return complete_schedule(problem, m.solution, held if optimal else bound, optimal, keep=keep)
+
+
+def schedule_meetings(problem: Problem, *, time_limit_s: float = 10.0, seed: int = 0, fair_share: int = 3) -> Schedule:
+    """Schedule the accepted meetings with CP-SAT, starting from the first-fit schedule.
+
+    Lexicographic goals: most meetings held; then the highest total priority; then the
+    smallest total shortfall below min(requested, `fair_share`) meetings per participant; then
+    the fewest idle slots between a participant's first and last meeting. `time_limit_s` is
+    shared by the phases (the first gets 60 %). Returns a Schedule whose upper bound is the
+    smaller of the solver's bound and the combinatorial bound.
+    """
+    return _run(problem, time_limit_s, seed, fair_share)
+
+
+@dataclass(frozen=True)
+class Rescheduling:
+    """A new schedule after publication and what changed against the published one."""
+
+    schedule: Schedule
+    change: ScheduleChange
+
+
+def reschedule(
+    problem: Problem,
+    published: Sequence[Meeting],
+    *,
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+    fair_share: int = 3,
+) -> Rescheduling:
+    """Schedule again after `published` was printed, changing as little as possible.
+
+    Published meetings that can still be held are kept (a published meeting is never dropped
+    to make room for new ones); they stay in their slot and at their table unless moving one
+    adds a meeting. Published meetings no longer requested, or whose slot no longer suits both
+    sides, are moved or dropped. Returns the new Schedule and the ScheduleChange.
+    """
+    index = problem.index_of()
+    keep: dict[int, tuple[int, int]] = {}
+    for meeting in published:
+        i = index.get(pair_key(meeting.requester, meeting.partner))
+        if i is not None and meeting.slot in problem.common[i]:
+            keep[i] = (meeting.slot, meeting.table)
+    # two published meetings that now collide (an availability or table change): keep the first
+    seen: set[tuple[str, int]] = set()
+    per_slot: dict[int, int] = defaultdict(int)
+    for i, (s, _) in sorted(keep.items()):
+        r = problem.requests[i]
+        if (r.requester, s) in seen or (r.partner, s) in seen or per_slot[s] >= problem.tables:
+            del keep[i]
+            continue
+        seen.update({(r.requester, s), (r.partner, s)})
+        per_slot[s] += 1
+    schedule = _run(problem, time_limit_s, seed, fair_share, keep=keep)
+    return Rescheduling(schedule, diff_schedules(published, schedule.meetings))
+
+
+@dataclass(frozen=True)
+class TablesNeeded:
+    """What-if answer: the fewest tables that still hold every meeting that can be held."""
+
+    tables: int
+    held: int
+    optimal: bool
+
+
+def tables_needed(problem: Problem, *, time_limit_s: float = 10.0, seed: int = 0) -> TablesNeeded:
+    """Return the minimum number of tables at which as many meetings are held as with unlimited
+    tables. `optimal` is False when either step ran out of time (the answer is then an upper
+    estimate of the tables needed)."""
+    unlimited = problem.with_tables(max(1, len(problem.requests)))
+    most = _Model(unlimited, seed)
+    most.solution = fill(unlimited, {})
+    found, proven_held, _ = most.solve(most.held(), True, time_limit_s / 2)
+    held = len(most.solution)
+    if held == 0:
+        return TablesNeeded(0, 0, proven_held)
+    per_slot: dict[int, int] = defaultdict(int)
+    for s in most.solution.values():
+        per_slot[s] += 1
+    slots_used = len(problem.session.slots)
+    fewest = -(-held // slots_used)
+    m = _Model(unlimited, seed)
+    tables_var = m.model.new_int_var(fewest, max(per_slot.values()), "tables")
+    by_slot: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+    for (i, s), var in m.x.items():
+        by_slot[s].append(var)
+    for group in by_slot.values():
+        m.model.add(sum(group) <= tables_var)
+    m.model.add(m.held() >= held)
+    m.solution = dict(most.solution)
+    found, proven_tables, _ = m.solve(tables_var, False, max(time_limit_s - most.wall_s, 0.05))
+    count = max(per_slot.values())
+    if found:
+        per_slot.clear()
+        for s in m.solution.values():
+            per_slot[s] += 1
+        count = max(per_slot.values())
+    return TablesNeeded(count, held, proven_held and proven_tables)

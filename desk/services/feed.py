@@ -1,0 +1,346 @@
+"""Client for the portal's JSON registration feed: paged, incremental, patient with faults.
+
+The feed is `GET {base}/registrations?since={cursor}&limit={n}` with a bearer token,
+answering `{"items": [...], "next": cursor-or-null}`. `FeedSource.pages` yields one
+validated `FeedPage` at a time; the sync service applies each page in one transaction
+together with `page.resume_cursor`, so a failure later on keeps every applied page.
+
+Cursor rule (why `resume_cursor` exists). The cursor is opaque: desk cannot build
+"just after the last item" itself. While `next` is a string, it is the place after the
+page, so it is what to store. When `next` is null the portal says "caught up" and gives
+no cursor past the last page; desk then stores the cursor the last page was *asked*
+with (`cursor_used`). The next sync asks `since=<that>` again and receives that last
+page once more plus anything newer. Re-applying is harmless because the rows are the
+portal's current state for each registration (an upsert by registration_id), and it
+costs at most one page. A first sync that fits in one page stores no cursor, so later
+syncs re-read that (single, at most `limit` rows) page until the feed grows past it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+
+import httpx
+
+from desk.core.errors import RowError, SourceError
+from desk.core.portal import COLUMNS, ParsedRow, parse_registration
+
+MAX_PAGE_BYTES = 50 * 1024 * 1024
+MAX_CURSOR_CHARS = 2048
+_SHOWN_ERRORS = 3
+
+
+def _never() -> bool:
+    return False
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _shown_cursor(cursor: str | None) -> str:
+    if cursor is None:
+        return "(start)"
+    return cursor if len(cursor) <= 40 else cursor[:37] + "..."
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    """One fully validated page of the feed.
+
+    `rows[i].line` is the item's 1-based position within this page.
+    """
+
+    cursor_used: str | None
+    next_cursor: str | None
+    rows: list[ParsedRow]
+    raw_count: int
+
+    @property
+    def caught_up(self) -> bool:
+        """True for the last page: the portal has nothing newer for now."""
+        return self.next_cursor is None
+
+    @property
+    def resume_cursor(self) -> str | None:
+        """The cursor to store together with this page (see the module docstring)."""
+        return self.next_cursor if self.next_cursor is not None else self.cursor_used
+
+
+class FeedPageInvalid(SourceError):
+    """A page did not validate as a whole; nothing from it may be applied.
+
+    `cursor` is the `since` the page was asked with, `errors` the RowErrors (their
+    `line` is the 1-based item number), `messages` one readable line per problem.
+    """
+
+    def __init__(self, cursor: str | None, errors: list[RowError], reason: str = "") -> None:
+        self.cursor = cursor
+        self.errors = list(errors)
+        where = f"page since={_shown_cursor(cursor)}"
+        self.messages = [f"{where} item {e.line}: {e.reason}" for e in self.errors]
+        if reason:
+            self.messages.insert(0, f"{where}: {reason}")
+        shown = "; ".join(self.messages[:_SHOWN_ERRORS])
+        more = len(self.messages) - _SHOWN_ERRORS
+        if more > 0:
+            shown += f" (and {more} more)"
+        super().__init__(f"the portal feed sent an invalid page, nothing from it was applied: {shown}")
+
+
+class _Transient(Exception):
+    """A failure worth another attempt; `reason` ends the final message if none succeeds."""
+
+    def __init__(self, reason: str, retry_after_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after_s = retry_after_s
+
+
+def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:
+    """Return the delay a `Retry-After` header asks for, in seconds (never negative).
+
+    Accepts delta-seconds or an HTTP-date; returns None when absent or unreadable.
+    """
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _item_values(item: object, line: int) -> dict[str, object]:
+    """Keep only desk's columns of one feed item (extra fields are dropped, never stored)."""
+    if not isinstance(item, Mapping):
+        raise RowError(line, f"item is a JSON {type(item).__name__}, not an object")
+    values: dict[str, object] = {}
+    for column in COLUMNS:
+        value = item.get(column)
+        if column == "days" and isinstance(value, list):
+            if not all(isinstance(day, str) for day in value):
+                raise RowError(line, "days must be a list of dates (YYYY-MM-DD)", "days")
+            value = "|".join(value)
+        elif isinstance(value, (list, dict, bool)):
+            # str() of a JSON structure would be stored as if it were a name.
+            raise RowError(line, f"{column} must be text, not a JSON {type(value).__name__}", column)
+        values[column] = value
+    return values
+
+
+def validate_page(payload: object, cursor: str | None) -> FeedPage:
+    """Check one decoded feed answer and validate every item.
+
+    Returns the FeedPage. Raises FeedPageInvalid when the shape is wrong or ANY item
+    fails; all item problems of the page are reported, not just the first.
+    """
+    if not isinstance(payload, dict):
+        raise FeedPageInvalid(cursor, [], f"the answer is a JSON {type(payload).__name__}, not an object")
+    items = payload.get("items")
+    if not isinstance(items, list):
+        found = "missing" if "items" not in payload else f"a JSON {type(items).__name__}"
+        raise FeedPageInvalid(cursor, [], f"'items' should be a list, it is {found}")
+    next_cursor = payload.get("next")
+    if next_cursor is not None and not isinstance(next_cursor, str):
+        raise FeedPageInvalid(cursor, [], f"'next' should be a string or null, it is a JSON {type(next_cursor).__name__}")
+    if next_cursor is not None and len(next_cursor) > MAX_CURSOR_CHARS:
+        raise FeedPageInvalid(cursor, [], f"'next' is {len(next_cursor)} characters long")
+    rows: list[ParsedRow] = []
+    errors: list[RowError] = []
+    for line, item in enumerate(items, start=1):
+        try:
+            rows.append(parse_registration(_item_values(item, line), line))
+        except RowError as error:
+            errors.append(error)
+    if errors:
+        raise FeedPageInvalid(cursor, errors)
+    # An empty string cannot be sent back as a meaningful `since`; read it as "caught up".
+    return FeedPage(cursor, next_cursor or None, rows, len(items))
+
+
+class FeedSource:
+    """Reads the portal feed page by page, retrying what is worth retrying.
+
+    `max_attempts` counts per page: a page that finally arrives resets the count.
+    Back-off before attempt n+1 is `backoff_s * 2**(n-1)` (at most `max_backoff_s`)
+    times a jitter factor in [0.5, 1); a 429 waits its `Retry-After` instead (at most
+    `max_retry_after_s`). `timeout_s` bounds each connect/read; `deadline_s` bounds a
+    whole answer so a portal dripping bytes cannot hold a sync forever.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        limit: int = 500,
+        timeout_s: float = 20.0,
+        deadline_s: float = 120.0,
+        max_attempts: int = 5,
+        backoff_s: float = 1.0,
+        max_backoff_s: float = 30.0,
+        max_retry_after_s: float = 120.0,
+        max_page_bytes: int = MAX_PAGE_BYTES,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+        clock: Callable[[], dt.datetime] = _utc_now,
+        transport: httpx.BaseTransport | None = None,
+        client: httpx.Client | None = None,
+    ) -> None:
+        if limit < 1 or max_attempts < 1:
+            raise ValueError("limit and max_attempts must be at least 1")
+        self.url = base_url.rstrip("/") + "/registrations"
+        self._token = token
+        self.limit = limit
+        self.timeout_s = timeout_s
+        self.deadline_s = deadline_s
+        self.max_attempts = max_attempts
+        self.backoff_s = backoff_s
+        self.max_backoff_s = max_backoff_s
+        self.max_retry_after_s = max_retry_after_s
+        self.max_page_bytes = max_page_bytes
+        self._sleep = sleep
+        self._jitter = jitter
+        self._clock = clock
+        self._transport = transport
+        self._client = client
+
+    def pages(self, since: str | None = None, cancelled: Callable[[], bool] = _never) -> Iterator[FeedPage]:
+        """Yield the feed's pages from `since` (None or "" for the beginning) until caught up.
+
+        `cancelled` is checked before every request and around every back-off; when it
+        answers True the iteration simply ends. Raises SourceError when the token is
+        refused (at once), when retries run out, or when the portal loops on a cursor;
+        FeedPageInvalid (a SourceError) when a page does not validate. Pages yielded
+        before an exception are complete and may be kept.
+        """
+        cursor = since or None
+        seen = {cursor}
+        with self._open_client() as client:
+            while not cancelled():
+                payload = self._payload(client, cursor, cancelled)
+                if payload is None:
+                    return
+                page = validate_page(payload, cursor)
+                if page.next_cursor is not None and page.next_cursor in seen:
+                    raise SourceError(
+                        f"the portal feed sent cursor {_shown_cursor(page.next_cursor)} twice; "
+                        "stopped so that sync does not loop"
+                    )
+                yield page
+                if page.caught_up:
+                    return
+                cursor = page.next_cursor
+                seen.add(cursor)
+
+    def _open_client(self) -> AbstractContextManager[httpx.Client]:
+        if self._client is not None:
+            # The caller's client: leaving the `with` must not close it.
+            return nullcontext(self._client)
+        return httpx.Client(
+            transport=self._transport,
+            timeout=httpx.Timeout(self.timeout_s),
+            follow_redirects=False,
+        )
+
+    def _payload(self, client: httpx.Client, cursor: str | None, cancelled: Callable[[], bool]) -> object | None:
+        """Fetch one page's decoded JSON with retries; None when cancelled while waiting."""
+        reason = ""
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                return self._fetch(client, cursor)
+            except _Transient as failure:
+                reason = failure.reason
+                if attempt == self.max_attempts:
+                    break
+                if failure.retry_after_s is not None:
+                    delay = min(failure.retry_after_s, self.max_retry_after_s)
+                else:
+                    delay = self._backoff(attempt)
+                if cancelled():
+                    return None
+                self._sleep(delay)
+                if cancelled():
+                    return None
+        raise SourceError(f"portal feed unreachable after {self.max_attempts} attempts: {reason}")
+
+    def _backoff(self, attempt: int) -> float:
+        base = min(self.max_backoff_s, self.backoff_s * 2 ** (attempt - 1))
+        # Jitter spreads desks that lost the portal at the same moment.
+        return base * (0.5 + 0.5 * self._jitter())
+
+    def _fetch(self, client: httpx.Client, cursor: str | None) -> object:
+        params = {"limit": str(self.limit)}
+        if cursor is not None:
+            params["since"] = cursor
+        headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
+        try:
+            with client.stream("GET", self.url, params=params, headers=headers,
+                               timeout=self.timeout_s) as response:
+                self._check_status(response)
+                body = self._read_body(response)
+        except httpx.TimeoutException:
+            raise _Transient("timed out") from None
+        except httpx.UnsupportedProtocol as error:
+            raise SourceError(f"the portal feed address is not usable: {error}") from None
+        except httpx.RequestError as error:
+            detail = str(error)[:120] or type(error).__name__
+            raise _Transient(f"connection failed ({detail})") from None
+        try:
+            return json.loads(body)
+        except ValueError:  # JSONDecodeError and UnicodeDecodeError alike
+            # A proxy's HTML page and a cut-off answer both pass on retry, but the
+            # person reading the final message should know which one it was.
+            if body.lstrip()[:1] in (b"{", b"["):
+                raise _Transient("the answer was cut off or is broken JSON") from None
+            kind = response.headers.get("Content-Type", "no content type").split(";")[0]
+            raise _Transient(f"the answer is not JSON ({kind})") from None
+
+    def _check_status(self, response: httpx.Response) -> None:
+        status = response.status_code
+        if status in (401, 403):
+            raise SourceError(
+                f"the portal refused the token (HTTP {status}); check the feed token in the desk settings"
+            )
+        if status == 429:
+            wait_s = parse_retry_after(response.headers.get("Retry-After"), self._clock())
+            raise _Transient("the portal keeps asking desk to slow down (HTTP 429)", wait_s)
+        if status >= 500 or status == 408:
+            raise _Transient(f"the portal answered HTTP {status}")
+        if status != 200:
+            raise SourceError(f"the portal feed answered HTTP {status} {response.reason_phrase} at {self.url}")
+
+    def _read_body(self, response: httpx.Response) -> bytes:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_page_bytes:
+            raise self._too_large()
+        started = time.monotonic()
+        body = bytearray()
+        # Counted after decompression, so a small gzip bomb is stopped too.
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > self.max_page_bytes:
+                raise self._too_large()
+            if time.monotonic() - started > self.deadline_s:
+                raise _Transient(f"the answer took longer than {self.deadline_s:g} s")
+        return bytes(body)
+
+    def _too_large(self) -> SourceError:
+        return SourceError(
+            f"a portal feed page is larger than {self.max_page_bytes // (1024 * 1024)} MB; "
+            f"ask for smaller pages (limit is {self.limit})"
+        )
+

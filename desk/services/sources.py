@@ -1,0 +1,144 @@
+"""Where registrations come from: portal export files and the portal's JSON feed.
+
+Every source yields `Batch`es through one small interface, so the sync service has one
+code path. A file is one batch whose bad rows are reported and whose good rows are kept; the
+feed is one batch per page, each applied only when the whole page validated.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from desk.core.errors import RowError, SourceError, SyncCancelled
+from desk.core.portal import COLUMNS, ParsedRow, match_headers, parse_registration
+from desk.services import tabular
+
+Cancelled = Callable[[], bool]
+Progress = Callable[[int, int], None]
+
+KEEP_CURSOR = object()  # marker: this batch does not move the stored cursor
+
+
+@dataclass
+class Batch:
+    """Rows to apply in one unit of work, the rows that could not be stored, and a cursor."""
+
+    rows: list[ParsedRow]
+    errors: list[RowError] = field(default_factory=list)
+    cursor: object = KEEP_CURSOR
+    ignored_columns: list[str] = field(default_factory=list)
+    total: int = 0  # records read, good and bad
+
+
+class Source(Protocol):
+    """A place registrations come from."""
+
+    name: str
+    incremental: bool
+
+    def batches(self, since: str | None, cancelled: Cancelled, progress: Progress) -> Iterator[Batch]:
+        """Yield batches to apply in order. Raise SourceError when the source cannot be read."""
+
+
+class FileSource:
+    """A portal export: CSV (any Excel dialect), XLSX, or a JSON array / {"items": [...]} file."""
+
+    incremental = False
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.name = str(self.path)
+
+    def batches(self, since: str | None, cancelled: Cancelled, progress: Progress) -> Iterator[Batch]:
+        if self.path.suffix.lower() == ".json":
+            yield self._json_batch(cancelled, progress)
+        else:
+            yield self._table_batch(cancelled, progress)
+
+    def _table_batch(self, cancelled: Cancelled, progress: Progress) -> Batch:
+        rows = tabular.read_rows(self.path)
+        try:
+            header_line, header = next(rows)
+        except StopIteration:
+            raise SourceError(f"{self.path.name} is empty: no header row") from None
+        headers = match_headers(header)
+        batch = Batch(rows=[], ignored_columns=headers.ignored)
+        width = len(header)
+        for line, values in rows:
+            batch.total += 1
+            if batch.total % 2000 == 0:
+                if cancelled():
+                    raise SyncCancelled()
+                progress(batch.total, 0)
+            if len(values) > width and any(str(v).strip() for v in values[width:] if v is not None):
+                batch.errors.append(RowError(line, f"{len(values)} fields but the header has {width} "
+                                                   "(a stray delimiter or an unquoted field?)"))
+                continue
+            try:
+                batch.rows.append(parse_registration(headers.take(values), line))
+            except RowError as err:
+                batch.errors.append(err)
+        progress(batch.total, batch.total)
+        return batch
+
+    def _json_batch(self, cancelled: Cancelled, progress: Progress) -> Batch:
+        try:
+            data = json.loads(tabular.decode_bytes(self.path.read_bytes()))
+        except OSError as exc:
+            raise SourceError(f"cannot read {self.path}: {exc.strerror or exc}") from None
+        except json.JSONDecodeError as exc:
+            raise SourceError(f"{self.path.name} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        items = data.get("items") if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            raise SourceError(f"{self.path.name}: expected a JSON array of registrations or {{\"items\": [...]}}")
+        batch = Batch(rows=[])
+        ignored: set[str] = set()
+        for number, item in enumerate(items, start=1):
+            batch.total += 1
+            if not isinstance(item, dict):
+                batch.errors.append(RowError(number, "not a JSON object"))
+                continue
+            ignored.update(k for k in item if k not in COLUMNS)
+            try:
+                batch.rows.append(parse_registration({k: item.get(k) for k in COLUMNS}, number))
+            except RowError as err:
+                batch.errors.append(err)
+            if number % 2000 == 0 and cancelled():
+                raise SyncCancelled()
+        batch.ignored_columns = sorted(ignored)
+        progress(batch.total, batch.total)
+        return batch
+
+
+class FeedSourceAdapter:
+    """The portal's JSON feed, one batch per page, with the cursor stored per base URL."""
+
+    incremental = True
+
+    def __init__(self, base_url: str, token: str, limit: int = 500, **feed_options: object) -> None:
+        from desk.services.feed import FeedSource  # noqa: PLC0415 - httpx only loads for a feed sync
+
+        base = base_url.rstrip("/")
+        if base.endswith("/registrations"):
+            base = base[: -len("/registrations")]
+        self.name = base
+        self._feed = FeedSource(base, token, limit=limit, **feed_options)
+
+    def batches(self, since: str | None, cancelled: Cancelled, progress: Progress) -> Iterator[Batch]:
+        done = 0
+        for page in self._feed.pages(since, cancelled):
+            done += page.raw_count
+            progress(done, 0)
+            yield Batch(rows=list(page.rows), cursor=page.next_cursor if page.next_cursor is not None
+                        else page.cursor_used, total=page.raw_count)
+
+
+def open_source(location: str, token: str | None = None) -> Source:
+    """Return the source for a file path or an http(s) feed address."""
+    if location.startswith(("http://", "https://")):
+        return FeedSourceAdapter(location, token or "")
+    return FileSource(Path(location))

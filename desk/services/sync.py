@@ -1,0 +1,139 @@
+"""Sync registrations from a source into the database: idempotent upsert by registration_id."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from desk.core.attendees import Event, Flag, Registration, check_event_rules
+from desk.core.errors import RowError, SourceError, SyncCancelled
+from desk.core.portal import ParsedRow
+from desk.services.sources import KEEP_CURSOR, Batch, Source
+from desk.store import registrations as repo
+from desk.store.db import Database
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass
+class SyncReport:
+    """What one sync did. `lines()` gives the report a person reads."""
+
+    source: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    remarks: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    cancelled: bool = False
+    stopped: str | None = None  # why an incremental sync stopped early (applied pages stay)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.errors)
+
+    def summary(self) -> str:
+        return (f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+                f"rejected {self.rejected} rows")
+
+    def lines(self) -> list[str]:
+        """Summary line, then `row N: reason` per bad row, then `flag: ...` per flag."""
+        out = [self.summary()]
+        out += [str(e) for e in sorted(self.errors, key=lambda e: e.line)]
+        out += [f"flag: {r}" for r in self.remarks]
+        out += [f"flag: {f}" for f in self.flags]
+        if self.ignored_columns:
+            out.append("not stored (desk does not use them): " + ", ".join(self.ignored_columns))
+        return out
+
+
+def _dedupe(rows: list[ParsedRow], errors: list[RowError]) -> list[ParsedRow]:
+    """Keep one row per registration_id: the newest by updated_at, else the last one."""
+    chosen: dict[str, ParsedRow] = {}
+    for row in rows:
+        rid = row.registration.registration_id
+        prev = chosen.get(rid)
+        if prev is None:
+            chosen[rid] = row
+            continue
+        old, new = prev.registration.updated_at, row.registration.updated_at
+        keep_new = not (old and new and new < old)
+        loser, winner = (prev, row) if keep_new else (row, prev)
+        errors.append(RowError(loser.line, f"registration_id {rid} appears again on row {winner.line}; "
+                                           f"row {winner.line} was kept", "registration_id"))
+        chosen[rid] = winner
+    return list(chosen.values())
+
+
+def _is_newer(old: Registration, new: Registration) -> bool:
+    # A stale export (older updated_at) never overwrites what the portal said later.
+    if old.updated_at and new.updated_at and new.updated_at < old.updated_at:
+        return False
+    return old.comparable() != new.comparable()
+
+
+def _apply(db: Database, source: Source, batch: Batch, report: SyncReport, now: dt.datetime) -> None:
+    rows = _dedupe(batch.rows, report.errors)
+    with db.begin() as session:
+        ids = [r.registration.registration_id for r in rows]
+        existing = repo.registrations_by_id(session, None if len(ids) > 5000 else ids)
+        added: list[Registration] = []
+        updated: list[tuple[Registration, Registration]] = []
+        for row in rows:
+            new = row.registration
+            old = existing.get(new.registration_id)
+            if old is None:
+                added.append(new)
+            elif _is_newer(old, new):
+                updated.append((old, new))
+            else:
+                report.unchanged += 1
+            report.remarks.extend(row.remarks)
+        repo.store_registrations(session, added, updated, source.name, now)
+        if source.incremental and batch.cursor is not KEEP_CURSOR:
+            repo.set_cursor(session, source.name, batch.cursor, now)  # type: ignore[arg-type]
+    report.added += len(added)
+    report.updated += len(updated)
+
+
+def run_sync(
+    db: Database, source: Source, *, clock: Clock = utc_now,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> SyncReport:
+    """Read `source` and upsert its registrations; return what changed.
+
+    A file is applied in one unit of work after it was read whole: an unreadable file changes
+    nothing. The feed is applied page by page, each page with its cursor, so a dead feed keeps
+    the pages already applied and the next sync resumes after them.
+    Raises SyncBusy when another sync runs on this database, SourceError when the source cannot
+    be read at all (for the feed: before any page was applied).
+    """
+    report = SyncReport(source=source.name)
+    with db.sync_lock():
+        with db.begin() as session:
+            since = repo.get_cursor(session, source.name) if source.incremental else None
+        try:
+            for batch in source.batches(since, cancelled, progress):
+                report.errors.extend(batch.errors)
+                report.ignored_columns = sorted(set(report.ignored_columns) | set(batch.ignored_columns))
+                if cancelled():
+                    raise SyncCancelled()
+                _apply(db, source, batch, report, clock())
+        except SyncCancelled:
+            report.cancelled = True
+        except SourceError as exc:
+            if not source.incremental or not (report.added or report.updated or report.unchanged):
+                raise
+            report.stopped = str(exc)
+        with db.begin() as session:
+            event = repo.get_event(session) or Event(name="", venue="", days=())
+            report.flags = check_event_rules(event, repo.all_registrations(session))
+    return report

@@ -1,0 +1,225 @@
+"""Repository functions for the event, registrations, organisations and the sync log.
+
+Every function receives an open unit of work (a Session) and returns core dataclasses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Row, func, insert, literal_column, select, table, update
+from sqlalchemy.orm import Session
+
+from desk.core.attendees import Category, Event, Registration, Status
+from desk.core.text import organisation_key, search_terms
+from desk.store.schema import (
+    EventRow, OrganisationRow, RegistrationRow, SyncCursorRow, SyncLogRow,
+)
+
+_REG_COLUMNS = (
+    RegistrationRow.id, RegistrationRow.registration_id, RegistrationRow.status,
+    RegistrationRow.first_name, RegistrationRow.last_name, RegistrationRow.email,
+    RegistrationRow.organisation, RegistrationRow.country, RegistrationRow.category,
+    RegistrationRow.days, RegistrationRow.ticket_code, RegistrationRow.portal_updated_at,
+)
+_UTC = dt.timezone.utc
+
+
+def _days_text(days: Sequence[dt.date]) -> str:
+    return "|".join(d.isoformat() for d in days)
+
+
+def _days_tuple(text: str) -> tuple[dt.date, ...]:
+    return tuple(dt.date.fromisoformat(p) for p in text.split("|") if p)
+
+
+def _to_core(row: Row) -> Registration:
+    stamp = row.portal_updated_at
+    if stamp is not None and stamp.tzinfo is None:  # Core selects bypass the type's result hook
+        stamp = stamp.replace(tzinfo=_UTC)
+    return Registration(
+        registration_id=row.registration_id, status=Status(row.status), first_name=row.first_name,
+        last_name=row.last_name, email=row.email, organisation=row.organisation, country=row.country,
+        category=Category(row.category), days=_days_tuple(row.days), ticket_code=row.ticket_code,
+        updated_at=stamp,
+    )
+
+
+# --- event -------------------------------------------------------------------------------
+
+def get_event(session: Session) -> Event | None:
+    """Return the database's event, or None before one was created."""
+    row = session.scalars(select(EventRow).order_by(EventRow.id).limit(1)).first()
+    if row is None:
+        return None
+    return Event(
+        id=row.id, name=row.name, venue=row.venue, days=_days_tuple(row.days), seat_cap=row.seat_cap,
+        per_organisation_cap=row.per_organisation_cap, registration_deadline=row.registration_deadline,
+    )
+
+
+def save_event(session: Session, event: Event) -> Event:
+    """Create the event, or replace the existing one's settings. Returns it with its id."""
+    row = session.scalars(select(EventRow).order_by(EventRow.id).limit(1)).first() or EventRow()
+    row.name, row.venue, row.days = event.name, event.venue, _days_text(event.days)
+    row.seat_cap, row.per_organisation_cap = event.seat_cap, event.per_organisation_cap
+    row.registration_deadline = event.registration_deadline
+    session.add(row)
+    session.flush()
+    return get_event(session)  # type: ignore[return-value]
+
+
+# --- registrations -----------------------------------------------------------------------
+
+def registrations_by_id(session: Session, ids: Iterable[str] | None = None) -> dict[str, Registration]:
+    """Return stored registrations keyed by registration_id (all of them when ids is None)."""
+    if ids is None:
+        return {r.registration_id: _to_core(r) for r in session.execute(select(*_REG_COLUMNS))}
+    wanted = list(ids)
+    found: dict[str, Registration] = {}
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i:i + 500]
+        for r in session.execute(select(*_REG_COLUMNS).where(RegistrationRow.registration_id.in_(chunk))):
+            found[r.registration_id] = _to_core(r)
+    return found
+
+
+def all_registrations(session: Session) -> list[Registration]:
+    """Every stored registration, whatever its status."""
+    return [_to_core(r) for r in session.execute(select(*_REG_COLUMNS))]
+
+
+def get_registration(session: Session, registration_id: str) -> Registration | None:
+    """One registration by its portal id, or None."""
+    row = session.execute(select(*_REG_COLUMNS).where(RegistrationRow.registration_id == registration_id)).first()
+    return _to_core(row) if row else None
+
+
+def find_by_ticket_code(session: Session, code: str) -> Registration | None:
+    """The registration whose portal ticket code is exactly `code`, or None."""
+    if not code:
+        return None
+    row = session.execute(select(*_REG_COLUMNS).where(RegistrationRow.ticket_code == code).limit(1)).first()
+    return _to_core(row) if row else None
+
+
+def _organisation_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
+    """Return organisation ids by key for these names, creating the missing organisations."""
+    wanted: dict[str, str] = {}
+    for name in names:
+        key = organisation_key(name)
+        if key and key not in wanted:
+            wanted[key] = name
+    ids = dict(session.execute(select(OrganisationRow.key, OrganisationRow.id)).tuples().all()) if len(wanted) > 500 \
+        else dict(session.execute(select(OrganisationRow.key, OrganisationRow.id)
+                                  .where(OrganisationRow.key.in_(list(wanted)))).tuples().all())
+    missing = [{"key": k, "name": n} for k, n in wanted.items() if k not in ids]
+    if missing:
+        session.execute(insert(OrganisationRow), missing)
+        ids.update(session.execute(select(OrganisationRow.key, OrganisationRow.id)
+                                   .where(OrganisationRow.key.in_([m["key"] for m in missing]))).tuples().all())
+    return ids
+
+
+def _values(reg: Registration, org_ids: dict[str, int], now: dt.datetime) -> dict[str, object]:
+    return {
+        "registration_id": reg.registration_id, "status": reg.status.value, "first_name": reg.first_name,
+        "last_name": reg.last_name, "email": reg.email, "organisation": reg.organisation,
+        "organisation_id": org_ids.get(organisation_key(reg.organisation)), "country": reg.country,
+        "category": reg.category.value, "days": _days_text(reg.days), "ticket_code": reg.ticket_code,
+        "portal_updated_at": reg.updated_at, "search_text": reg.search_text(), "synced_at": now,
+    }
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    return str(value) if isinstance(value, (Status, Category)) else value
+
+
+def changes_between(old: Registration, new: Registration) -> dict[str, list[object]]:
+    """Fields that differ, as {field: [old, new]} ready for JSON."""
+    fields = ("status", "first_name", "last_name", "email", "organisation", "country", "category",
+              "days", "ticket_code", "updated_at")
+    return {f: [_jsonable(getattr(old, f)), _jsonable(getattr(new, f))]
+            for f in fields if getattr(old, f) != getattr(new, f)}
+
+
+def store_registrations(
+    session: Session, added: Sequence[Registration], updated: Sequence[tuple[Registration, Registration]],
+    source: str, now: dt.datetime,
+) -> None:
+    """Insert new registrations, apply updates (old, new) and append both to the sync log."""
+    org_ids = _organisation_ids(session, [r.organisation for r in added] + [n.organisation for _, n in updated])
+    if added:
+        session.execute(insert(RegistrationRow), [_values(r, org_ids, now) for r in added])
+    for old, new in updated:
+        session.execute(update(RegistrationRow).where(RegistrationRow.registration_id == new.registration_id)
+                        .values(**_values(new, org_ids, now)))
+    log = [{"at": now, "source": source[:500], "registration_id": r.registration_id, "action": "added",
+            "changes": "{}"} for r in added]
+    log += [{"at": now, "source": source[:500], "registration_id": new.registration_id, "action": "updated",
+             "changes": json.dumps(changes_between(old, new), ensure_ascii=False)} for old, new in updated]
+    if log:
+        session.execute(insert(SyncLogRow), log)
+
+
+def sync_log(session: Session, registration_id: str | None = None, limit: int = 1000) -> list[dict[str, object]]:
+    """The newest sync-log entries (optionally for one registration), newest first."""
+    q = select(SyncLogRow).order_by(SyncLogRow.id.desc()).limit(limit)
+    if registration_id is not None:
+        q = q.where(SyncLogRow.registration_id == registration_id)
+    return [{"at": r.at, "source": r.source, "registration_id": r.registration_id, "action": r.action,
+             "changes": json.loads(r.changes)} for r in session.scalars(q)]
+
+
+def get_cursor(session: Session, source: str) -> str | None:
+    """Where the incremental source stopped last time (None: start from the beginning)."""
+    row = session.get(SyncCursorRow, source[:500])
+    return row.cursor if row else None
+
+
+def set_cursor(session: Session, source: str, cursor: str | None, now: dt.datetime) -> None:
+    """Remember where the incremental source stopped, in the caller's unit of work."""
+    row = session.get(SyncCursorRow, source[:500]) or SyncCursorRow(source=source[:500])
+    row.cursor, row.updated_at = cursor, now
+    session.add(row)
+
+
+def count_attendees(session: Session) -> int:
+    """Number of validated registrations."""
+    return session.scalar(select(func.count()).where(RegistrationRow.status == Status.VALIDATED.value)) or 0
+
+
+def search_registrations(
+    session: Session, query: str = "", *, attendees_only: bool = True, limit: int | None = None,
+) -> list[Registration]:
+    """Registrations whose name, organisation or e-mail contain every word of `query`.
+
+    Case and accents are ignored ("lodz" finds "Łódź"). Sorted by last name, first name.
+    """
+    q = select(*_REG_COLUMNS)
+    if attendees_only:
+        q = q.where(RegistrationRow.status == Status.VALIDATED.value)
+    terms = search_terms(query)
+    long_terms = [t for t in terms if len(t) >= 3]
+    if long_terms and session.get_bind().dialect.name == "sqlite":
+        # trigram FTS5 answers substring queries of 3+ characters from its index
+        match = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
+        q = q.where(RegistrationRow.id.in_(
+            select(literal_column("rowid")).select_from(table("registration_fts"))
+            .where(literal_column("registration_fts").op("MATCH")(match))
+        ))
+        terms = [t for t in terms if len(t) < 3]
+    for term in terms:
+        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        q = q.where(RegistrationRow.search_text.like(f"%{escaped}%", escape="\\"))
+    q = q.order_by(func.lower(RegistrationRow.last_name), func.lower(RegistrationRow.first_name),
+                   RegistrationRow.registration_id)
+    if limit is not None:
+        q = q.limit(limit)
+    return [_to_core(r) for r in session.execute(q)]
