@@ -95,6 +95,21 @@ class FeedPageInvalid(SourceError):
         super().__init__(f"the portal feed sent an invalid page, nothing from it was applied: {shown}")
 
 
+class FeedCursorRejected(SourceError):
+    """The portal refused the stored cursor (HTTP 400 or 410 with `since`).
+
+    Typically the portal was reset or the cursor expired; only a sync from the start
+    (cursor None) can go on. `cursor` is the refused one.
+    """
+
+    def __init__(self, cursor: str, status: int) -> None:
+        self.cursor = cursor
+        super().__init__(
+            f"the portal no longer accepts desk's sync position since={_shown_cursor(cursor)} "
+            f"(HTTP {status}); a full sync from the start is needed"
+        )
+
+
 class _Transient(Exception):
     """A failure worth another attempt; `reason` ends the final message if none succeeds."""
 
@@ -155,7 +170,8 @@ def validate_page(payload: object, cursor: str | None) -> FeedPage:
         raise FeedPageInvalid(cursor, [], f"'items' should be a list, it is {found}")
     next_cursor = payload.get("next")
     if next_cursor is not None and not isinstance(next_cursor, str):
-        raise FeedPageInvalid(cursor, [], f"'next' should be a string or null, it is a JSON {type(next_cursor).__name__}")
+        kind = type(next_cursor).__name__
+        raise FeedPageInvalid(cursor, [], f"'next' should be a string or null, it is a JSON {kind}")
     if next_cursor is not None and len(next_cursor) > MAX_CURSOR_CHARS:
         raise FeedPageInvalid(cursor, [], f"'next' is {len(next_cursor)} characters long")
     rows: list[ParsedRow] = []
@@ -225,7 +241,8 @@ class FeedSource:
         answers True the iteration simply ends. Raises SourceError when the token is
         refused (at once), when retries run out, or when the portal loops on a cursor;
         FeedPageInvalid (a SourceError) when a page does not validate. Pages yielded
-        before an exception are complete and may be kept.
+        before an exception are complete and may be kept. FeedCursorRejected (a
+        SourceError) when the portal no longer knows `since`.
         """
         cursor = since or None
         seen = {cursor}
@@ -256,7 +273,9 @@ class FeedSource:
             follow_redirects=False,
         )
 
-    def _payload(self, client: httpx.Client, cursor: str | None, cancelled: Callable[[], bool]) -> object | None:
+    def _payload(
+        self, client: httpx.Client, cursor: str | None, cancelled: Callable[[], bool],
+    ) -> object | None:
         """Fetch one page's decoded JSON with retries; None when cancelled while waiting."""
         reason = ""
         for attempt in range(1, self.max_attempts + 1):
@@ -290,7 +309,7 @@ class FeedSource:
         try:
             with client.stream("GET", self.url, params=params, headers=headers,
                                timeout=self.timeout_s) as response:
-                self._check_status(response)
+                self._check_status(response, cursor)
                 body = self._read_body(response)
         except httpx.TimeoutException:
             raise _Transient("timed out") from None
@@ -309,7 +328,7 @@ class FeedSource:
             kind = response.headers.get("Content-Type", "no content type").split(";")[0]
             raise _Transient(f"the answer is not JSON ({kind})") from None
 
-    def _check_status(self, response: httpx.Response) -> None:
+    def _check_status(self, response: httpx.Response, cursor: str | None) -> None:
         status = response.status_code
         if status in (401, 403):
             raise SourceError(
@@ -320,8 +339,12 @@ class FeedSource:
             raise _Transient("the portal keeps asking desk to slow down (HTTP 429)", wait_s)
         if status >= 500 or status == 408:
             raise _Transient(f"the portal answered HTTP {status}")
+        if status in (400, 410) and cursor is not None:
+            raise FeedCursorRejected(cursor, status)
         if status != 200:
-            raise SourceError(f"the portal feed answered HTTP {status} {response.reason_phrase} at {self.url}")
+            raise SourceError(
+                f"the portal feed answered HTTP {status} {response.reason_phrase} at {self.url}"
+            )
 
     def _read_body(self, response: httpx.Response) -> bytes:
         declared = response.headers.get("Content-Length", "")

@@ -9,13 +9,18 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from desk.core.attendees import Category, Registration, Status
 from desk.core.errors import SourceError
-from desk.services.feed import FeedPage, FeedPageInvalid, FeedSource, parse_retry_after, validate_page
+from desk.services.feed import (
+    FeedCursorRejected, FeedPage, FeedPageInvalid, FeedSource, parse_retry_after, validate_page,
+)
 from tests.services.feedserver import Fault, FeedServer, encode_cursor, make_registration
 
 NOW = dt.datetime(2016, 11, 29, 8, 30, tzinfo=dt.timezone.utc)
+STALL_TIMEOUT_S = 0.2  # the client's timeout in tests where the server stalls (for 5 s+)
 
 
 class RecordingSleep:
@@ -44,7 +49,9 @@ def sleep() -> RecordingSleep:
 
 def feed_for(server: FeedServer, sleep: RecordingSleep, **options: object) -> FeedSource:
     settings: dict[str, object] = {
-        "limit": 5, "timeout_s": 0.2, "max_attempts": 4, "backoff_s": 0.01,
+        # Generous by default so a loaded machine cannot turn a normal answer into a retry;
+        # tests of the stall fault pass STALL_TIMEOUT_S.
+        "limit": 5, "timeout_s": 5.0, "max_attempts": 4, "backoff_s": 0.01,
         "sleep": sleep, "jitter": lambda: 1.0, "clock": lambda: NOW,
     }
     settings.update(options)
@@ -134,7 +141,9 @@ def test_resume_from_stored_cursor_gets_only_newer_changes(server: FeedServer, s
     assert len(quiet) == 1
 
 
-def test_a_sync_that_died_resumes_after_the_last_applied_page(server: FeedServer, sleep: RecordingSleep) -> None:
+def test_a_sync_that_died_resumes_after_the_last_applied_page(
+    server: FeedServer, sleep: RecordingSleep,
+) -> None:
     feed = feed_for(server, sleep)
     server.inject(None, *[Fault.error(503)] * 4)
     kept: list[FeedPage] = []
@@ -160,7 +169,8 @@ def test_a_fault_on_a_page_is_retried_and_the_result_is_complete(
 ) -> None:
     server.inject(None, fault)
 
-    pages = list(feed_for(server, sleep).pages())
+    timeout_s = STALL_TIMEOUT_S if fault.kind == "timeout" else 5.0
+    pages = list(feed_for(server, sleep, timeout_s=timeout_s).pages())
 
     assert applied(pages) == expected(server)
     assert [r.query.get("since") for r in server.requests] == [
@@ -177,7 +187,7 @@ def test_pages_changing_between_requests_still_converge(server: FeedServer, slee
 
     server.inject(None, Fault.change(edit), Fault.timeout())
 
-    pages = list(feed_for(server, sleep).pages())
+    pages = list(feed_for(server, sleep, timeout_s=STALL_TIMEOUT_S).pages())
 
     state = applied(pages)
     assert state == expected(server)
@@ -249,7 +259,8 @@ def test_exhausted_retries_give_one_readable_line(
     kept: list[FeedPage] = []
 
     with pytest.raises(SourceError) as failure:
-        for page in feed_for(server, sleep, max_attempts=3).pages():
+        timeout_s = STALL_TIMEOUT_S if fault.kind == "timeout" else 5.0
+        for page in feed_for(server, sleep, max_attempts=3, timeout_s=timeout_s).pages():
             kept.append(page)
 
     assert str(failure.value) == f"portal feed unreachable after 3 attempts: {reason}"
@@ -260,7 +271,7 @@ def test_a_portal_that_is_down_is_unreachable(sleep: RecordingSleep) -> None:
     with FeedServer() as gone:
         url = gone.base_url
 
-    feed = FeedSource(url, "t", timeout_s=0.2, max_attempts=2, backoff_s=0.01, sleep=sleep)
+    feed = FeedSource(url, "t", timeout_s=5.0, max_attempts=2, backoff_s=0.01, sleep=sleep)
     with pytest.raises(SourceError, match=r"^portal feed unreachable after 2 attempts: connection failed"):
         list(feed.pages())
 
@@ -279,7 +290,7 @@ def test_a_refused_token_fails_at_once(server: FeedServer, sleep: RecordingSleep
 
 
 def test_a_wrong_token_is_refused_by_the_portal(server: FeedServer, sleep: RecordingSleep) -> None:
-    feed = FeedSource(server.base_url, "stale-token", timeout_s=0.2, sleep=sleep)
+    feed = FeedSource(server.base_url, "stale-token", timeout_s=5.0, sleep=sleep)
 
     with pytest.raises(SourceError, match="refused the token"):
         list(feed.pages())
@@ -292,6 +303,17 @@ def test_other_client_errors_are_not_retried(server: FeedServer, sleep: Recordin
     with pytest.raises(SourceError, match="answered HTTP 404"):
         list(feed_for(server, sleep).pages())
     assert len(server.requests) == 1 and sleep.delays == []
+
+
+def test_a_cursor_the_portal_no_longer_knows_asks_for_a_full_sync(
+    server: FeedServer, sleep: RecordingSleep,
+) -> None:
+    with pytest.raises(FeedCursorRejected, match="since=not-a-cursor \\(HTTP 400\\); a full sync") as failure:
+        list(feed_for(server, sleep).pages("not-a-cursor"))
+
+    assert failure.value.cursor == "not-a-cursor" and isinstance(failure.value, SourceError)
+    assert len(server.requests) == 1 and sleep.delays == []
+    assert applied(list(feed_for(server, sleep).pages(None))) == expected(server)
 
 
 def test_an_oversized_page_is_refused_without_retry(server: FeedServer, sleep: RecordingSleep) -> None:
@@ -392,7 +414,8 @@ def test_a_borrowed_client_is_left_open(server: FeedServer, sleep: RecordingSlee
 
 def test_parse_retry_after() -> None:
     assert parse_retry_after("120", NOW) == 120.0
-    assert parse_retry_after(email.utils.format_datetime(NOW - dt.timedelta(hours=1), usegmt=True), NOW) == 0.0
+    an_hour_ago = email.utils.format_datetime(NOW - dt.timedelta(hours=1), usegmt=True)
+    assert parse_retry_after(an_hour_ago, NOW) == 0.0
     assert parse_retry_after("Tue, 29 Nov 2016 08:30:05 GMT", NOW) == 5.0
     assert parse_retry_after(None, NOW) is None
     assert parse_retry_after(" ", NOW) is None
@@ -404,9 +427,66 @@ def test_the_server_stops_with_a_stalled_answer_and_leaves_no_thread(sleep: Reco
     with FeedServer([make_registration(1)], stall_s=60.0) as portal:
         portal.inject(Fault.timeout())
         with pytest.raises(SourceError, match="timed out"):
-            list(feed_for(portal, sleep, max_attempts=1).pages())
+            list(feed_for(portal, sleep, max_attempts=1, timeout_s=STALL_TIMEOUT_S).pages())
         # An idle keep-alive connection is still open when the server stops.
         with httpx.Client() as client:
             client.get(portal.base_url + "/registrations", headers={"Authorization": "Bearer x"})
 
     assert set(threading.enumerate()) <= before
+
+
+def test_abandoning_the_pages_midway_closes_the_connection(server: FeedServer, sleep: RecordingSleep) -> None:
+    pages = feed_for(server, sleep).pages()
+    first = next(pages)
+    pages.close()  # what a sync that stops consuming does; a leaked socket would warn
+
+    assert first.raw_count == 5 and len(server.requests) == 1
+
+
+# -- convergence under any mix of faults and concurrent changes ---------------------------
+
+_RETRIED = st.sampled_from([
+    Fault.truncated(), Fault.reset(), Fault.html_502(), Fault.html_200(), Fault.error(500),
+    Fault.throttle("0"),
+])
+
+
+@st.composite
+def _events(draw: st.DrawFn) -> list[Fault | None]:
+    """Per request: behave, fail in a retried way, or change the portal first."""
+    events: list[Fault | None] = []
+    for kind, n, status in draw(st.lists(
+        st.tuples(st.sampled_from(["ok", "fault", "change", "add"]), st.integers(1, 12),
+                  st.sampled_from(["validated", "pending", "cancelled"])),
+        max_size=12,
+    )):
+        if kind == "fault":
+            events.append(draw(_RETRIED))
+        elif kind == "change":
+            rid = f"ECC-{n:05d}"
+            events.append(Fault.change(
+                lambda portal, rid=rid, status=status: portal.update(rid, status=status)))
+        elif kind == "add":
+            events.append(Fault.change(lambda portal, n=n: portal.put(make_registration(100 + n))))
+        else:
+            events.append(None)
+    return events
+
+
+@settings(max_examples=30, deadline=None)
+@given(events=_events(), limit=st.integers(1, 7), later=_events())
+def test_pulls_converge_on_the_portals_state(events: list[Fault | None], limit: int,
+                                            later: list[Fault | None]) -> None:
+    sleep = RecordingSleep()
+    with FeedServer([make_registration(n) for n in range(1, 13)]) as portal:
+        feed = feed_for(portal, sleep, limit=limit, max_attempts=len(events) + len(later) + 1)
+        portal.inject(*events)
+        first = list(feed.pages())
+        # Changes only happen when a request arrives, so this is the state the pull ended on.
+        assert applied(first) == expected(portal)
+        portal.inject(*later)
+        second = list(feed.pages(first[-1].resume_cursor))
+
+        assert applied(first + second) == expected(portal)
+        assert all(page.raw_count <= limit for page in first + second)
+        assert portal.handler_errors == []
