@@ -11,9 +11,11 @@ desk reports.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from desk.core.matchmaking import Meeting, Problem, Schedule, combinatorial_bound, pair_key
@@ -128,44 +130,103 @@ def _idle_slots(m: _Model) -> cp_model.LinearExprT:
     return sum(terms)
 
 
+def _lp_relaxation(problem: Problem, keep: Mapping[int, tuple[int, int]]) -> tuple[int | None, dict[int, int]]:
+    """Solve the linear relaxation of "most meetings held" with GLOP.
+
+    Returns (its value rounded down, a schedule rounded from it). The value is a valid upper
+    bound; on these problems the relaxation is often integral, and then the rounded schedule
+    proves itself optimal at once. Returns (None, {}) if GLOP fails.
+    """
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    x: dict[tuple[int, int], pywraplp.Variable] = {}
+    by_person_slot: dict[tuple[str, int], list[pywraplp.Variable]] = defaultdict(list)
+    by_slot: dict[int, list[pywraplp.Variable]] = defaultdict(list)
+    for i, (request, common) in enumerate(zip(problem.requests, problem.common)):
+        for s in common:
+            var = x[i, s] = lp.NumVar(0.0, 1.0, f"x{i}_{s}")
+            by_person_slot[request.requester, s].append(var)
+            by_person_slot[request.partner, s].append(var)
+            by_slot[s].append(var)
+        if common:
+            held = lp.Sum([x[i, s] for s in common])
+            lp.Add(held == 1 if i in keep else held <= 1)
+    for group in by_person_slot.values():
+        if len(group) > 1:
+            lp.Add(lp.Sum(group) <= 1)
+    for group in by_slot.values():
+        if len(group) > problem.tables:
+            lp.Add(lp.Sum(group) <= problem.tables)
+    lp.Maximize(lp.Sum(list(x.values())))
+    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        return None, {}
+    bound = math.floor(lp.Objective().Value() + 1e-6)
+    # among the optimal relaxations prefer early slots: packed agendas leave fewer idle slots
+    lp.Add(lp.Sum(list(x.values())) >= lp.Objective().Value() - 1e-6)
+    position = {n: k for k, n in enumerate(problem.session.numbers)}
+    lp.Minimize(lp.Sum([position[s] * var for (_, s), var in x.items()]))
+    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        return bound, {}
+    # round: most certain (meeting, slot) first, then whatever still fits
+    values = {key: var.solution_value() for key, var in x.items()}
+    rounded: dict[int, int] = {}
+    busy: set[tuple[str, int]] = set()
+    used: dict[int, int] = defaultdict(int)
+    for (i, s), value in sorted(values.items(), key=lambda kv: (-kv[1], kv[0])):
+        r = problem.requests[i]
+        if value < 1e-6 or i in rounded or used[s] >= problem.tables:
+            continue
+        if (r.requester, s) in busy or (r.partner, s) in busy:
+            continue
+        rounded[i] = s
+        used[s] += 1
+        busy.update({(r.requester, s), (r.partner, s)})
+    return bound, fill(problem, rounded)
+
+
 def _run(
     problem: Problem,
     time_limit_s: float,
     seed: int,
     fair_share: int,
-    keep: dict[int, tuple[int, int]] | None = None,
+    keep: Mapping[int, tuple[int, int]] | None = None,
 ) -> Schedule:
+    keep = keep or {}
     bound = combinatorial_bound(problem)
-    start = fill(problem, {i: s for i, (s, _) in (keep or {}).items()})
+    start = fill(problem, {i: s for i, (s, _) in keep.items()})
     if not any(problem.common):
         return complete_schedule(problem, start, bound, optimal=True, keep=keep)
+    lp_bound, rounded = _lp_relaxation(problem, keep)
+    if lp_bound is not None:
+        bound = min(bound, lp_bound)
+    if len(rounded) > len(start) and all(i in rounded for i in keep):
+        start = rounded
     m = _Model(problem, seed)
+    for i in keep:
+        m.model.add(sum(m.x[i, s] for s in problem.common[i]) == 1)
     m.solution = start
+    optimal = len(start) >= bound
+    if optimal:
+        m.model.add(m.held() >= len(start))
+    else:
+        found, proven, best = m.solve(m.held(), True, time_limit_s * FIRST_PHASE_SHARE)
+        optimal = proven or len(m.solution) >= bound
+        if found:
+            bound = min(bound, math.floor(best + 1e-6))
     phases: list[tuple[cp_model.LinearExprT, bool]] = []
     if keep:
-        # after publication: first keep every published meeting that can still be held
-        phases.append((sum(m.x[i, s] for i, (s, _) in keep.items() if (i, s) in m.x), True))
-    phases.append((m.held(), True))
-    held_phase = len(phases) - 1
-    if keep:
-        # then keep them where they were; moving one is only worth it if it adds a meeting
-        phases.append((sum(m.x[i, s] for i, (s, _) in keep.items() if (i, s) in m.x), True))
+        # published meetings stay where they were unless moving one added a meeting above
+        phases.append((sum(m.x[i, s] for i, (s, _) in keep.items()), True))
     if len({r.priority for r in problem.requests}) > 1:
         phases.append((sum(problem.requests[i].priority * var for (i, _), var in m.x.items()), True))
     if fair_share > 0:
         phases.append((_shortfall(m, fair_share), False))
     phases.append((_idle_slots(m), False))
-    optimal = False
     for k, (objective, maximize) in enumerate(phases):
         left_s = time_limit_s - m.wall_s
-        if left_s <= 0.05 and k > held_phase:
+        if left_s <= 0.05:
             break
-        share = FIRST_PHASE_SHARE if k <= held_phase else 1 / (len(phases) - k)
-        found, proven, best = m.solve(objective, maximize, left_s * share)
-        if k == held_phase and found:
-            optimal = proven
-            bound = min(bound, int(best + 1e-6))
-    held = len(fill(problem, m.solution))
+        m.solve(objective, maximize, left_s / (len(phases) - k))
+    held = len(m.solution)
     return complete_schedule(problem, m.solution, held if optimal else bound, optimal, keep=keep)
 
 
