@@ -1,0 +1,148 @@
+"""Printers: the folder printer as the working test double, and the real CUPS queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from desk.core.attendees import Category, Event
+from desk.core.badges import BadgeData
+from desk.devices.base import DeviceError, JobState, Printer
+from desk.devices.printer import CupsPrinter, FolderPrinter, cups_available, list_cups_queues
+from desk.services.badges import render_badges
+
+EVENT = Event("European Cluster Conference 2016", "Brussels", (dt.date(2016, 11, 30),))
+
+
+@pytest.fixture
+def badge_pdf(tmp_path) -> Path:
+    badge = BadgeData("R1", "Łucja", "Dvořák", "Org", "PL", Category.SPEAKER, (), "PORTAL-1")
+    path = tmp_path / "badge R1.pdf"
+    render_badges([badge, badge], "a6", path, EVENT)
+    return path
+
+
+def test_both_printers_satisfy_the_protocol(tmp_path):
+    assert isinstance(FolderPrinter(tmp_path), Printer)
+    assert isinstance(CupsPrinter("DESK_PDF"), Printer)
+
+
+def test_folder_printer_writes_each_copy(tmp_path, badge_pdf):
+    out = tmp_path / "tray"
+    out.mkdir()
+    printer = FolderPrinter(out, name="tray")
+    assert printer.is_ready()
+    assert printer.print_pdf(badge_pdf, copies=2) is JobState.DONE
+    files = sorted(out.iterdir())
+    assert [f.name for f in files] == ["badge_R1-00001-1.pdf", "badge_R1-00001-2.pdf"]
+    assert all(f.read_bytes() == badge_pdf.read_bytes() for f in files)
+    assert printer.print_pdf(badge_pdf) is JobState.DONE
+    assert len(printer.printed) == 3 and len(list(out.iterdir())) == 3
+
+
+def test_dead_folder_printer_raises(tmp_path, badge_pdf):
+    printer = FolderPrinter(tmp_path / "unplugged")
+    assert not printer.is_ready()
+    with pytest.raises(DeviceError, match="off"):
+        printer.print_pdf(badge_pdf)
+    switched_off = FolderPrinter(tmp_path, dead=True)
+    assert not switched_off.is_ready()
+    with pytest.raises(DeviceError):
+        switched_off.print_pdf(badge_pdf)
+    switched_off.dead = False
+    assert switched_off.print_pdf(badge_pdf) is JobState.DONE
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders anyway")
+def test_read_only_folder_is_not_ready(tmp_path, badge_pdf):
+    tmp_path.chmod(0o500)
+    try:
+        assert not FolderPrinter(tmp_path).is_ready()
+    finally:
+        tmp_path.chmod(0o700)
+
+
+def test_folder_printer_refuses_missing_file_and_zero_copies(tmp_path, badge_pdf):
+    printer = FolderPrinter(tmp_path)
+    with pytest.raises(DeviceError, match="does not exist"):
+        printer.print_pdf(tmp_path / "nope.pdf")
+    with pytest.raises(DeviceError, match="copies"):
+        printer.print_pdf(badge_pdf, copies=0)
+
+
+def test_cups_printer_without_cups_is_a_device_error(tmp_path, badge_pdf):
+    printer = CupsPrinter("DESK_PDF", lp=str(tmp_path / "no-lp"), lpstat=str(tmp_path / "no-lpstat"))
+    assert not printer.is_ready()
+    with pytest.raises(DeviceError, match="not installed"):
+        printer.print_pdf(badge_pdf)
+    with pytest.raises(DeviceError, match="not installed"):
+        list_cups_queues(lpstat=str(tmp_path / "no-lpstat"))
+
+
+def test_queue_names_are_checked():
+    with pytest.raises(DeviceError):
+        CupsPrinter("-o evil")
+
+
+def _pdf_queue() -> str:
+    if not cups_available():
+        pytest.skip("CUPS command-line clients (lp, lpstat) are not installed")
+    try:
+        queues = [q for q in list_cups_queues() if q.is_pdf]
+    except DeviceError as exc:
+        pytest.skip(f"CUPS does not answer: {exc}")
+    if not queues:
+        pytest.skip("no cups-pdf queue on this computer (lpadmin -p DESK_PDF -v cups-pdf:/ ...)")
+    return queues[0].name
+
+
+def _output_dirs() -> list[Path]:
+    dirs = {Path.home() / "PDF", Path("/root/PDF"), Path("/var/spool/cups-pdf/ANONYMOUS")}
+    return sorted(d.resolve() for d in dirs)
+
+
+@pytest.mark.cups
+def test_cups_pdf_queue_prints_a_badge(badge_pdf):
+    queue = _pdf_queue()
+    printer = CupsPrinter(queue, media="A6")
+    assert printer.is_ready()
+    assert printer.print_pdf(badge_pdf) is JobState.DONE
+    job = printer.last_job_id
+    assert job and job.startswith(f"{queue}-")
+    # cups-pdf converts within a second or two; lpstat itself paces this loop
+    deadline = dt.datetime.now() + dt.timedelta(seconds=30)
+    state = printer.job_state(job)
+    while state in (JobState.QUEUED, JobState.PRINTING) and dt.datetime.now() < deadline:
+        state = printer.job_state(job)
+    assert state is JobState.DONE
+    number = job.rsplit("-", 1)[1]
+    outputs = [p for d in _output_dirs() if d.is_dir() for p in d.glob(f"*job_{number}.pdf")]
+    if outputs:
+        # cups-pdf re-distils the file: the text is checked on desk's own PDF, pages here
+        try:
+            assert len(PdfReader(outputs[0]).pages) == 2
+        finally:
+            for p in outputs:
+                p.unlink(missing_ok=True)
+    assert printer.job_state(f"{queue}-999999") is JobState.FAILED
+
+
+@pytest.mark.cups
+def test_unknown_cups_queue_is_not_ready_and_refuses(badge_pdf):
+    _pdf_queue()
+    printer = CupsPrinter("DESK_NO_SUCH_QUEUE")
+    assert not printer.is_ready()
+    with pytest.raises(DeviceError, match="refused"):
+        printer.print_pdf(badge_pdf)
+
+
+def test_list_queues_parses_lpstat(tmp_path):
+    fake = tmp_path / "lpstat"
+    fake.write_text("#!/bin/sh\necho 'device for DESK_PDF: cups-pdf:/'\necho 'device for Office: ipp://10.0.0.5/ipp'\n")
+    fake.chmod(0o755)
+    queues = list_cups_queues(lpstat=str(fake))
+    assert [(q.name, q.is_pdf) for q in queues] == [("DESK_PDF", True), ("Office", False)]
