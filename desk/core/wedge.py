@@ -1,0 +1,206 @@
+"""Keyboard-wedge repair: undo what a keyboard layout did to a handheld scanner's keystrokes.
+
+A USB handheld scanner "types" the code it reads. Out of the box it sends the key presses a
+US keyboard would need for each character; the laptop then turns those keys into characters
+with *its own* layout. On a Belgian or French AZERTY laptop the scanner's `A` arrives as `Q`,
+its `2` (an unshifted key on US) as `é`, and the `:` separator (Shift + the key right of
+`L`) as `M`; on a German or Swiss QWERTZ laptop `Y` and `Z` swap and `:` arrives as `Ö` or
+`é`. The tables below model each layout key by key, so each one is a one-to-one map from
+what the scanner meant to what the laptop typed.
+
+`repair` tries every layout backwards and accepts a result only when exactly one reading of
+the burst is a well-formed desk code: with two candidate codes, guessing could check in
+the wrong attendee, so we refuse and tell the desk worker how to fix the set-up instead.
+Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Literal
+
+Layout = Literal["us", "azerty", "qwertz"]
+Status = Literal["clean", "repaired", "ambiguous", "garbled"]
+
+# The main key block of a US keyboard, row by row: (unshifted, shifted). The scanner sends
+# the key (and Shift) that produces a character here; each layout below names what the same
+# keys produce on the laptop, position for position.
+_US_ROWS = (
+    ("`1234567890-=", "~!@#$%^&*()_+"),
+    ("qwertyuiop[]\\", "QWERTYUIOP{}|"),
+    ("asdfghjkl;'", 'ASDFGHJKL:"'),
+    ("zxcvbnm,./", "ZXCVBNM<>?"),
+)
+_DEAD = "\x00"  # a dead key (accent waiting for the next key): it types nothing by itself
+
+# Laptop layouts as X11/Windows define them (the basic variant of each). On AZERTY the
+# digits need Shift: the unshifted digit row types & é " ' ( § è ! ç à (Belgian).
+_LAYOUT_ROWS: dict[str, tuple[tuple[str, str], ...]] = {
+    "be": (
+        ("²&é\"'(§è!çà)-", "³1234567890°_"),
+        ("azertyuiop\x00$µ", "AZERTYUIOP\x00*£"),
+        ("qsdfghjklmù", "QSDFGHJKLM%"),
+        ("wxcvbn,;:=", "WXCVBN?./+"),
+    ),
+    "fr": (
+        ("²&é\"'(-è_çà)=", "\x001234567890°+"),
+        ("azertyuiop\x00$*", "AZERTYUIOP\x00£µ"),
+        ("qsdfghjklmù", "QSDFGHJKLM%"),
+        ("wxcvbn,;:!", "WXCVBN?./§"),
+    ),
+    "de": (
+        ("\x001234567890ß\x00", "°!\"§$%&/()=?\x00"),
+        ("qwertzuiopü+#", "QWERTZUIOPÜ*'"),
+        ("asdfghjklöä", "ASDFGHJKLÖÄ"),
+        ("yxcvbnm,.-", "YXCVBNM;:_"),
+    ),
+    "ch": (  # Swiss German
+        ("§1234567890'\x00", "°+\"*ç%&/()=?\x00"),
+        ("qwertzuiopü\x00$", "QWERTZUIOPè!£"),
+        ("asdfghjklöä", "ASDFGHJKLéà"),
+        ("yxcvbnm,.-", "YXCVBNM;:_"),
+    ),
+    "ch_fr": (  # Swiss French: the same keys, with ü/è and ö/é the other way round
+        ("§1234567890'\x00", "°+\"*ç%&/()=?\x00"),
+        ("qwertzuiopè\x00$", "QWERTZUIOPü!£"),
+        ("asdfghjkléà", "ASDFGHJKLöä"),
+        ("yxcvbnm,.-", "YXCVBNM;:_"),
+    ),
+}
+
+# Which family each layout belongs to, as the desk worker knows it.
+FAMILIES: dict[str, Layout] = {"be": "azerty", "fr": "azerty", "de": "qwertz", "ch": "qwertz", "ch_fr": "qwertz"}
+_FAMILY_NAMES = {"azerty": "AZERTY (Belgian or French)", "qwertz": "QWERTZ (German or Swiss)"}
+
+# A desk code: a prefix such as `D1` (its digits are a format version), then one or more
+# `:`-separated upper-case base32 parts.
+DESK_CODE = re.compile(r"[A-Z0-9]+(?::[A-Z2-7]+)+")
+
+
+def _build_forward(rows: tuple[tuple[str, str], ...]) -> dict[str, str | None]:
+    """Map each character a US scanner means to what the laptop types (None: a dead key)."""
+    forward: dict[str, str | None] = {" ": " "}
+    for (us_plain, us_shift), (plain, shift) in zip(_US_ROWS, rows, strict=True):
+        for us_keys, keys in ((us_plain, plain), (us_shift, shift)):
+            for meant, typed in zip(us_keys, keys, strict=True):
+                forward[meant] = None if typed == _DEAD else typed
+    return forward
+
+
+_FORWARD = {name: _build_forward(rows) for name, rows in _LAYOUT_ROWS.items()}
+# Distinct keys type distinct characters, so each map can be read backwards unambiguously.
+_INVERSE = {name: {typed: meant for meant, typed in fwd.items() if typed is not None} for name, fwd in _FORWARD.items()}
+@dataclass(frozen=True)
+class WedgeResult:
+    """What a scanner burst really says.
+
+    `text` is the code to look up when status is "clean" or "repaired"; for "ambiguous" and
+    "garbled" it is the burst as received, for display only. `layout` is the laptop layout
+    the burst was typed through ("us": none needed repair), when known. `hint` tells the
+    desk worker what happened and what to change; empty when all is well.
+    """
+
+    text: str
+    layout: Layout | None
+    status: Status
+    hint: str = ""
+
+    @property
+    def usable(self) -> bool:
+        """True when `text` may be looked up (clean or repaired)."""
+        return self.status in ("clean", "repaired")
+
+
+def layouts() -> tuple[str, ...]:
+    """Return the laptop layouts modelled: be, fr, de, ch, ch_fr."""
+    return tuple(_LAYOUT_ROWS)
+
+
+def mangle(text: str, layout: str) -> str:
+    """Return what a US-keyboard scanner typing `text` produces on a laptop set to `layout`.
+
+    `layout` is "us" (no change) or one of layouts(). Raises ValueError for a character the
+    scanner cannot type, or one behind a dead key on that layout (the accent would combine).
+    """
+    if layout == "us":
+        return text
+    forward = _FORWARD[layout]
+    out = []
+    for ch in text:
+        typed = forward.get(ch)
+        if typed is None:
+            raise ValueError(f"{ch!r} cannot be typed through the {layout} layout")
+        out.append(typed)
+    return "".join(out)
+
+
+def _unmangle(text: str, layout: str) -> str | None:
+    """Read a burst back through a layout; None if a character could not have come from it."""
+    inverse = _INVERSE[layout]
+    out = []
+    for ch in text:
+        meant = inverse.get(ch)
+        if meant is None:
+            return None
+        out.append(meant)
+    return "".join(out)
+
+
+def is_desk_code(text: str, prefixes: Collection[str] | None = None) -> bool:
+    """True when text is a well-formed desk code (and starts with one of `prefixes`, if given)."""
+    if not DESK_CODE.fullmatch(text):
+        return False
+    return prefixes is None or any(text.startswith(p) for p in prefixes)
+
+
+def _mismatch_hint(family: Layout | None) -> str:
+    laptop = _FAMILY_NAMES[family] if family in _FAMILY_NAMES else "AZERTY or QWERTZ"
+    return (
+        f"the scanner types as a US keyboard but this laptop uses {laptop}: "
+        "set the scanner or the laptop layout to match"
+    )
+
+
+def repair(raw: str, *, prefixes: Collection[str] | None = None) -> WedgeResult:
+    """Work out what a scanner burst means; repair a layout mix-up only when it is unambiguous.
+
+    Every modelled layout is tried backwards. Exactly one well-formed desk code among the
+    readings → "clean" (typed right) or "repaired"; more than one → "ambiguous". A burst that
+    is no desk code in any reading passes through as "clean" (a portal ticket code) unless
+    it holds characters only a layout mix-up or a broken burst produces → "garbled".
+    `prefixes` (e.g. {"D1:"}) narrows what counts as a desk code. Never raises.
+    """
+    text = raw.strip("\r\n\t")  # scanners end a burst with Enter or Tab
+    readings: dict[str, list[str]] = {}
+    if is_desk_code(text, prefixes):
+        readings[text] = ["us"]
+    for name in _LAYOUT_ROWS:
+        meant = _unmangle(text, name)
+        if meant is not None and meant != text and is_desk_code(meant, prefixes):
+            readings.setdefault(meant, []).append(name)
+
+    if len(readings) == 1:
+        ((code, names),) = readings.items()
+        if names == ["us"]:
+            return WedgeResult(code, "us", "clean")
+        families = {FAMILIES[n] for n in names}
+        family = families.pop() if len(families) == 1 else None
+        hint = f"repaired: {_mismatch_hint(family)}"
+        return WedgeResult(code, family, "repaired", hint)
+    if len(readings) > 1:
+        families = {FAMILIES.get(n, "us") for names in readings.values() for n in names} - {"us"}
+        family = families.pop() if len(families) == 1 else None
+        return WedgeResult(text, None, "ambiguous", f"this code can be read in more than one way; {_mismatch_hint(family)}, then scan again")
+
+    if any(not c.isascii() for c in text):
+        # Name the family only when no other one could have typed this whole burst.
+        families = sorted({FAMILIES[n] for n in _LAYOUT_ROWS if _unmangle(text, n) is not None})
+        if families:
+            family: Layout | None = families[0] if len(families) == 1 else None
+            return WedgeResult(text, family, "garbled", _mismatch_hint(family))
+        return WedgeResult(text, None, "garbled", "the scan holds characters no badge or ticket code has: scan again")
+    if any(not c.isprintable() for c in text):
+        return WedgeResult(text, None, "garbled", "the scan holds control characters: scan again")
+    return WedgeResult(text, None, "clean")
