@@ -115,8 +115,9 @@ def print_decode_table(frames: FrameSet, rows: list[dict[str, object]]) -> None:
     print(f"\n== decode, {frames.size}, {count} frames per condition ==")
     print(f"{'decoder':20s} {'code ms med / p95':>18s} {'idle ms med / p95':>18s} {'idle mean':>9s}")
     for row in rows:
-        idle = row["idle"]
-        print(f"{row['name']:20s} {summary(row['coded']):>18s} {summary(idle):>18s} {statistics.mean(idle):8.1f}")  # type: ignore[arg-type]
+        idle: list[float] = row["idle"]  # type: ignore[assignment]
+        coded: list[float] = row["coded"]  # type: ignore[assignment]
+        print(f"{row['name']:20s} {summary(coded):>18s} {summary(idle):>18s} {statistics.mean(idle):8.1f}")
     print(f"\n{'reads':20s} " + " ".join(f"{c:>11s}" for c in CONDITIONS) + f" {'degraded':>9s}")
     for row in rows:
         reads: dict[str, int] = row["reads"]  # type: ignore[assignment]
@@ -140,8 +141,9 @@ def bench_held_badge(frames: FrameSet, held: int = 3) -> None:
             for idle in frames.idle[i % len(frames.idle) : i % len(frames.idle) + 2]:
                 decoder.decode(idle)
             # The same badge over a few frames: the noise differs from frame to frame.
+            module_px = MODULE_PX[i % len(MODULE_PX)]
             views = [frame] + [
-                make_frame(code, frames.size, MODULE_PX[i % len(MODULE_PX)], CONDITIONS[condition], seed=1000 * 97 + i + 7919 * k)
+                make_frame(code, frames.size, module_px, CONDITIONS[condition], seed=97_000 + i + 7919 * k)
                 for k in range(1, held)
             ]
             total += 1

@@ -163,6 +163,12 @@ def _mismatch_hint(family: Layout | None) -> str:
     )
 
 
+def _only_family(names: Collection[str]) -> Layout | None:
+    """The one layout family these layouts share ("us" aside), or None when they differ."""
+    families = {FAMILIES[n] for n in names if n != "us"}
+    return families.pop() if len(families) == 1 else None
+
+
 def repair(raw: str, *, prefixes: Collection[str] | None = None) -> WedgeResult:
     """Work out what a scanner burst means; repair a layout mix-up only when it is unambiguous.
 
@@ -185,20 +191,18 @@ def repair(raw: str, *, prefixes: Collection[str] | None = None) -> WedgeResult:
         ((code, names),) = readings.items()
         if names == ["us"]:
             return WedgeResult(code, "us", "clean")
-        families = {FAMILIES[n] for n in names}
-        family = families.pop() if len(families) == 1 else None
-        hint = f"repaired: {_mismatch_hint(family)}"
-        return WedgeResult(code, family, "repaired", hint)
+        family = _only_family(names)
+        return WedgeResult(code, family, "repaired", f"repaired: {_mismatch_hint(family)}")
     if len(readings) > 1:
-        families = {FAMILIES.get(n, "us") for names in readings.values() for n in names} - {"us"}
-        family = families.pop() if len(families) == 1 else None
-        return WedgeResult(text, None, "ambiguous", f"this code can be read in more than one way; {_mismatch_hint(family)}, then scan again")
+        family = _only_family([n for names in readings.values() for n in names])
+        hint = f"this code can be read in more than one way; {_mismatch_hint(family)}, then scan again"
+        return WedgeResult(text, None, "ambiguous", hint)
 
     if any(not c.isascii() for c in text):
         # Name the family only when no other one could have typed this whole burst.
-        families = sorted({FAMILIES[n] for n in _LAYOUT_ROWS if _unmangle(text, n) is not None})
-        if families:
-            family: Layout | None = families[0] if len(families) == 1 else None
+        able = [n for n in _LAYOUT_ROWS if _unmangle(text, n) is not None]
+        if able:
+            family = _only_family(able)
             return WedgeResult(text, family, "garbled", _mismatch_hint(family))
         return WedgeResult(text, None, "garbled", "the scan holds characters no badge or ticket code has: scan again")
     if any(not c.isprintable() for c in text):

@@ -135,9 +135,11 @@ def test_mangled_portal_codes_are_garbled_with_a_hint(layout: str, family: str |
     result = repair(typed)
     assert (result.text, result.status, result.layout, result.usable) == (typed, "garbled", family, False)
     assert result.hint == (
-        f"the scanner types as a US keyboard but this laptop uses {laptop}: set the scanner or the laptop layout to match"
+        f"the scanner types as a US keyboard but this laptop uses {laptop}: "
+        "set the scanner or the laptop layout to match"
     )
-    assert repair(mangle("O'Neil-42", "be")).layout == "azerty"  # the apostrophe types ù: AZERTY only
+    # The apostrophe types ù, which only AZERTY has.
+    assert repair(mangle("O'Neil-42", "be")).layout == "azerty"
 
 
 def test_foreign_or_control_characters_are_garbled() -> None:
