@@ -146,3 +146,59 @@ def test_list_queues_parses_lpstat(tmp_path):
     fake.chmod(0o755)
     queues = list_cups_queues(lpstat=str(fake))
     assert [(q.name, q.is_pdf) for q in queues] == [("DESK_PDF", True), ("Office", False)]
+
+
+# --- Qt printing ---------------------------------------------------------------------------
+
+def test_qt_printer_paints_every_page_at_its_size(qapp, tmp_path, badge_pdf):
+    import cv2
+    import subprocess
+
+    from desk.devices.decoder import ZxingDecoder
+    from desk.devices.qtprinter import QtPrinter
+
+    out = tmp_path / "qt-out.pdf"
+    printer = QtPrinter("preview", dpi=200, output_pdf=out)
+    assert printer.is_ready()
+    assert printer.print_pdf(badge_pdf, copies=2) is JobState.DONE
+    pages = PdfReader(out).pages
+    assert len(pages) == 4
+    for page in pages:
+        assert float(page.mediabox.width) * 25.4 / 72 == pytest.approx(105, abs=0.5)
+        assert float(page.mediabox.height) * 25.4 / 72 == pytest.approx(148, abs=0.5)
+    subprocess.run(["pdftoppm", "-gray", "-png", "-r", "150", "-f", "1", "-l", "1", str(out),
+                    str(tmp_path / "scan")], check=True)
+    image = cv2.imread(str(next(tmp_path.glob("scan*.png"))), cv2.IMREAD_GRAYSCALE)
+    assert [d.text for d in ZxingDecoder(half_first=False).decode(image)] == ["PORTAL-1"]
+
+
+def test_qt_printer_refuses_a_broken_pdf(qapp, tmp_path):
+    from desk.devices.qtprinter import QtPrinter
+
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4 not really")
+    with pytest.raises(DeviceError):
+        QtPrinter("preview", output_pdf=tmp_path / "o.pdf").print_pdf(broken)
+    with pytest.raises(DeviceError):
+        QtPrinter("preview", output_pdf=tmp_path / "o.pdf").print_pdf(broken, copies=0)
+
+
+@pytest.mark.cups
+def test_qt_lists_the_cups_queue_and_hands_it_the_pdf(qapp, badge_pdf):
+    from desk.devices.qtprinter import QtPrinter, system_printers
+
+    queue = _pdf_queue()
+    assert queue in system_printers()
+    printer = QtPrinter(queue)
+    assert printer.is_ready()
+    assert printer.print_pdf(badge_pdf) is JobState.DONE
+    job = printer._cups.last_job_id
+    assert job and job.startswith(f"{queue}-")
+    state = printer._cups.job_state(job)
+    deadline = dt.datetime.now() + dt.timedelta(seconds=30)
+    while state in (JobState.QUEUED, JobState.PRINTING) and dt.datetime.now() < deadline:
+        state = printer._cups.job_state(job)
+    for d in _output_dirs():
+        for p in d.glob(f"*job_{job.rsplit('-', 1)[1]}.pdf") if d.is_dir() else []:
+            p.unlink(missing_ok=True)
+    assert state is JobState.DONE
