@@ -25,6 +25,9 @@ LINE = 1.17
 ASCENT = 0.928
 LEADING = 1.08
 
+MAX_CODE_CHARS = 256
+"""Longest code put into a badge QR (desk codes are 120 characters, portal tickets shorter)."""
+
 WidthFn = Callable[[str, bool, float], float]
 """(text, bold, size_pt) -> width in points."""
 
@@ -220,6 +223,7 @@ class FindingKind(enum.StrEnum):
     WRAPPED = "wrapped"        # needed two lines
     CUT = "cut"                # did not fit even so: ends with an ellipsis
     MISSING_GLYPH = "missing_glyph"  # the font has no glyph for a character
+    NO_CODE = "no_code"        # no usable badge code: the badge prints without a QR
 
 
 @dataclass(frozen=True)
@@ -425,15 +429,23 @@ def layout_badge(
             if missing and (name in template.texts or (name == "category" and band is not None)):
                 findings.append(Finding(badge.registration_id, name, FindingKind.MISSING_GLYPH,
                                         " ".join(f"{c!r} U+{ord(c):04X}" for c in missing)))
+    if template.qr is not None and not _printable_code(badge.code):
+        findings.append(Finding(badge.registration_id, "qr", FindingKind.NO_CODE,
+                                "no badge code" if not badge.code else "the code is not short printable ASCII"))
     band_rect = None
     if band is not None:
         band_rect = (band.x_mm * MM, (template.face_height_mm - band.y_mm - band.height_mm) * MM,
                      band.width_mm * MM, band.height_mm * MM)
     qr = template.qr
     qr_rect = None
-    if qr is not None:
+    if qr is not None and _printable_code(badge.code):
         qr_rect = (qr.x_mm * MM, (template.face_height_mm - qr.y_mm - qr.size_mm) * MM, qr.size_mm * MM)
     return BadgeLayout(tuple(placed), band_rect, colour, _contrast(colour), qr_rect, tuple(findings))
+
+
+def _printable_code(code: str) -> bool:
+    # the scanner side refuses anything else (desk.core.tokens), so printing it is pointless
+    return 0 < len(code) <= MAX_CODE_CHARS and code.isascii() and code.isprintable()
 
 
 def _fit_findings(registration_id: str, fitted: FittedText, text: str) -> Iterable[Finding]:

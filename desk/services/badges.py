@@ -24,13 +24,14 @@ from desk.core.badges import (
     BadgeLayout,
     BadgeTemplate,
     Finding,
+    FindingKind,
     TemplateError,
     layout_badge,
     parse_template,
     preflight,
 )
 from desk.services.badge_fonts import REGULAR, font_name, has_glyph, register_fonts, text_width
-from desk.services.badge_qr import qr_matrix
+from desk.services.badge_qr import Matrix, qr_matrix
 
 Progress = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
@@ -128,7 +129,13 @@ def render_badges(
                 _draw_marks(canvas, template)
             layout_ = layout_badge(badge, template, event.name, event.days, text_width, has_glyph)
             findings.extend(layout_.findings)
-            _draw_badge(canvas, template, template.slots[slot], layout_, qr_matrix(badge.code))
+            matrix: Matrix = []
+            if layout_.qr is not None:
+                try:
+                    matrix = qr_matrix(badge.code)
+                except ValueError as exc:
+                    findings.append(Finding(badge.registration_id, "qr", FindingKind.NO_CODE, str(exc)))
+            _draw_badge(canvas, template, template.slots[slot], layout_, matrix)
             if progress is not None:
                 progress(done + 1, total)
         if pages == 0:

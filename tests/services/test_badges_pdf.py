@@ -204,3 +204,14 @@ def test_unwritable_folder_raises_and_leaves_nothing(tmp_path):
 
 def test_pdftoppm_present():
     assert shutil.which("pdftoppm"), "poppler-utils is needed to look at badges"
+
+
+def test_badge_without_a_usable_code_prints_without_qr(tmp_path):
+    odd = [make_badge("R09", "Ana", "Silva", "Org", "PT", Category.STAFF, ()),
+           BadgeData("R10", "Ana", "Silva", "Org", "PT", Category.STAFF, (), ""),
+           BadgeData("R11", "Ana", "Silva", "Org", "PT", Category.STAFF, (), "Ł" * 10)]
+    result = render_badges(odd, "a6", tmp_path / "odd.pdf", EVENT)
+    assert [(f.registration_id, f.kind) for f in result.findings] == [
+        ("R10", FindingKind.NO_CODE), ("R11", FindingKind.NO_CODE)]
+    assert len(_scan(tmp_path / "odd.pdf", tmp_path)) == 1
+    assert "Silva" in PdfReader(tmp_path / "odd.pdf").pages[1].extract_text()
