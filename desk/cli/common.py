@@ -1,0 +1,99 @@
+"""The root command group and what every command shares: the database option and output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from typing import Any
+
+import click
+
+from desk.core.errors import DeskError
+
+
+class State:
+    """What the root group parsed; commands open the database lazily (start-up time)."""
+
+    def __init__(self, db_url: str | None) -> None:
+        self._db_url = db_url
+        self._db = None
+
+    @property
+    def db_url(self) -> str:
+        from desk.config import load_settings  # noqa: PLC0415
+
+        return self._db_url or load_settings().database_url
+
+    def database(self):  # noqa: ANN201 - desk.store.db.Database, imported lazily
+        if self._db is None:
+            from desk.store.db import open_database  # noqa: PLC0415
+
+            self._db = open_database(self.db_url)
+            for warning in self._db.warnings:
+                click.echo(f"warning: {warning}", err=True)
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+
+
+@click.group(invoke_without_command=True)
+@click.option("--db", "db_url", envvar="DESK_DB", metavar="URL",
+              help="Database URL (default: the local SQLite file; also DESK_DB).")
+@click.version_option(package_name="desk")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None) -> None:
+    """desk: the on-site desks of a conference."""
+    state = State(db_url)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+    if ctx.invoked_subcommand is None:
+        from desk.cli.registrations import run  # noqa: PLC0415
+
+        ctx.invoke(run)
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print a one-line reason on stderr and exit non-zero."""
+    click.echo(f"desk: {message}", err=True)
+    sys.exit(code)
+
+
+def emit_json(value: Any) -> None:
+    """Print one JSON document (UTF-8, dates as ISO strings)."""
+    def default(o: Any) -> Any:
+        if isinstance(o, (dt.date, dt.datetime)):
+            return o.isoformat()
+        return str(o)
+
+    click.echo(json.dumps(value, ensure_ascii=False, default=default))
+
+
+def parse_at(value: str | None) -> dt.datetime | None:
+    """Parse an --at ISO date-time (naive means the event's local time, Europe/Brussels)."""
+    if value is None:
+        return None
+    try:
+        stamp = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not an ISO date-time such as 2016-12-01T08:30") from None
+    if stamp.tzinfo is None:
+        from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+        stamp = stamp.replace(tzinfo=ZoneInfo("Europe/Brussels"))
+    return stamp
+
+
+def guard(func):  # noqa: ANN001, ANN201
+    """Turn a DeskError into a one-line reason and a non-zero exit, never a traceback."""
+    import functools  # noqa: PLC0415
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DeskError as exc:
+            fail(str(exc))
+    return wrapper

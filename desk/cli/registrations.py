@@ -1,0 +1,100 @@
+"""Commands for registrations: import, demo, attendees, and opening the window."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from desk.cli.common import cli, emit_json, fail, guard
+
+
+@cli.command("import")
+@click.argument("location", metavar="PATH_OR_URL")
+@click.option("--token", envvar="DESK_FEED_TOKEN", help="Bearer token of the portal feed (also DESK_FEED_TOKEN).")
+@click.pass_obj
+@guard
+def import_(state, location: str, token: str | None) -> None:  # noqa: ANN001
+    """Sync registrations from a portal export (CSV/XLSX/JSON) or the portal's feed URL."""
+    from desk.services.sources import open_source  # noqa: PLC0415
+    from desk.services.sync import run_sync  # noqa: PLC0415
+
+    if location.startswith(("http://", "https://")) and not token:
+        from desk.config import load_settings  # noqa: PLC0415
+
+        token = load_settings().feed_token or None
+    source = open_source(location, token)
+    report = run_sync(state.database(), source)
+    for line in report.lines():
+        click.echo(line)
+    if report.stopped:
+        fail(f"the sync stopped early, applied pages are kept: {report.stopped}")
+
+
+@cli.command()
+@click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="First day (matchmaking); default today. 2016-11-30 gives the real dates.")
+@click.pass_obj
+@guard
+def demo(state, start: dt.datetime | None) -> None:  # noqa: ANN001
+    """Create the demo event (250 attendees) without opening a window."""
+    from desk.services.demo import install_demo  # noqa: PLC0415
+
+    day = start.date() if start else dt.date.today()
+    data = install_demo(state.database(), day)
+    attendees = sum(1 for r in data.registrations if r.is_attendee)
+    click.echo(f"demo event '{data.event.name}' on {', '.join(d.isoformat() for d in data.event.days)}: "
+               f"{attendees} attendees, {len(data.registrations) - attendees} other registrations")
+
+
+def attendee_json(reg) -> dict:  # noqa: ANN001
+    """The JSON object `desk attendees --json` prints for one registration."""
+    return {
+        "registration_id": reg.registration_id, "first_name": reg.first_name, "last_name": reg.last_name,
+        "email": reg.email, "organisation": reg.organisation, "country": reg.country,
+        "category": reg.category.value, "status": reg.status.value,
+        "days": [d.isoformat() for d in reg.days], "ticket_code": reg.ticket_code,
+    }
+
+
+# Other capabilities add fields to an attendee's JSON (e.g. the badge code) through this hook.
+ATTENDEE_JSON_EXTRAS: list = []
+
+
+@cli.command()
+@click.option("--search", "query", default="", help="Words to find in name, organisation or e-mail.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array.")
+@click.pass_obj
+@guard
+def attendees(state, query: str, as_json: bool) -> None:  # noqa: ANN001
+    """List attendees (validated registrations); search ignores case and accents."""
+    from desk.store import registrations as repo  # noqa: PLC0415
+
+    db = state.database()
+    with db.begin() as session:
+        found = repo.search_registrations(session, query)
+        extras = [hook(session, found) for hook in ATTENDEE_JSON_EXTRAS]
+    if as_json:
+        items = []
+        for reg in found:
+            item = attendee_json(reg)
+            for extra in extras:
+                item.update(extra.get(reg.registration_id, {}))
+            items.append(item)
+        emit_json(items)
+        return
+    for reg in found:
+        click.echo(f"{reg.registration_id}\t{reg.last_name.upper()}, {reg.first_name}\t{reg.organisation}\t"
+                   f"{reg.country}\t{reg.category.label}")
+    click.echo(f"{len(found)} attendee(s)", err=True)
+
+
+@cli.command()
+@click.option("--demo", "with_demo", is_flag=True, help="Create the demo event first when the database is empty.")
+@click.pass_obj
+@guard
+def run(state, with_demo: bool = False) -> None:  # noqa: ANN001
+    """Open the desk window."""
+    from desk.app import main as app_main  # noqa: PLC0415
+
+    raise SystemExit(app_main(state.db_url, with_demo=with_demo))
