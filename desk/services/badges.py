@@ -124,9 +124,9 @@ def render_badges(
             slot = done % per_page
             if slot == 0:
                 if done:
+                    _draw_marks(canvas, template)
                     canvas.showPage()
                 pages += 1
-                _draw_marks(canvas, template)
             layout_ = layout_badge(badge, template, event.name, event.days, text_width, has_glyph)
             findings.extend(layout_.findings)
             matrix: Matrix = []
@@ -141,6 +141,7 @@ def render_badges(
         if pages == 0:
             # an empty batch still gives a valid one-page PDF instead of an unreadable file
             pages = 1
+        _draw_marks(canvas, template)
         canvas.showPage()
         canvas.save()
         os.replace(tmp, out_path)
@@ -221,23 +222,28 @@ def _draw_qr(canvas: Canvas, box: tuple[float, float, float], matrix: Sequence[S
 
 
 def _draw_marks(canvas: Canvas, template: BadgeTemplate) -> None:
-    """Cut marks in the page margins, on the lines a guillotine follows."""
+    """Cut marks near the page edges, on the lines a guillotine follows.
+
+    Drawn last, black on a white underlay, so they stay visible where a colour band
+    reaches the cut line.
+    """
     if template.cut_mark_mm is None:
         return
     length, offset = (v * MM for v in template.cut_mark_mm)
     w, h = template.page_width_mm * MM, template.page_height_mm * MM
     xs, ys = template.cut_lines_mm()
-    canvas.saveState()
-    canvas.setLineWidth(_MARK_WIDTH_PT)
-    canvas.setStrokeGray(0)
+    segments = []
     for x_mm in xs:
         x = x_mm * MM
-        canvas.line(x, h - offset, x, h - offset - length)
-        canvas.line(x, offset, x, offset + length)
+        segments += [(x, h - offset, x, h - offset - length), (x, offset, x, offset + length)]
     for y_mm in ys:
         y = h - y_mm * MM
-        canvas.line(offset, y, offset + length, y)
-        canvas.line(w - offset, y, w - offset - length, y)
+        segments += [(offset, y, offset + length, y), (w - offset, y, w - offset - length, y)]
+    canvas.saveState()
+    for gray, line_width in ((1, 3 * _MARK_WIDTH_PT), (0, _MARK_WIDTH_PT)):
+        canvas.setStrokeGray(gray)
+        canvas.setLineWidth(line_width)
+        canvas.lines(segments)
     canvas.restoreState()
 
 
