@@ -43,8 +43,9 @@ _DOMAIN = b"desk/badge-code\x00"
 _REF_DOMAIN = b"desk/badge-ref\x00"
 
 # Cheap shape checks first, so a random string never reaches base32 or the curve.
+# DESK_CODE is the exact shape of a desk code (for scanners and importers that classify text).
 _DESK_PREFIX = re.compile(r"D[0-9]+:")
-_DESK_CODE = re.compile(r"D([1-9][0-9]{0,2}):([A-Z2-7]{13}):([A-Z2-7]{103})")
+DESK_CODE = re.compile(r"D([1-9][0-9]{0,2}):([A-Z2-7]{13}):([A-Z2-7]{103})")
 _PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]+")
 
 
@@ -167,7 +168,7 @@ def verify(
         if registration_id is None:
             return Verdict(reason=Rejection.UNKNOWN_ATTENDEE, source=Source.PORTAL)
         return Verdict(registration_id=registration_id, source=Source.PORTAL)
-    match = _DESK_CODE.fullmatch(text)
+    match = DESK_CODE.fullmatch(text)
     if match is None:
         return Verdict(reason=Rejection.MALFORMED, source=Source.DESK)
     version_text, ref, sig_text = match.groups()
