@@ -69,6 +69,7 @@ def upgrade() -> None:
     sa.Column('ticket_code', sa.String(length=256), nullable=False),
     sa.Column('portal_updated_at', sa.DateTime(), nullable=True),
     sa.Column('search_text', sa.Text(), nullable=False),
+    sa.Column('sort_key', sa.String(length=1000), nullable=False),
     sa.Column('synced_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("status IN ('validated','pending','rejected','cancelled')", name=op.f('ck_registration_status')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_registration_organisation_id_organisation')),
@@ -76,7 +77,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('registration_id', name=op.f('uq_registration_registration_id'))
     )
     with op.batch_alter_table('registration', schema=None) as batch_op:
-        batch_op.create_index('ix_registration_names', ['last_name', 'first_name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_registration_sort_key'), ['sort_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_registration_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_registration_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_registration_ticket_code'), ['ticket_code'], unique=False)
@@ -115,7 +116,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_registration_ticket_code'))
         batch_op.drop_index(batch_op.f('ix_registration_status'))
         batch_op.drop_index(batch_op.f('ix_registration_organisation_id'))
-        batch_op.drop_index('ix_registration_names')
+        batch_op.drop_index(batch_op.f('ix_registration_sort_key'))
 
     op.drop_table('registration')
     with op.batch_alter_table('sync_log', schema=None) as batch_op:

@@ -91,10 +91,12 @@ def attendees(state, query: str, as_json: bool) -> None:  # noqa: ANN001
 
 @cli.command()
 @click.option("--demo", "with_demo", is_flag=True, help="Create the demo event first when the database is empty.")
+@click.option("--screenshot", type=click.Path(dir_okay=False), default=None,
+              help="Save a PNG of the window once it settled, then close (for docs and checks).")
 @click.pass_obj
 @guard
-def run(state, with_demo: bool = False) -> None:  # noqa: ANN001
+def run(state, with_demo: bool = False, screenshot: str | None = None) -> None:  # noqa: ANN001
     """Open the desk window."""
     from desk.app import main as app_main  # noqa: PLC0415
 
-    raise SystemExit(app_main(state.db_url, with_demo=with_demo))
+    raise SystemExit(app_main(state.db_url, with_demo=with_demo, screenshot=screenshot))

@@ -13,7 +13,7 @@ from sqlalchemy import Row, func, insert, literal_column, select, table, update
 from sqlalchemy.orm import Session
 
 from desk.core.attendees import Category, Event, Registration, Status
-from desk.core.text import organisation_key, search_terms
+from desk.core.text import fold, organisation_key, search_terms
 from desk.store.schema import (
     EventRow, OrganisationRow, RegistrationRow, SyncCursorRow, SyncLogRow,
 )
@@ -112,14 +112,16 @@ def _organisation_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
         key = organisation_key(name)
         if key and key not in wanted:
             wanted[key] = name
-    ids = dict(session.execute(select(OrganisationRow.key, OrganisationRow.id)).tuples().all()) if len(wanted) > 500 \
-        else dict(session.execute(select(OrganisationRow.key, OrganisationRow.id)
-                                  .where(OrganisationRow.key.in_(list(wanted)))).tuples().all())
+    q = select(OrganisationRow.key, OrganisationRow.id)
+    if len(wanted) <= 500:
+        q = q.where(OrganisationRow.key.in_(list(wanted)))
+    ids: dict[str, int] = {key: oid for key, oid in session.execute(q)}
     missing = [{"key": k, "name": n} for k, n in wanted.items() if k not in ids]
     if missing:
         session.execute(insert(OrganisationRow), missing)
-        ids.update(session.execute(select(OrganisationRow.key, OrganisationRow.id)
-                                   .where(OrganisationRow.key.in_([m["key"] for m in missing]))).tuples().all())
+        added = select(OrganisationRow.key, OrganisationRow.id).where(
+            OrganisationRow.key.in_([m["key"] for m in missing]))
+        ids.update({key: oid for key, oid in session.execute(added)})
     return ids
 
 
@@ -129,7 +131,8 @@ def _values(reg: Registration, org_ids: dict[str, int], now: dt.datetime) -> dic
         "last_name": reg.last_name, "email": reg.email, "organisation": reg.organisation,
         "organisation_id": org_ids.get(organisation_key(reg.organisation)), "country": reg.country,
         "category": reg.category.value, "days": _days_text(reg.days), "ticket_code": reg.ticket_code,
-        "portal_updated_at": reg.updated_at, "search_text": reg.search_text(), "synced_at": now,
+        "portal_updated_at": reg.updated_at, "search_text": reg.search_text(),
+        "sort_key": f"{fold(reg.last_name)} {fold(reg.first_name)}", "synced_at": now,
     }
 
 
@@ -218,8 +221,7 @@ def search_registrations(
     for term in terms:
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         q = q.where(RegistrationRow.search_text.like(f"%{escaped}%", escape="\\"))
-    q = q.order_by(func.lower(RegistrationRow.last_name), func.lower(RegistrationRow.first_name),
-                   RegistrationRow.registration_id)
+    q = q.order_by(RegistrationRow.sort_key, RegistrationRow.registration_id)
     if limit is not None:
         q = q.limit(limit)
     return [_to_core(r) for r in session.execute(q)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    CheckConstraint, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator,
+    CheckConstraint, DateTime, ForeignKey, Integer, MetaData, String, Text, TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -91,6 +91,7 @@ class RegistrationRow(Base):
     ticket_code: Mapped[str] = mapped_column(String(256), default="", index=True)
     portal_updated_at: Mapped[dt.datetime | None]
     search_text: Mapped[str] = mapped_column(Text, default="")
+    sort_key: Mapped[str] = mapped_column(String(1000), default="", index=True)  # folded "last first"
     synced_at: Mapped[dt.datetime]
 
 
@@ -116,5 +117,3 @@ class SyncCursorRow(Base):
     cursor: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[dt.datetime]
 
-
-Index("ix_registration_names", RegistrationRow.last_name, RegistrationRow.first_name)

@@ -1,0 +1,102 @@
+"""The composition root: settings → database → services → devices → windows.
+
+The only module that knows which camera, printer and sound classes are real.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from desk.config import Settings, load_settings
+from desk.store.db import Database, open_database
+
+
+@dataclass
+class Context:
+    """Everything the pages need, built once."""
+
+    settings: Settings
+    db: Database
+    workers: Any  # desk.ui.workers.Workers
+    warnings: list[str] = field(default_factory=list)
+
+
+def _has_display() -> bool:
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform in ("offscreen", "minimal", "vnc") or sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def build_pages(ctx: Context) -> list[tuple[str, Any]]:
+    """The desk window's tabs, in order."""
+    from desk.services.attendees import search_attendees  # noqa: PLC0415
+    from desk.services.sources import open_source  # noqa: PLC0415
+    from desk.services.sync import run_sync  # noqa: PLC0415
+    from desk.ui.attendees_page import AttendeesPage  # noqa: PLC0415
+
+    settings = ctx.settings
+
+    def sync(location: str, handle: Any) -> Any:
+        source = open_source(location or settings.feed_url, settings.feed_token)
+        return run_sync(ctx.db, source, progress=handle.progress, cancelled=handle.cancelled)
+
+    attendees = AttendeesPage(ctx.workers, lambda q: search_attendees(ctx.db, q), sync,
+                              feed_configured=bool(settings.feed_url))
+    attendees.refresh()
+    return [("Attendees", attendees)]
+
+
+def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | None = None) -> int:
+    """Open the desk window; return the process exit code.
+
+    With `screenshot`, the window saves a PNG of itself after it settled and closes.
+    """
+    if not _has_display():
+        print("desk: no display found (DISPLAY is not set). Run desk on the desk laptop's screen, "
+              "or set QT_QPA_PLATFORM=offscreen to try it without one.", file=sys.stderr)
+        return 1
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+
+    from desk.ui import theme  # noqa: PLC0415
+    from desk.ui.main_window import MainWindow  # noqa: PLC0415
+    from desk.ui.workers import Workers  # noqa: PLC0415
+
+    settings = load_settings()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("desk")
+    theme.apply(app)
+    db = open_database(db_url or settings.database_url)
+    warnings = list(settings.warnings) + list(db.warnings)
+    if with_demo:
+        from desk.services.demo import install_demo  # noqa: PLC0415
+        from desk.store.registrations import get_event  # noqa: PLC0415
+
+        with db.begin() as session:
+            empty = get_event(session) is None
+        if empty:
+            install_demo(db, dt.date.today())
+    ctx = Context(settings=settings, db=db, workers=Workers(), warnings=warnings)
+    with db.begin() as session:
+        from desk.store.registrations import get_event  # noqa: PLC0415
+
+        event = get_event(session)
+    title = f"desk — {event.name}" if event else "desk"
+    window = MainWindow(title, build_pages(ctx), on_close=lambda: ctx.workers.shutdown())
+    window.show_message("  ·  ".join([f"Desk: {settings.desk_name}"] + warnings))
+    window.show()
+    if screenshot:
+        from PySide6.QtCore import QTimer  # noqa: PLC0415
+
+        def shoot() -> None:
+            window.grab().save(screenshot)
+            window.close()
+
+        QTimer.singleShot(1500, shoot)
+    code = app.exec()
+    db.close()
+    return code

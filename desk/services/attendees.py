@@ -1,0 +1,33 @@
+"""Finding attendees: the live search the desks use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from desk.core.attendees import Registration
+from desk.store import registrations as repo
+from desk.store.db import Database
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Attendees matching a query (at most `limit` of them) and how many attendees exist."""
+
+    query: str
+    attendees: list[Registration]
+    total_attendees: int
+    truncated: bool
+
+
+def search_attendees(db: Database, query: str, limit: int = 500) -> SearchResult:
+    """Return validated registrations matching every word of `query` (case and accents ignored)."""
+    with db.begin() as session:
+        found = repo.search_registrations(session, query, limit=limit + 1)
+        total = repo.count_attendees(session)
+    return SearchResult(query, found[:limit], total, len(found) > limit)
+
+
+def find_registration(db: Database, query: str, limit: int = 20) -> list[Registration]:
+    """Registrations of any status matching `query`: tells a person why they are not on the list."""
+    with db.begin() as session:
+        return repo.search_registrations(session, query, attendees_only=False, limit=limit)

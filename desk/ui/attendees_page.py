@@ -1,0 +1,177 @@
+"""The attendee list: live accent-insensitive search, and sync with progress and cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar,
+    QPushButton, QTableView, QVBoxLayout, QWidget,
+)
+
+from desk.ui.models import AttendeeTableModel
+from desk.ui.workers import Job, JobHandle, Workers
+
+SearchFn = Callable[[str], Any]          # -> services.attendees.SearchResult
+SyncFn = Callable[[str, JobHandle], Any]  # (file path or "" for the feed, handle) -> SyncReport
+
+
+class AttendeesPage(QWidget):
+    """Search box over a table of attendees; Sync and Import buttons with a progress bar."""
+
+    sync_finished = Signal(object)  # the SyncReport, for other pages to refresh
+
+    def __init__(self, workers: Workers, search: SearchFn, sync: SyncFn, feed_configured: bool,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._workers, self._search, self._sync = workers, search, sync
+        self._feed_configured = feed_configured
+        self._search_seq = 0
+        self._sized = False
+        self._sync_job: Job | None = None
+
+        self.search_box = QLineEdit(placeholderText="Search name, organisation or e-mail   (Ctrl+F)")
+        self.search_box.setClearButtonEnabled(True)
+        self.model = AttendeeTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setAlternatingRowColors(True)
+        self.count_label = QLabel(objectName="status")
+
+        self.sync_button = QPushButton("Sync from portal  (F5)", objectName="primary")
+        self.sync_button.setToolTip("Fetch new and changed registrations from the portal feed"
+                                    if feed_configured else "No portal feed set: choose an export file")
+        self.import_button = QPushButton("Import file…  (Ctrl+O)")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setVisible(False)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.sync_status = QLabel(objectName="status")
+        self.sync_status.setWordWrap(True)
+        self.sync_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        top = QHBoxLayout()
+        top.addWidget(self.search_box, 1)
+        top.addWidget(self.count_label)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.sync_button)
+        bottom.addWidget(self.import_button)
+        bottom.addWidget(self.progress, 1)
+        bottom.addWidget(self.cancel_button)
+        bottom.addStretch(0)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(bottom)
+        layout.addWidget(self.sync_status)
+
+        self._debounce = QTimer(self, singleShot=True, interval=120)
+        self._debounce.timeout.connect(self.refresh)
+        self.search_box.textChanged.connect(lambda _t: self._debounce.start())
+        self.sync_button.clicked.connect(self._on_sync_clicked)
+        self.import_button.clicked.connect(self._on_import_clicked)
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self._focus_search)
+        QShortcut(QKeySequence("F5"), self, activated=self._on_sync_clicked)
+        QShortcut(QKeySequence("Ctrl+O"), self, activated=self._on_import_clicked)
+        QShortcut(QKeySequence("Escape"), self.search_box, activated=self.search_box.clear)
+
+    # --- search ----------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Run the current search on a worker; stale answers are dropped."""
+        self._search_seq += 1
+        seq, query = self._search_seq, self.search_box.text()
+        self._workers.submit(lambda _h: self._search(query), write=False,
+                             on_done=lambda result: self._on_search_done(seq, result),
+                             on_error=self._show_error)
+
+    def _on_search_done(self, seq: int, result: Any) -> None:
+        if seq != self._search_seq:
+            return
+        self.model.set_rows(result.attendees)
+        shown = len(result.attendees)
+        more = f" (first {shown})" if result.truncated else ""
+        self.count_label.setText(f"{shown}{more} of {result.total_attendees} attendees")
+        if shown and not self._sized:
+            self._sized = True
+            self.table.resizeColumnsToContents()
+            for column in range(self.model.columnCount()):
+                self.table.setColumnWidth(column, min(self.table.columnWidth(column), 320))
+
+    def _focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    # --- sync ------------------------------------------------------------------------
+    def _on_sync_clicked(self) -> None:
+        if not self._feed_configured:
+            self._on_import_clicked()
+            return
+        self.start_sync("")
+
+    def _on_import_clicked(self) -> None:
+        if self._sync_job is not None:
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Import a portal export", "",
+                                              "Portal exports (*.csv *.tsv *.txt *.xlsx *.json);;All files (*)")
+        if path:
+            self.start_sync(path)
+
+    def start_sync(self, location: str) -> None:
+        """Sync from a file path, or from the portal feed when `location` is empty."""
+        if self._sync_job is not None:
+            return
+        self._set_busy(True)
+        self.sync_status.setText("Syncing…")
+        self._sync_job = self._workers.submit(
+            lambda handle: self._sync(location, handle), on_done=self._on_sync_done,
+            on_error=self._on_sync_failed, on_progress=self._on_sync_progress,
+        )
+
+    def _on_sync_progress(self, done: int, total: int) -> None:
+        if total:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+        else:
+            self.progress.setRange(0, 0)  # busy indicator: the feed does not say how much is left
+
+    def _on_sync_done(self, report: Any) -> None:
+        self._sync_job = None
+        self._set_busy(False)
+        lines = report.lines()
+        head = "Cancelled: nothing more was applied. " if report.cancelled else ""
+        extra = f"  ({len(lines) - 1} more line(s): hover for details)" if len(lines) > 1 else ""
+        self.sync_status.setText(head + lines[0] + extra)
+        self.sync_status.setToolTip("\n".join(lines[:60]))
+        self.refresh()
+        self.sync_finished.emit(report)
+
+    def _on_sync_failed(self, message: str) -> None:
+        self._sync_job = None
+        self._set_busy(False)
+        self._show_error(message)
+
+    def _on_cancel_clicked(self) -> None:
+        if self._sync_job is not None:
+            self._sync_job.handle.cancel()
+            self.sync_status.setText("Cancelling…")
+
+    def _set_busy(self, busy: bool) -> None:
+        self.sync_button.setEnabled(not busy)
+        self.import_button.setEnabled(not busy)
+        self.cancel_button.setVisible(busy)
+        self.progress.setVisible(busy)
+        if busy:
+            self.progress.setRange(0, 0)
+
+    def _show_error(self, message: str) -> None:
+        self.sync_status.setText(f"⚠ {message}")
+        self.sync_status.setToolTip(message)

@@ -1,0 +1,41 @@
+"""The desk window: one tab per job at the desk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+
+
+class MainWindow(QMainWindow):
+    """Tabs for the pages app.py hands in; Ctrl+1..9 switch between them."""
+
+    def __init__(self, title: str, pages: Sequence[tuple[str, QWidget]],
+                 on_close: Callable[[], None] | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle(title)
+        self._on_close = on_close
+        self.tabs = QTabWidget()
+        for label, page in pages:
+            self.tabs.addTab(page, label)
+        self.setCentralWidget(self.tabs)
+        self.status_label = QLabel()
+        self.statusBar().addPermanentWidget(self.status_label)
+        for i in range(min(9, len(pages))):
+            QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.tabs.setCurrentIndex(i))
+        self.resize(1280, 720)
+        geometry = QSettings("desk", "desk").value("main/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+
+    def show_message(self, text: str) -> None:
+        """A line in the status bar (database warnings, desk name...)."""
+        self.status_label.setText(text)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        QSettings("desk", "desk").setValue("main/geometry", self.saveGeometry())
+        if self._on_close:
+            self._on_close()
+        super().closeEvent(event)
