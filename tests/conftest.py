@@ -6,9 +6,14 @@ import os
 
 # Before any QApplication exists: no test needs a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
+
+import shutil
+import uuid
+from pathlib import Path
 
 import pytest
+
+PG_ADMIN_URL = os.environ.get("DESK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 @pytest.fixture(autouse=True)
@@ -17,6 +22,70 @@ def _private_folders(tmp_path_factory, monkeypatch):
     base = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("DESK_DATA_DIR", str(base / "data"))
     monkeypatch.setenv("DESK_CONFIG_DIR", str(base / "config"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "xdg-config"))  # QSettings (window geometry)
     monkeypatch.delenv("DESK_DB", raising=False)
     monkeypatch.delenv("DESK_NAME", raising=False)
+    monkeypatch.delenv("DESK_FEED_TOKEN", raising=False)
     yield
+
+
+@pytest.fixture(scope="session")
+def db_template(tmp_path_factory) -> Path:
+    """A SQLite file migrated to head once per test run (per xdist worker)."""
+    from desk.store.db import open_database
+
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    db = open_database(f"sqlite:///{path}")
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return path
+
+
+@pytest.fixture
+def db_path(db_template, tmp_path) -> Path:
+    """A fresh, migrated SQLite file for one test."""
+    path = tmp_path / "desk.sqlite"
+    shutil.copyfile(db_template, path)
+    return path
+
+
+@pytest.fixture
+def db(db_path):
+    """An open Database on a fresh, migrated SQLite file."""
+    from desk.store.db import open_database
+
+    database = open_database(f"sqlite:///{db_path}")
+    yield database
+    database.close()
+
+
+def _pg_available() -> str | None:
+    try:
+        import psycopg
+    except ImportError:
+        return "psycopg is not installed"
+    try:
+        with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", connect_timeout=2):
+            return None
+    except Exception as exc:  # noqa: BLE001 - any failure means: no hub server here
+        return f"no PostgreSQL server on 127.0.0.1:5432 ({exc.__class__.__name__})"
+
+
+@pytest.fixture
+def pg_url():
+    """URL of a fresh PostgreSQL database for one test, dropped afterwards.
+
+    Skips with the reason when no server listens on 127.0.0.1:5432 (CI has one).
+    """
+    reason = _pg_available()
+    if reason:
+        pytest.skip(f"hub test needs PostgreSQL: {reason}")
+    import psycopg
+
+    name = f"desk_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
