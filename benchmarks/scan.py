@@ -45,9 +45,16 @@ CONDITIONS: dict[str, Degradation] = {
     "glare": Degradation(glare=0.9, noise_sigma=4),
     "jpeg q25": Degradation(jpeg_quality=25, noise_sigma=4),
     "all at once": Degradation(tilt_deg=25, blur_sigma=1.0, noise_sigma=15, glare=0.6, jpeg_quality=60),
+    "far + tilt": Degradation(tilt_deg=35, noise_sigma=4),  # held far away: 3 px per module
 }
 # Badges as held at the desk: 3.5-5 px per QR module (a 150-240 px code at 1080p).
 MODULE_PX = (3.5, 4.0, 4.5, 5.0)
+FAR_MODULE_PX = 3.0
+
+
+def module_px(condition: str, index: int) -> float:
+    """Module size in pixels of the index-th badge shown under a condition."""
+    return FAR_MODULE_PX if condition.startswith("far") else MODULE_PX[index % len(MODULE_PX)]
 # An idle webcam frame still carries sensor noise and MJPG compression.
 IDLE = Degradation(noise_sigma=6, jpeg_quality=85)
 
@@ -67,7 +74,7 @@ def build_frames(size: str, count: int) -> FrameSet:
         name: [
             (
                 sample_code(i),
-                make_frame(sample_code(i), size, MODULE_PX[i % len(MODULE_PX)], deg, seed=1000 * k + i),
+                make_frame(sample_code(i), size, module_px(name, i), deg, seed=1000 * k + i),
             )
             for i in range(count)
         ]
@@ -141,9 +148,8 @@ def bench_held_badge(frames: FrameSet, held: int = 3) -> None:
             for idle in frames.idle[i % len(frames.idle) : i % len(frames.idle) + 2]:
                 decoder.decode(idle)
             # The same badge over a few frames: the noise differs from frame to frame.
-            module_px = MODULE_PX[i % len(MODULE_PX)]
             views = [frame] + [
-                make_frame(code, frames.size, module_px, CONDITIONS[condition], seed=97_000 + i + 7919 * k)
+                make_frame(code, frames.size, module_px(condition, i), CONDITIONS[condition], seed=97_000 + i + 7919 * k)
                 for k in range(1, held)
             ]
             total += 1
