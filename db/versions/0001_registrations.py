@@ -67,6 +67,7 @@ def upgrade() -> None:
     sa.Column('category', sa.String(length=32), nullable=False),
     sa.Column('days', sa.String(length=200), nullable=False),
     sa.Column('ticket_code', sa.String(length=256), nullable=False),
+    sa.Column('badge_ref', sa.String(length=32), nullable=True),
     sa.Column('portal_updated_at', sa.DateTime(), nullable=True),
     sa.Column('search_text', sa.Text(), nullable=False),
     sa.Column('sort_key', sa.String(length=1000), nullable=False),
@@ -74,7 +75,8 @@ def upgrade() -> None:
     sa.CheckConstraint("status IN ('validated','pending','rejected','cancelled')", name=op.f('ck_registration_status')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_registration_organisation_id_organisation')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_registration')),
-    sa.UniqueConstraint('registration_id', name=op.f('uq_registration_registration_id'))
+    sa.UniqueConstraint('registration_id', name=op.f('uq_registration_registration_id')),
+    sa.UniqueConstraint('badge_ref', name=op.f('uq_registration_badge_ref'))
     )
     with op.batch_alter_table('registration', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_registration_sort_key'), ['sort_key'], unique=False)

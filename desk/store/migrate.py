@@ -28,21 +28,21 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def head_revision() -> str | None:
-    """The newest migration's id."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+def head_revisions() -> set[str]:
+    """The newest migrations' ids (one per capability branch that has not been merged)."""
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
-def current_revision(connection: Connection) -> str | None:
-    """The revision the database is at (None for an empty database)."""
-    return MigrationContext.configure(connection).get_current_revision()
+def current_revisions(connection: Connection) -> set[str]:
+    """The revisions the database is at (empty for an empty database)."""
+    return set(MigrationContext.configure(connection).get_current_heads())
 
 
 def upgrade(engine: Engine) -> None:
-    """Upgrade the database to head in one transaction; a no-op when already there."""
+    """Upgrade the database to every head in one transaction; a no-op when already there."""
     with engine.begin() as connection:
-        if current_revision(connection) == head_revision():
+        if current_revisions(connection) == head_revisions():
             return
         cfg = alembic_config()
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")

@@ -89,6 +89,7 @@ class RegistrationRow(Base):
     category: Mapped[str] = mapped_column(String(32), default="other_stakeholder")
     days: Mapped[str] = mapped_column(String(200), default="")  # ISO dates joined by "|"
     ticket_code: Mapped[str] = mapped_column(String(256), default="", index=True)
+    badge_ref: Mapped[str | None] = mapped_column(String(32), unique=True)  # REF inside the signed badge code
     portal_updated_at: Mapped[dt.datetime | None]
     search_text: Mapped[str] = mapped_column(Text, default="")
     sort_key: Mapped[str] = mapped_column(String(1000), default="", index=True)  # folded "last first"
@@ -117,3 +118,19 @@ class SyncCursorRow(Base):
     cursor: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[dt.datetime]
 
+
+
+def _load_capability_models() -> None:
+    # Each capability keeps its tables in its own module; importing them here puts every
+    # table on Base.metadata for Alembic and the model/migration agreement test.
+    import importlib
+
+    for name in ("schema_checkin", "schema_badges", "schema_rooms", "schema_match"):
+        try:
+            importlib.import_module(f"desk.store.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"desk.store.{name}":
+                raise
+
+
+_load_capability_models()
