@@ -17,12 +17,59 @@ from desk.store.db import Database, open_database
 
 @dataclass
 class Context:
-    """Everything the pages need, built once."""
+    """Everything the pages need, built once. Devices are chosen here and nowhere else."""
 
     settings: Settings
     db: Database
     workers: Any  # desk.ui.workers.Workers
     warnings: list[str] = field(default_factory=list)
+    sound: Any = None  # desk.devices.base.SoundSink
+    decoder: Any = None  # desk.devices.base.Decoder
+    camera_factory: Any = None  # () -> desk.devices.base.Camera
+    printer_factory: Any = None  # () -> desk.devices.base.Printer
+    clock: Any = None  # () -> aware datetime
+
+
+# The desk window's tabs after the attendee list, in order. Each module offers
+# `build_page(ctx) -> (title, widget)`; they are named here (not discovered) so that the
+# frozen build includes them.
+PAGE_MODULES = (
+    "desk.ui.checkin_page",
+    "desk.ui.print_page",
+    "desk.ui.door_page",
+    "desk.ui.match_page",
+)
+
+
+def build_devices(ctx: Context) -> None:
+    """Pick the real devices for this desk from its settings."""
+    from desk.devices.camera import OpenCVCamera  # noqa: PLC0415
+    from desk.devices.decoder import default_decoder  # noqa: PLC0415
+    from desk.devices.sound import RecordingSound, SoundPlayer  # noqa: PLC0415
+
+    settings = ctx.settings
+    ctx.sound = SoundPlayer() if settings.sound else RecordingSound()
+    try:
+        ctx.decoder = default_decoder()
+    except Exception as exc:  # noqa: BLE001 - no decoder: the desk still works by hand
+        ctx.warnings.append(f"no QR decoder available ({exc}); scan with a handheld scanner or search")
+    ctx.camera_factory = lambda: OpenCVCamera(settings.camera, settings.camera_width, settings.camera_height)
+    ctx.printer_factory = _printer_factory(settings)
+    ctx.clock = lambda: dt.datetime.now(dt.timezone.utc)
+
+
+def _printer_factory(settings: Settings) -> Any:
+    def make() -> Any:
+        if settings.printer.startswith("folder:"):
+            from pathlib import Path  # noqa: PLC0415
+
+            from desk.devices.printer import FolderPrinter  # noqa: PLC0415
+
+            return FolderPrinter(Path(settings.printer[len("folder:"):]))
+        from desk.devices.qtprinter import QtPrinter, default_printer  # noqa: PLC0415
+
+        return QtPrinter(settings.printer or default_printer())
+    return make
 
 
 def _has_display() -> bool:
@@ -48,7 +95,19 @@ def build_pages(ctx: Context) -> list[tuple[str, Any]]:
     attendees = AttendeesPage(ctx.workers, lambda q: search_attendees(ctx.db, q), sync,
                               feed_configured=bool(settings.feed_url))
     attendees.refresh()
-    return [("Attendees", attendees)]
+    pages: list[tuple[str, Any]] = []
+    import importlib  # noqa: PLC0415
+
+    for name in PAGE_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        pages.append(module.build_page(ctx))
+    # The entrance page comes first when there is one: it is what a desk does most.
+    return pages[:1] + [("Attendees", attendees)] + pages[1:]
 
 
 def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | None = None) -> int:
@@ -81,13 +140,14 @@ def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | N
         if empty:
             install_demo(db, dt.date.today())
     ctx = Context(settings=settings, db=db, workers=Workers(), warnings=warnings)
+    build_devices(ctx)
     with db.begin() as session:
         from desk.store.registrations import get_event  # noqa: PLC0415
 
         event = get_event(session)
     title = f"desk — {event.name}" if event else "desk"
     window = MainWindow(title, build_pages(ctx), on_close=lambda: ctx.workers.shutdown())
-    window.show_message("  ·  ".join([f"Desk: {settings.desk_name}"] + warnings))
+    window.show_message("  ·  ".join([f"Desk: {settings.desk_name}"] + ctx.warnings))
     window.show()
     if screenshot:
         from PySide6.QtCore import QTimer  # noqa: PLC0415
