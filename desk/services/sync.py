@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from desk.core.attendees import Event, Flag, Registration, check_event_rules
 from desk.core.errors import RowError, SourceError, SyncCancelled
 from desk.core.portal import ParsedRow
+from desk.services.feed import FeedCursorRejected
 from desk.services.sources import KEEP_CURSOR, Batch, Source
 from desk.store import registrations as repo
 from desk.store.db import Database
@@ -103,6 +104,16 @@ def _apply(db: Database, source: Source, batch: Batch, report: SyncReport, now: 
     report.updated += len(updated)
 
 
+def _apply_all(db: Database, source: Source, since: str | None, report: SyncReport, clock: Clock,
+               progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> None:
+    for batch in source.batches(since, cancelled, progress):
+        report.errors.extend(batch.errors)
+        report.ignored_columns = sorted(set(report.ignored_columns) | set(batch.ignored_columns))
+        if cancelled():
+            raise SyncCancelled()
+        _apply(db, source, batch, report, clock())
+
+
 def run_sync(
     db: Database, source: Source, *, clock: Clock = utc_now,
     progress: Callable[[int, int], None] = lambda done, total: None,
@@ -121,12 +132,14 @@ def run_sync(
         with db.begin() as session:
             since = repo.get_cursor(session, source.name) if source.incremental else None
         try:
-            for batch in source.batches(since, cancelled, progress):
-                report.errors.extend(batch.errors)
-                report.ignored_columns = sorted(set(report.ignored_columns) | set(batch.ignored_columns))
-                if cancelled():
-                    raise SyncCancelled()
-                _apply(db, source, batch, report, clock())
+            try:
+                _apply_all(db, source, since, report, clock, progress, cancelled)
+            except FeedCursorRejected as exc:
+                # The portal forgot our position (reset, expired): start over; upserts are idempotent.
+                report.remarks.append(f"{exc}; synced from the start instead")
+                _apply_all(db, source, None, report, clock, progress, cancelled)
+            if cancelled():
+                report.cancelled = True
         except SyncCancelled:
             report.cancelled = True
         except SourceError as exc:
