@@ -1,0 +1,109 @@
+"""Opening databases: pragmas, migrations agreeing with the models, damaged files, the hub."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from desk.core.attendees import Event
+from desk.core.errors import SyncBusy
+from desk.store import registrations as repo
+from desk.store.db import DatabaseUnavailable, open_database
+from desk.store.migrate import current_revisions, head_revisions
+from desk.store.schema import Base
+
+
+def _ignore_fts(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+    return not (type_ == "table" and name and name.startswith("registration_fts"))
+
+
+def _diff(engine) -> list:  # noqa: ANN001
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"include_object": _ignore_fts, "compare_type": True})
+        return compare_metadata(ctx, Base.metadata)
+
+
+def test_sqlite_is_opened_with_wal_full_sync_and_foreign_keys(db):
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_migrations_reach_every_head_and_agree_with_the_models(db):
+    with db.engine.connect() as conn:
+        assert current_revisions(conn) == head_revisions()
+    assert _diff(db.engine) == []
+
+
+def test_reopening_a_migrated_file_keeps_its_data(db_path):
+    first = open_database(f"sqlite:///{db_path}")
+    with first.begin() as session:
+        repo.save_event(session, Event(name="ECC", venue="Brussels", days=(dt.date(2016, 12, 1),)))
+    first.close()
+    again = open_database(f"sqlite:///{db_path}")
+    with again.begin() as session:
+        assert repo.get_event(session).name == "ECC"
+    again.close()
+
+
+def test_a_damaged_file_is_moved_aside_and_a_new_one_is_made(tmp_path):
+    path = tmp_path / "desk.sqlite"
+    path.write_bytes(b"this is not a database, just bytes " * 100)
+    db = open_database(f"sqlite:///{path}")
+    try:
+        assert db.warnings and "moved to" in db.warnings[0]
+        moved = [p for p in tmp_path.iterdir() if ".corrupt-" in p.name]
+        assert len(moved) == 1 and moved[0].read_bytes().startswith(b"this is not a database")
+        with db.begin() as session:
+            assert repo.get_event(session) is None
+    finally:
+        db.close()
+
+
+def test_an_unreachable_server_is_a_readable_error():
+    with pytest.raises(DatabaseUnavailable, match="cannot open database"):
+        open_database("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+
+
+def test_a_second_sync_on_the_same_file_is_refused(db):
+    with db.sync_lock():
+        with pytest.raises(SyncBusy, match="another sync"):
+            with db.sync_lock():
+                pass
+    with db.sync_lock():  # released again
+        pass
+
+
+def test_hub_database_migrates_to_the_same_schema(pg_url):
+    hub = open_database(pg_url)
+    try:
+        assert _diff(hub.engine) == []
+        with hub.begin() as session:
+            repo.save_event(session, Event(name="ECC", venue="Brussels", days=(dt.date(2016, 12, 1),)))
+        with hub.sync_lock(), pytest.raises(SyncBusy):
+            with hub.sync_lock():
+                pass
+    finally:
+        hub.close()
+
+
+def test_core_and_services_do_not_load_qt():
+    code = (
+        "import sys, desk.core.attendees, desk.core.checkin, desk.core.text, desk.core.portal, "
+        "desk.services.sync, desk.services.sources, desk.services.attendees, desk.services.demo\n"
+        "import pkgutil, importlib, desk.core, desk.services\n"
+        "for pkg in (desk.core, desk.services):\n"
+        "    for m in pkgutil.iter_modules(pkg.__path__):\n"
+        "        importlib.import_module(f'{pkg.__name__}.{m.name}')\n"
+        "bad = sorted(m for m in sys.modules if m.startswith('PySide6'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == ""
