@@ -1,0 +1,75 @@
+"""The attendee list as a desk worker uses it: type to search, sync a file, see progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from desk.services.attendees import search_attendees
+from desk.services.demo import install_demo
+from desk.services.sources import open_source
+from desk.services.sync import run_sync
+from desk.ui.attendees_page import AttendeesPage
+from desk.ui.workers import Workers
+
+
+@pytest.fixture
+def workers():
+    w = Workers()
+    yield w
+    w.shutdown()
+
+
+@pytest.fixture
+def page(qtbot, db, workers):
+    install_demo(db, dt.date(2016, 11, 30))
+
+    def sync(location: str, handle):  # noqa: ANN001, ANN202
+        return run_sync(db, open_source(location), progress=handle.progress, cancelled=handle.cancelled)
+
+    p = AttendeesPage(workers, lambda q: search_attendees(db, q), sync, feed_configured=False)
+    qtbot.addWidget(p)
+    p.show()
+    p.refresh()
+    qtbot.waitUntil(lambda: p.model.rowCount() == 250, timeout=5000)
+    return p
+
+
+def test_typing_filters_the_list_ignoring_accents(qtbot, page):
+    assert "250 of 250 attendees" in page.count_label.text()
+    qtbot.keyClicks(page.search_box, "muller")
+    qtbot.waitUntil(lambda: page.model.rowCount() < 250, timeout=5000)
+    names = {page.model.row_at(i).last_name for i in range(page.model.rowCount())}
+    assert names == {"Müller"}
+    page.search_box.clear()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 250, timeout=5000)
+
+
+def test_greek_query_finds_greek_names(qtbot, page):
+    page.search_box.setText("Παπαδοπουλος")  # typed without the accent
+    qtbot.waitUntil(lambda: 0 < page.model.rowCount() < 250, timeout=5000)
+    assert all(page.model.row_at(i).last_name == "Παπαδόπουλος" for i in range(page.model.rowCount()))
+
+
+def test_importing_a_file_shows_the_report_and_refreshes(qtbot, page, tmp_path):
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "registration_id;status;first_name;last_name;email;organisation;country\n"
+        "NEW-1;validated;Zofia;Łęcka-Nowak;z@l.pl;Nowy Klaster;PL\n"
+        "NEW-2;bogus;X;Y;x@y.pl;Z;PL\n", encoding="utf-8")
+    with qtbot.waitSignal(page.sync_finished, timeout=10000) as blocker:
+        page.start_sync(str(export))
+        assert page.cancel_button.isVisibleTo(page) and not page.sync_button.isEnabled()
+    report = blocker.args[0]
+    assert report.added == 1 and report.rejected == 1
+    assert page.sync_status.text().startswith("added 1, updated 0, unchanged 0, rejected 1 rows")
+    assert "row 3: unknown status 'bogus'" in page.sync_status.toolTip()
+    assert page.sync_button.isEnabled() and not page.cancel_button.isVisibleTo(page)
+    qtbot.waitUntil(lambda: "251 of 251" in page.count_label.text(), timeout=5000)
+
+
+def test_an_unreadable_file_is_a_sentence_not_a_crash(qtbot, page, tmp_path):
+    page.start_sync(str(tmp_path / "missing.csv"))
+    qtbot.waitUntil(lambda: "file not found" in page.sync_status.text(), timeout=5000)
+    assert page.sync_button.isEnabled()
