@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -19,10 +20,11 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from desk.core.matchmaking import Meeting, Problem, Schedule, combinatorial_bound, pair_key
-from desk.core.matchmaking_plan import ScheduleChange, complete_schedule, diff_schedules, feasible_degree, fill
+from desk.core.matchmaking_plan import ScheduleChange, compact, complete_schedule, diff_schedules, feasible_degree, fill
 
 WORKERS = 2  # the desk machines have two cores
 FIRST_PHASE_SHARE = 0.6  # of the time limit, for the phase that decides how many meetings are held
+POLISH_SHARE = 0.05  # of the time limit, kept for the final local search and the table numbers
 
 
 class _Model:
@@ -190,6 +192,8 @@ def _run(
     fair_share: int,
     keep: Mapping[int, tuple[int, int]] | None = None,
 ) -> Schedule:
+    # the limit covers the whole call (relaxation, model building, polishing), not only CP-SAT
+    deadline = time.monotonic() + time_limit_s * (1 - POLISH_SHARE)
     keep = keep or {}
     bound = combinatorial_bound(problem)
     start = fill(problem, {i: s for i, (s, _) in keep.items()})
@@ -203,12 +207,12 @@ def _run(
     m = _Model(problem, seed)
     for i in keep:
         m.model.add(sum(m.x[i, s] for s in problem.common[i]) == 1)
-    m.solution = start
+    m.solution = compact(problem, start)
     optimal = len(start) >= bound
     if optimal:
         m.model.add(m.held() >= len(start))
     else:
-        found, proven, best = m.solve(m.held(), True, time_limit_s * FIRST_PHASE_SHARE)
+        found, proven, best = m.solve(m.held(), True, (deadline - time.monotonic()) * FIRST_PHASE_SHARE)
         optimal = proven or len(m.solution) >= bound
         if found:
             bound = min(bound, math.floor(best + 1e-6))
@@ -222,11 +226,12 @@ def _run(
         phases.append((_shortfall(m, fair_share), False))
     phases.append((_idle_slots(m), False))
     for k, (objective, maximize) in enumerate(phases):
-        left_s = time_limit_s - m.wall_s
+        left_s = deadline - time.monotonic()
         if left_s <= 0.05:
             break
         m.solve(objective, maximize, left_s / (len(phases) - k))
     held = len(m.solution)
+    m.solution = compact(problem, m.solution)
     return complete_schedule(problem, m.solution, held if optimal else bound, optimal, keep=keep)
 
 
