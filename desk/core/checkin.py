@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from desk.core.attendees import Registration, Status
-from desk.core.tokens import Rejection, Verdict
+from desk.core.tokens import Rejection, Verdict, verify
+from desk.core.wedge import WedgeResult, repair
+
+EVENT_TZ = ZoneInfo("Europe/Brussels")
+"""The event's clock: a check-in's day is the local date at the venue."""
 
 
 class ScanOutcome(enum.StrEnum):
@@ -52,6 +58,7 @@ class Decision:
     registration: Registration | None = None
     first_checkin: PriorCheckin | None = None
     reason: str = ""
+    note: str = ""  # e.g. a keyboard-layout repair the desk worker should fix
 
     @property
     def registration_id(self) -> str | None:
@@ -100,6 +107,96 @@ def decide(
         return Decision(ScanOutcome.WRONG_DAY, registration,
                         reason=f"Registered for {expected}, not for {day:%a %d %b}.")
     if prior is not None:
+        local = prior.at.astimezone(EVENT_TZ) if prior.at.tzinfo else prior.at
         return Decision(ScanOutcome.ALREADY_IN, registration, prior,
-                        reason=f"Already checked in at {prior.at:%H:%M} at {prior.desk}.")
+                        reason=f"Already checked in at {local:%H:%M} at {prior.desk}.")
     return Decision(ScanOutcome.WELCOME, registration)
+
+
+def event_day(at: dt.datetime, tz: dt.tzinfo = EVENT_TZ) -> dt.date:
+    """Return the event-local date of an aware instant (a check-in at 00:30 UTC is the next day in Brussels).
+
+    Raises ValueError for a naive datetime: desk never guesses a time zone.
+    """
+    if at.tzinfo is None:
+        raise ValueError("event_day needs an aware datetime")
+    return at.astimezone(tz).date()
+
+
+def decide_burst(burst: WedgeResult) -> Decision | None:
+    """What a keyboard-wedge burst means before any lookup.
+
+    Returns a NOT_READABLE decision carrying the repair hint when the burst is garbled or
+    can be read as more than one code (guessing could admit the wrong person), else None:
+    the burst's `text` may then be verified like any scanned code.
+    """
+    if burst.usable:
+        return None
+    hint = burst.hint or "The scan could not be read: scan again."
+    return Decision(ScanOutcome.NOT_READABLE, reason=hint[0].upper() + hint[1:])
+
+
+@dataclass(frozen=True)
+class CheckinEntry:
+    """One stored check-in, active or undone."""
+
+    checkin_id: str
+    registration_id: str
+    day: dt.date
+    at: dt.datetime
+    desk: str
+    undone_at: dt.datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        """True until the check-in is undone."""
+        return self.undone_at is None
+
+
+def first_of_day(entries: Sequence[CheckinEntry], day: dt.date) -> PriorCheckin | None:
+    """The earliest active check-in on `day` among `entries` (undone ones do not count)."""
+    active = [e for e in entries if e.active and e.day == day]
+    if not active:
+        return None
+    first = min(active, key=lambda e: (e.at, e.checkin_id))
+    return PriorCheckin(first.at, first.desk)
+
+
+def choose_undo(entries: Sequence[CheckinEntry]) -> CheckinEntry | None:
+    """The check-in an undo reverses: the most recent active one, whatever its day; None if none.
+
+    Undoing twice walks back: the second undo reverses the check-in before (if any).
+    """
+    active = [e for e in entries if e.active]
+    return max(active, key=lambda e: (e.at, e.checkin_id)) if active else None
+
+
+def decide_scan(
+    code: str, day: dt.date, event_days: tuple[dt.date, ...], keys: Mapping[int, object],
+    lookup_ref: Callable[[str], str | None], lookup_ticket: Callable[[str], str | None],
+    registration_of: Callable[[str], Registration | None],
+    checkins_of: Callable[[str], Sequence[CheckinEntry]], from_keyboard: bool = False,
+) -> Decision:
+    """The whole answer to one scanned text on `day`: wedge repair, verification, decision.
+
+    `from_keyboard` marks a handheld-scanner burst, whose keyboard-layout damage is repaired
+    only when unambiguous (desk.core.wedge). The lookups are the store's (or a test's
+    dictionaries); `keys` maps key versions to public keys (empty: desk codes are `unknown`
+    with the hint to import the event keys). Never raises on content.
+    """
+    text, note = code, ""
+    if from_keyboard:
+        burst = repair(code)
+        refused = decide_burst(burst)
+        if refused is not None:
+            return refused
+        text = burst.text
+        if burst.status == "repaired":
+            note = burst.hint[0].upper() + burst.hint[1:]
+    verdict = verify(text, keys, lookup_ref, lookup_ticket)  # type: ignore[arg-type]
+    registration = registration_of(verdict.registration_id) if verdict.registration_id else None
+    prior = first_of_day(checkins_of(registration.registration_id), day) if registration else None
+    decision = decide(verdict, registration, day, event_days, prior)
+    if note:
+        decision = Decision(decision.outcome, decision.registration, decision.first_checkin, decision.reason, note)
+    return decision

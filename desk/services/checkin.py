@@ -1,0 +1,246 @@
+"""The entrance use cases: check in a scanned code or a searched person, undo, and the desk's counters.
+
+A check-in is stored in the same unit of work as its scan-log line, and the result is
+returned only after that unit of work committed: nothing above this module can show
+"welcome" for a check-in the database does not hold. Every scan, accepted or not, is
+logged; so is every undo.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from desk.core import arrivals
+from desk.core.attendees import Registration
+from desk.core.checkin import (
+    EVENT_TZ, CheckinEntry, Decision, PriorCheckin, ScanOutcome, choose_undo, decide, decide_scan, event_day, first_of_day,
+)
+from desk.core.text import fold
+from desk.core.tokens import Rejection, Verdict
+from desk.store import checkins as store
+from desk.store import registrations as repo
+from desk.store.db import Database
+
+PublicKeys = Mapping[int, Any]  # key version -> Ed25519PublicKey
+UNDO = "undo"
+"""The scan-log word for an undo (not a scan answer, so not a ScanOutcome)."""
+
+
+@dataclass(frozen=True)
+class CheckinResult:
+    """What the desk answers for one scan, after the commit."""
+
+    outcome: ScanOutcome
+    registration: Registration | None
+    first_checkin: PriorCheckin | None
+    reason: str
+    note: str
+    code: str
+    desk: str
+    at: dt.datetime
+    day: dt.date
+    scan_id: str
+    checkin_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object `desk checkin` prints (outcome words as in ScanOutcome)."""
+        first = None
+        if self.first_checkin is not None:
+            first = {"at": self.first_checkin.at.astimezone(EVENT_TZ).isoformat(), "desk": self.first_checkin.desk}
+        return {
+            "outcome": self.outcome.value, "attendee": attendee_json(self.registration),
+            "first_checkin": first, "reason": self.reason, "note": self.note, "desk": self.desk,
+            "at": self.at.isoformat(), "day": self.day.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    """What an undo reversed (`undone` is None when there was nothing to reverse) and why."""
+
+    undone: CheckinEntry | None
+    registration: Registration | None
+    reason: str
+    scan_id: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object `desk undo` prints."""
+        undone = None
+        if self.undone is not None:
+            undone = {"checkin_id": self.undone.checkin_id, "day": self.undone.day.isoformat(),
+                      "at": self.undone.at.astimezone(EVENT_TZ).isoformat(), "desk": self.undone.desk}
+        return {"undone": undone, "attendee": attendee_json(self.registration), "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class RecentScan:
+    """One line of the last scans: when, where, the answer and whom it concerned."""
+
+    at: dt.datetime
+    desk: str
+    outcome: str
+    name: str
+    code: str
+
+
+@dataclass(frozen=True)
+class DeskStatus:
+    """Everything the entrance page shows besides the answer."""
+
+    counters: arrivals.Counters
+    recent: list[RecentScan] = field(default_factory=list)
+    arrivals: list[arrivals.ArrivalBin] = field(default_factory=list)
+
+
+def attendee_json(reg: Registration | None) -> dict[str, Any] | None:
+    """The attendee part of a check-in's JSON (None when the code names nobody)."""
+    if reg is None:
+        return None
+    return {
+        "registration_id": reg.registration_id, "first_name": reg.first_name, "last_name": reg.last_name,
+        "organisation": reg.organisation, "country": reg.country, "category": reg.category.value,
+        "status": reg.status.value, "days": [d.isoformat() for d in reg.days],
+    }
+
+
+def key_file_name(event_name: str) -> str:
+    """The key-file name of an event: its folded name with dashes ("European Cluster Conference 2016"
+    → "european-cluster-conference-2016"), the name desk.services.keys expects."""
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(event_name)).strip("-")
+    return (slug or "event")[:64].rstrip("-_") or "event"
+
+
+def event_public_keys(event_name: str) -> tuple[dict[int, Any], str]:
+    """Return the event's public keys and '' or, when this desk holds none, ({}, a sentence why).
+
+    Without keys a desk still checks in portal ticket codes; desk badge codes answer
+    `unknown` with the hint to import the event keys.
+    """
+    from desk.services import keys as keyfiles  # noqa: PLC0415 - cryptography loads lazily
+
+    try:
+        return dict(keyfiles.load_keys(key_file_name(event_name)).public_keys), ""
+    except keyfiles.KeyFileError as exc:
+        return {}, f"{exc} — badge codes cannot be checked until the event keys are imported"
+
+
+def _check(db: Database, desk: str, at: dt.datetime, code: str, decide_in_session: Any) -> CheckinResult:
+    """One unit of work: decide, store a welcome, log the scan; the result leaves only after the commit."""
+    if at.tzinfo is None:
+        raise ValueError("check-in times must be aware datetimes")
+    day = event_day(at)
+    scan_id = store.new_id()
+    checkin_id = None
+    with db.begin() as session:
+        event = repo.get_event(session)
+        decision: Decision = decide_in_session(session, day, event.days if event else ())
+        if decision.outcome is ScanOutcome.WELCOME and decision.registration is not None:
+            checkin_id = store.record_checkin(session, decision.registration.registration_id, day, at, desk)
+        store.append_scan(session, store.ScanEntry(
+            scan_id, desk, at, code, decision.outcome.value, decision.registration_id,
+            " ".join(p for p in (decision.reason, decision.note) if p),
+        ))
+    return CheckinResult(decision.outcome, decision.registration, decision.first_checkin, decision.reason,
+                         decision.note, code, desk, at, day, scan_id, checkin_id)
+
+
+def check_in(db: Database, code: str, desk: str, at: dt.datetime, keys: PublicKeys | None = None,
+             *, from_keyboard: bool = False) -> CheckinResult:
+    """Answer one scanned code at `desk` at the aware instant `at`, and check the person in on welcome.
+
+    `from_keyboard` marks a handheld-scanner burst (keyboard-layout damage is repaired when
+    unambiguous, refused otherwise). Returns after the commit. Raises ValueError for a naive
+    `at`, and whatever the database raises when it cannot store (nothing is then shown as welcome).
+    """
+    def in_session(session: Any, day: dt.date, event_days: tuple[dt.date, ...]) -> Decision:
+        return decide_scan(
+            code, day, event_days, keys or {},
+            lambda ref: store.registration_for_ref(session, ref),
+            lambda ticket: _ticket(session, ticket),
+            lambda rid: repo.get_registration(session, rid),
+            lambda rid: store.checkins_of(session, rid),
+            from_keyboard=from_keyboard,
+        )
+    return _check(db, desk, at, code, in_session)
+
+
+def _ticket(session: Any, code: str) -> str | None:
+    reg = repo.find_by_ticket_code(session, code)
+    return reg.registration_id if reg else None
+
+
+def check_in_registration(db: Database, registration_id: str, desk: str, at: dt.datetime) -> CheckinResult:
+    """Check a person in by registration id (found by search, no code): the same rules as a scan.
+
+    The scan log records it as ``manual:<registration id>``.
+    """
+    def in_session(session: Any, day: dt.date, event_days: tuple[dt.date, ...]) -> Decision:
+        reg = repo.get_registration(session, registration_id)
+        if reg is None:
+            return decide(Verdict(reason=Rejection.UNKNOWN_ATTENDEE), None, day, event_days, None)
+        prior = first_of_day(store.checkins_of(session, registration_id), day)
+        return decide(Verdict(registration_id=registration_id), reg, day, event_days, prior)
+    return _check(db, desk, at, f"manual:{registration_id}", in_session)
+
+
+def _undo(db: Database, desk: str, at: dt.datetime, code: str, find: Any) -> UndoResult:
+    scan_id = store.new_id()
+    with db.begin() as session:
+        registration, reason = find(session)
+        target = None
+        if registration is not None:
+            target = choose_undo(store.checkins_of(session, registration.registration_id))
+            if target is None:
+                reason = f"{registration.full_name} has no check-in to undo."
+            elif store.mark_undone(session, target.checkin_id, at, desk):
+                local = target.at.astimezone(EVENT_TZ)
+                reason = f"Check-in of {registration.full_name} at {local:%H:%M} ({target.desk}) undone."
+        store.append_scan(session, store.ScanEntry(
+            scan_id, desk, at, code, UNDO, registration.registration_id if registration else None,
+            reason + (f" [checkin {target.checkin_id}]" if target else ""),
+        ))
+    return UndoResult(target, registration, reason, scan_id)
+
+
+def undo(db: Database, code: str, desk: str, at: dt.datetime, keys: PublicKeys | None = None) -> UndoResult:
+    """Reverse the last active check-in of the person a code names; the undo is logged itself.
+
+    Returns what was reversed (None with the reason when the code names nobody or the
+    person has no active check-in).
+    """
+    def find(session: Any) -> tuple[Registration | None, str]:
+        decision = decide_scan(code, event_day(at), (), keys or {},
+                               lambda ref: store.registration_for_ref(session, ref),
+                               lambda ticket: _ticket(session, ticket),
+                               lambda rid: repo.get_registration(session, rid), lambda rid: [])
+        return decision.registration, ("" if decision.registration else decision.reason)
+    return _undo(db, desk, at, code, find)
+
+
+def undo_registration(db: Database, registration_id: str, desk: str, at: dt.datetime) -> UndoResult:
+    """Reverse the last active check-in of one registration (the desk's Undo button)."""
+    def find(session: Any) -> tuple[Registration | None, str]:
+        reg = repo.get_registration(session, registration_id)
+        return reg, ("" if reg else f"No registration {registration_id}.")
+    return _undo(db, desk, at, f"manual:{registration_id}", find)
+
+
+def desk_status(db: Database, at: dt.datetime, recent: int = 20, desk: str | None = None) -> DeskStatus:
+    """Counters for the day of `at`, the last `recent` scans (of `desk`, or all) and arrivals per 10 minutes."""
+    day = event_day(at)
+    with db.begin() as session:
+        event = repo.get_event(session)
+        regs = repo.all_registrations(session)
+        inside = store.checked_in_ids(session, day)
+        times = store.arrival_times(session, day)
+        scans = store.recent_scans(session, recent, desk)
+    by_id = {r.registration_id: r for r in regs}
+    counters = arrivals.count(regs, inside, day, event.days if event else ())
+    lines = [RecentScan(s.at, s.desk, s.outcome,
+                        by_id[s.registration_id].full_name if s.registration_id in by_id else "", s.code)
+             for s in scans]
+    return DeskStatus(counters, lines, arrivals.arrival_bins(times, day, now=at))
