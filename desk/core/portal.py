@@ -44,8 +44,11 @@ _CANONICAL = {col.replace("_", ""): col for col in COLUMNS}
 
 MAX_FIELD_CHARS = 500
 MAX_ID_CHARS = 64
+# The store keeps days as "|"-joined ISO dates in 200 characters (PostgreSQL enforces it).
+MAX_DAYS = 16
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]{2,}$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _DAY_SPLIT = re.compile(r"[|,;\s]+")
 
 
@@ -123,8 +126,12 @@ def _text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # XLSX stores numeric ids as floats
-    text = unicodedata.normalize("NFC", str(value))
-    return " ".join(_CONTROL.sub(" ", text).split())
+    text = value if isinstance(value, str) else str(value)
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if not text.isprintable():  # control characters become spaces
+        text = _CONTROL.sub(" ", text)
+    return " ".join(text.split())
 
 
 def parse_status(value: object, line: int) -> Status:
@@ -159,7 +166,10 @@ def parse_days(value: object, line: int) -> tuple[dt.date, ...]:
     if isinstance(value, (dt.date, dt.datetime)):
         return (parse_date(value, line),)
     parts = [p for p in _DAY_SPLIT.split(_text(value)) if p]
-    return tuple(sorted({parse_date(p, line) for p in parts}))
+    days = tuple(sorted({parse_date(p, line) for p in parts}))
+    if len(days) > MAX_DAYS:
+        raise RowError(line, f"days lists {len(days)} dates (at most {MAX_DAYS})", "days")
+    return days
 
 
 def parse_timestamp(value: object, line: int) -> dt.datetime | None:
@@ -223,6 +233,13 @@ def parse_registration(values: Mapping[str, object], line: int) -> ParsedRow:
             line, f"country '{raw_country[:40]}' is neither an ISO 3166 code nor a country name", "country"
         )
     remarks: list[str] = []
+    damaged = [name for name, text in (("first_name", first), ("last_name", last), ("email", email),
+                                       ("organisation", _text(values.get("organisation"))))
+               if "\ufffd" in text]
+    if damaged:
+        # stored all the same: a slightly damaged name still finds the person at the desk
+        remarks.append(f"row {line}: {', '.join(damaged)} holds characters that could not be read "
+                       "(shown as \ufffd); check the file's encoding")
     raw_category = _checked(values.get("category"), line, "category")
     category = parse_category(raw_category)
     if category is None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from desk.core.errors import RowError, SourceError, SyncCancelled
-from desk.core.portal import COLUMNS, ParsedRow, match_headers, parse_registration
+from desk.core.portal import COLUMNS, HeaderMap, ParsedRow, match_headers, parse_registration
 from desk.services import tabular
 
 Cancelled = Callable[[], bool]
@@ -65,25 +65,41 @@ class FileSource:
             header_line, header = next(rows)
         except StopIteration:
             raise SourceError(f"{self.path.name} is empty: no header row") from None
-        headers = match_headers(header)
+        try:
+            headers = match_headers(header)
+        except SourceError as exc:
+            raise SourceError(f"{self.path.name}, line {header_line}: {exc}") from None
         batch = Batch(rows=[], ignored_columns=headers.ignored)
         width = len(header)
-        for line, values in rows:
+        try:
+            for line, values in rows:
+                self._take_row(batch, headers, width, line, values, cancelled, progress)
+        except tabular.TableCutShort as cut:
+            # The good rows before the damage are kept; the person is told what was not read.
+            unread = f"line {cut.line} was not read" if cut.last_line <= cut.line else \
+                f"lines {cut.line}-{cut.last_line} were not read"
             batch.total += 1
-            if batch.total % 2000 == 0:
-                if cancelled():
-                    raise SyncCancelled()
-                progress(batch.total, 0)
-            if len(values) > width and any(str(v).strip() for v in values[width:] if v is not None):
-                batch.errors.append(RowError(line, f"{len(values)} fields but the header has {width} "
-                                                   "(a stray delimiter or an unquoted field?)"))
-                continue
-            try:
-                batch.rows.append(parse_registration(headers.take(values), line))
-            except RowError as err:
-                batch.errors.append(err)
+            batch.errors.append(RowError(cut.line, f"{cut.reason}; {unread} (fix the file and import it again)"))
         progress(batch.total, batch.total)
         return batch
+
+    @staticmethod
+    def _take_row(batch: Batch, headers: HeaderMap, width: int, line: int, values: list[object],
+                  cancelled: Cancelled, progress: Progress) -> None:
+        """Validate one table row into `batch` (a good row or a RowError)."""
+        batch.total += 1
+        if batch.total % 2000 == 0:
+            if cancelled():
+                raise SyncCancelled()
+            progress(batch.total, 0)
+        if len(values) > width and any(str(v).strip() for v in values[width:] if v is not None):
+            batch.errors.append(RowError(line, f"{len(values)} fields but the header has {width} "
+                                               "(a stray delimiter or an unquoted field?)"))
+            return
+        try:
+            batch.rows.append(parse_registration(headers.take(values), line))
+        except RowError as err:
+            batch.errors.append(err)
 
     def _json_batch(self, cancelled: Cancelled, progress: Progress) -> Batch:
         try:

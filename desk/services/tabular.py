@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,13 +21,33 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 # Zip-bomb guards for XLSX: total inflated size and the worst compression ratio accepted.
 MAX_XLSX_INFLATED = 500 * 1024 * 1024
 MAX_XLSX_RATIO = 200
+MAX_XLSX_PARTS = 10_000
 DELIMITERS = (",", ";", "\t", "|")
 
 csv.field_size_limit(16 * 1024 * 1024)
 
+# A well-formed multi-byte UTF-8 sequence; cp1252 text almost never contains one.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+# Control characters no text table contains (tab, CR and LF excluded).
+_BINARY = re.compile(r"[\x00-\x08\x0e-\x1f]")
+
+
+class TableCutShort(SourceError):
+    """The table could be read up to `line` only; rows before it are good, the rest is unread."""
+
+    def __init__(self, line: int, last_line: int, reason: str) -> None:
+        self.line = line
+        self.last_line = last_line
+        self.reason = reason
+        super().__init__(f"line {line}: {reason}")
+
 
 def decode_bytes(data: bytes) -> str:
-    """Decode a CSV export: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252."""
+    """Decode a CSV export: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252.
+
+    A file that is UTF-8 but for a few damaged bytes stays UTF-8 (the damaged bytes become
+    U+FFFD, which the row validation reports) rather than turning every accent into mojibake.
+    """
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -34,8 +55,13 @@ def decode_bytes(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        # Excel on EU Windows writes cp1252 (a superset of latin-1's printable range)
-        return data.decode("cp1252", errors="replace")
+        pass
+    text = data.decode("utf-8", errors="replace")
+    sequences = len(_UTF8_SEQUENCE.findall(data))
+    if sequences and sequences >= text.count("\ufffd"):
+        return text
+    # Excel on EU Windows writes cp1252 (a superset of latin-1's printable range)
+    return data.decode("cp1252", errors="replace")
 
 
 def _pick_delimiter(header_line: str) -> str:
@@ -54,37 +80,88 @@ def _count_outside_quotes(line: str, delimiter: str) -> int:
     return count
 
 
+def _first_line(text: str) -> str:
+    """The first line that is not blank (a header preceded by empty lines still counts)."""
+    for line in io.StringIO(text, newline=""):
+        if line.strip(" \r\n"):
+            return line.rstrip("\r\n")
+    return ""
+
+
+def _ends_inside_quotes(record: str, delimiter: str) -> bool:
+    """True when `record` ends inside a quoted field, following csv's non-strict rules."""
+    state = 0  # 0 field start, 1 unquoted field, 2 quoted field, 3 quote seen inside quotes
+    for ch in record:
+        if state == 2:
+            if ch == '"':
+                state = 3
+        elif state == 3:
+            state = 2 if ch == '"' else (0 if ch in (delimiter, "\r", "\n") else 1)
+        elif ch in (delimiter, "\r", "\n"):
+            state = 0
+        elif state == 0 and ch == '"':
+            state = 2
+        else:
+            state = 1
+    return state == 2
+
+
 def parse_csv_text(text: str) -> Iterator[tuple[int, list[str]]]:
-    """Yield (line, fields) for each non-blank record of CSV text, header first."""
+    """Yield (line, fields) for each non-blank record of CSV text, header first.
+
+    Line numbers are physical lines (CRLF, LF and a lone CR each end one), counted from the
+    top of the file. Raises TableCutShort after the good records when a quoted field is never
+    closed, or when the rest of the file cannot be parsed; SourceError for a binary file.
+    """
+    if len(_BINARY.findall(text, 0, 4096)) > min(len(text), 4096) // 20:
+        raise SourceError("the file is not a text table (it looks like a binary file)")
+    # Some exporters pad fields with NUL bytes; they carry nothing and break csv
     text = text.replace("\x00", "")
-    first_line_end = text.find("\n")
-    first = text if first_line_end < 0 else text[:first_line_end]
     offset = 0
     delimiter = None
-    stripped = first.strip().strip('"')
-    if stripped.lower().startswith("sep=") and len(stripped) in (4, 5):
-        # Excel's hint line: "sep=;" names the delimiter and is not data
-        delimiter = stripped[4:] or ","
-        if delimiter == "\\t":
-            delimiter = "\t"
-        text = text[first_line_end + 1:] if first_line_end >= 0 else ""
-        offset = 1
-        first_line_end = text.find("\n")
-        first = text if first_line_end < 0 else text[:first_line_end]
+    first = _first_line(text)
+    # Excel's hint line: "sep=;" names the delimiter and is not data. Only CR/LF are
+    # stripped so that "sep=<TAB>" keeps its tab.
+    hint = first.strip(" ").strip('"')
+    if hint.lower().startswith("sep=") and len(hint) in (4, 5):
+        delimiter = hint[4:] or ","
+        lines = io.StringIO(text, newline="")
+        skipped = 0
+        for line in lines:
+            skipped += 1
+            if line.strip(" \r\n"):
+                break
+        text = lines.read()
+        offset = skipped
+        first = _first_line(text)
     if delimiter is None:
         delimiter = _pick_delimiter(first)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"',
+    consumed: list[str] = []
+
+    def physical_lines() -> Iterator[str]:
+        for line in io.StringIO(text, newline=""):
+            consumed.append(line)
+            yield line
+
+    reader = csv.reader(physical_lines(), delimiter=delimiter, quotechar='"',
                         skipinitialspace=False, strict=False)
     previous_end = 0
     while True:
+        consumed.clear()
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            raise SourceError(f"line {previous_end + 1 + offset}: the file is not readable as CSV ({exc})") from None
+            raise TableCutShort(previous_end + 1 + offset, offset + previous_end + len(consumed),
+                                f"the file is not readable as CSV from here on ({exc})") from None
         start = previous_end + 1
         previous_end = reader.line_num
+        multi_line_or_last = len(consumed) > 1 or not consumed[-1].endswith(("\n", "\r"))
+        if multi_line_or_last and _ends_inside_quotes("".join(consumed), delimiter):
+            # csv (non-strict) swallows the rest of the file into the open field
+            raise TableCutShort(start + offset, previous_end + offset,
+                                "a quoted field opens on this line and is never closed")
         if not row or all(not f.strip() for f in row):
             continue
         yield start + offset, row
@@ -96,11 +173,17 @@ def read_csv(path: Path) -> Iterator[tuple[int, list[str]]]:
 
 
 def _read_bytes(path: Path, size_only: bool = False) -> bytes:
+    """The file's bytes (b"" with size_only, after the same checks); SourceError if unreadable."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise SourceError(f"{path.name} is {size // (1024 * 1024)} MB; desk reads files up to "
                               f"{MAX_FILE_BYTES // (1024 * 1024)} MB")
+        if size_only:
+            if path.is_dir():
+                raise IsADirectoryError(path)
+            with path.open("rb"):
+                return b""
         return path.read_bytes()
     except FileNotFoundError:
         raise SourceError(f"file not found: {path}") from None
@@ -116,6 +199,8 @@ def _check_zip(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             total = 0
+            if len(zf.infolist()) > MAX_XLSX_PARTS:
+                raise SourceError(f"{path.name} holds {len(zf.infolist())} parts; refusing a possible zip bomb")
             for info in zf.infolist():
                 total += info.file_size
                 if info.compress_size and info.file_size / info.compress_size > MAX_XLSX_RATIO and info.file_size > 10_000_000:
@@ -142,22 +227,39 @@ def read_xlsx(path: Path) -> Iterator[tuple[int, list[object]]]:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for damaged files
-        raise SourceError(f"{path.name} cannot be opened as a workbook: {exc.__class__.__name__}: {exc}") from None
+        raise SourceError(f"{path.name} cannot be opened as a workbook: {_why(exc)}") from None
 
     def rows() -> Iterator[tuple[int, list[object]]]:
         try:
             ws = wb.worksheets[0]
+            # Read-only mode trusts the sheet's <dimension>, which some exporters get wrong
+            # (e.g. "A1"): rows and columns beyond it would be dropped without a word.
+            ws.reset_dimensions()
             for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
                 vals = list(values)
                 if all(v is None or (isinstance(v, str) and not v.strip()) for v in vals):
                     continue
                 yield number, vals
         except Exception as exc:
-            raise SourceError(f"{path.name} is damaged: {exc.__class__.__name__}: {exc}") from None
+            raise SourceError(f"{path.name} is damaged: {_why(exc)}") from None
         finally:
             wb.close()
 
     return rows()
+
+
+def _why(exc: BaseException) -> str:
+    """One line saying why openpyxl failed (its messages span lines and name temp paths)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for err in chain:
+        if err.__class__.__module__.startswith("defusedxml"):
+            return "it declares XML entities or DTDs, which desk refuses (a possible entity-expansion bomb)"
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"{exc.__class__.__name__}: {first}"[:300]
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
