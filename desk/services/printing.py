@@ -190,7 +190,8 @@ def _print_one(db: Database, printer: Printer, job: PrintJob, keys: EventKeys | 
         if keys is None:
             raise CannotIssue(report.errors[-1] if report.errors else "this desk cannot make badge codes")
         with tempfile.TemporaryDirectory(prefix="desk-badge-") as tmp:
-            pdf = Path(tmp) / f"badge-{job.registration_id}.pdf"
+            # the job id in the name: a folder printer must not overwrite an earlier copy of this badge
+            pdf = Path(tmp) / f"badge-{job.registration_id}-{job.id[:8]}.pdf"
             render_badges(badge_data(db, keys, [job.registration_id]), job.layout, pdf, event)
             printer.print_pdf(pdf)
     except DeviceError as exc:
