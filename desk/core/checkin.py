@@ -18,6 +18,7 @@ from desk.core.wedge import WedgeResult, repair
 
 EVENT_TZ = ZoneInfo("Europe/Brussels")
 """The event's clock: a check-in's day is the local date at the venue."""
+_WEDGE_PREFIXES = frozenset(f"D{v}:" for v in range(1, 10))
 
 
 class ScanOutcome(enum.StrEnum):
@@ -186,7 +187,10 @@ def decide_scan(
     """
     text, note = code, ""
     if from_keyboard:
-        burst = repair(code)
+        # Only the desk-code shape counts as a repair target, so an all-caps portal ticket
+        # (say HELLOMWORLD) is never "repaired" into a desk-looking HELLO:ZORLD.
+        prefixes = _WEDGE_PREFIXES | {f"D{v}:" for v in keys}
+        burst = repair(code, prefixes=prefixes)
         refused = decide_burst(burst)
         if refused is not None:
             return refused
