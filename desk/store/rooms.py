@@ -1,0 +1,193 @@
+"""Repository functions for the rooms: programme, door events, headcounts, and the lookups a
+door scan needs (badge references, entrance check-ins).
+
+Every function receives an open unit of work (a Session) and returns core dataclasses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from desk.core.rooms import DoorEvent, FullPolicy, Headcount, Move, Programme, ProgrammeSession, Room
+from desk.store.schema import EventRow, RegistrationRow
+from desk.store.schema_checkin import CheckinRow, ScanLogRow
+from desk.store.schema_rooms import DoorEventRow, HeadcountRow, RoomRow, SessionRow
+
+_UTC = dt.timezone.utc
+DEFAULT_TZ = "Europe/Brussels"
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # Core selects of single columns bypass the type's result hook on some paths
+    return value if value.tzinfo is not None else value.replace(tzinfo=_UTC)
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+# --- programme -----------------------------------------------------------------------------
+
+def list_rooms(session: Session) -> list[Room]:
+    """Every room in display order."""
+    rows = session.scalars(select(RoomRow).order_by(RoomRow.position, RoomRow.name))
+    return [Room(r.name, r.capacity, FullPolicy(r.full_policy)) for r in rows]
+
+
+def save_rooms(session: Session, rooms: Sequence[Room]) -> None:
+    """Add rooms or update their capacity and policy (by name); new rooms go last on the board."""
+    existing = {r.name: r for r in session.scalars(select(RoomRow))}
+    position = max((r.position for r in existing.values()), default=-1)
+    for room in rooms:
+        row = existing.get(room.name)
+        if row is None:
+            position += 1
+            row = RoomRow(name=room.name, position=position)
+            session.add(row)
+            existing[room.name] = row
+        row.capacity, row.full_policy = room.capacity, room.full_policy.value
+    session.flush()
+
+
+def set_full_policy(session: Session, room: str, policy: FullPolicy) -> None:
+    """Set what the door of `room` does when full. Raises KeyError for an unknown room."""
+    done = session.execute(update(RoomRow).where(RoomRow.name == room).values(full_policy=policy.value))
+    if not done.rowcount:
+        raise KeyError(room)
+
+
+def list_sessions(session: Session) -> list[ProgrammeSession]:
+    """Every session of the programme in time order."""
+    rows = session.scalars(select(SessionRow).order_by(SessionRow.start_at, SessionRow.room))
+    return [ProgrammeSession(r.title, r.priority_area, r.topic, r.room, _aware(r.start_at), _aware(r.end_at))
+            for r in rows]
+
+
+def replace_sessions(session: Session, sessions: Sequence[ProgrammeSession]) -> None:
+    """Make `sessions` the whole programme (door events refer to rooms, so none is lost)."""
+    session.execute(delete(SessionRow))
+    if sessions:
+        session.execute(insert(SessionRow), [
+            {"title": s.title, "priority_area": s.priority_area, "topic": s.topic, "room": s.room,
+             "start_at": s.start, "end_at": s.end} for s in sessions])
+
+
+def get_programme(session: Session) -> Programme:
+    """Rooms and sessions as one Programme."""
+    return Programme(tuple(list_rooms(session)), tuple(list_sessions(session)))
+
+
+def event_days_and_zone(session: Session) -> tuple[tuple[dt.date, ...], dt.tzinfo]:
+    """The event's days and its time zone (no event yet: no days, Europe/Brussels)."""
+    row = session.scalars(select(EventRow).order_by(EventRow.id).limit(1)).first()
+    if row is None:
+        return (), ZoneInfo(DEFAULT_TZ)
+    days = tuple(dt.date.fromisoformat(p) for p in row.days.split("|") if p)
+    try:
+        return days, ZoneInfo(row.timezone or DEFAULT_TZ)
+    except (ZoneInfoNotFoundError, ValueError):
+        return days, ZoneInfo(DEFAULT_TZ)
+
+
+# --- door events and headcounts ------------------------------------------------------------
+
+def add_door_event(session: Session, event: DoorEvent, desk: str) -> str:
+    """Append one door event; return its id."""
+    event_id = _new_id()
+    session.execute(insert(DoorEventRow), [{
+        "id": event_id, "at": event.at, "room": event.room, "registration_id": event.registration_id,
+        "move": event.move.value, "desk": desk[:100]}])
+    return event_id
+
+
+def add_door_events(session: Session, events: Sequence[DoorEvent], desk: str) -> None:
+    """Append many door events at once (imports, demo, benchmarks)."""
+    if events:
+        session.execute(insert(DoorEventRow), [{
+            "id": _new_id(), "at": e.at, "room": e.room, "registration_id": e.registration_id,
+            "move": e.move.value, "desk": desk[:100]} for e in events])
+
+
+def door_events(session: Session, since: dt.datetime | None = None, until: dt.datetime | None = None) -> list[DoorEvent]:
+    """Door events with since <= at <= until (either bound optional), in time order."""
+    return [event for _id, event in door_events_with_ids(session, since, until)]
+
+
+def door_events_with_ids(
+    session: Session, since: dt.datetime | None = None, until: dt.datetime | None = None,
+) -> list[tuple[str, DoorEvent]]:
+    """(id, door event) with since <= at <= until (either bound optional), in time order."""
+    q = select(DoorEventRow.id, DoorEventRow.at, DoorEventRow.room, DoorEventRow.registration_id, DoorEventRow.move)
+    if since is not None:
+        q = q.where(DoorEventRow.at >= since)
+    if until is not None:
+        q = q.where(DoorEventRow.at <= until)
+    entry, exit_ = Move.ENTRY, Move.EXIT
+    return [(event_id, DoorEvent(_aware(at), room, reg, entry if move == "entry" else exit_))
+            for event_id, at, room, reg, move in session.execute(q.order_by(DoorEventRow.at, DoorEventRow.id))]
+
+
+def add_headcount(session: Session, headcount: Headcount, counted_before: int, desk: str) -> None:
+    """Log a host's headcount (with what the board showed before it)."""
+    session.add(HeadcountRow(id=_new_id(), at=headcount.at, room=headcount.room, count=headcount.count,
+                             counted_before=counted_before, desk=desk[:100]))
+
+
+def headcounts(session: Session, since: dt.datetime | None = None, until: dt.datetime | None = None) -> list[Headcount]:
+    """Headcounts with since <= at <= until, in time order."""
+    q = select(HeadcountRow.at, HeadcountRow.room, HeadcountRow.count)
+    if since is not None:
+        q = q.where(HeadcountRow.at >= since)
+    if until is not None:
+        q = q.where(HeadcountRow.at <= until)
+    return [Headcount(_aware(at), room, count) for at, room, count in session.execute(q.order_by(HeadcountRow.at))]
+
+
+def headcount_log(session: Session, room: str | None = None) -> list[dict[str, object]]:
+    """The headcount log, newest first: at, room, count, counted_before, desk."""
+    q = select(HeadcountRow).order_by(HeadcountRow.at.desc())
+    if room is not None:
+        q = q.where(HeadcountRow.room == room)
+    return [{"at": _aware(r.at), "room": r.room, "count": r.count, "counted_before": r.counted_before,
+             "desk": r.desk} for r in session.scalars(q)]
+
+
+def change_stamp(session: Session, since: dt.datetime, until: dt.datetime) -> tuple[tuple[int, object], tuple[int, object]]:
+    """(count, latest) of the door events and of the headcounts with since <= at <= until.
+
+    Cheap (two indexed aggregates): the board polls it and replays only what was added.
+    """
+    events = session.execute(select(func.count(), func.max(DoorEventRow.at))
+                             .where(DoorEventRow.at >= since, DoorEventRow.at <= until)).one()
+    counts = session.execute(select(func.count(), func.max(HeadcountRow.at))
+                             .where(HeadcountRow.at >= since, HeadcountRow.at <= until)).one()
+    return (events[0], events[1]), (counts[0], counts[1])
+
+
+def log_scan(session: Session, desk: str, at: dt.datetime, code: str, outcome: str,
+             registration_id: str | None, detail: str) -> None:
+    """Append a door scan to the scan log every desk shares (accepted or not)."""
+    session.execute(insert(ScanLogRow), [{
+        "id": _new_id(), "desk": desk[:100], "at": at, "code": code[:512], "outcome": outcome,
+        "registration_id": registration_id, "detail": detail}])
+
+
+# --- lookups for a door scan ---------------------------------------------------------------
+
+def registration_id_by_badge_ref(session: Session, ref: str) -> str | None:
+    """The registration whose badge carries reference `ref`, or None."""
+    return session.scalar(select(RegistrationRow.registration_id).where(RegistrationRow.badge_ref == ref))
+
+
+def is_checked_in(session: Session, registration_id: str, day: dt.date) -> bool:
+    """True when the person has an active (not undone) entrance check-in on `day`."""
+    found = session.scalar(select(CheckinRow.id).where(
+        CheckinRow.registration_id == registration_id, CheckinRow.day == day,
+        CheckinRow.undone_at.is_(None)).limit(1))
+    return found is not None
