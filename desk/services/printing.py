@@ -94,13 +94,15 @@ def enqueue_many(db: Database, ids: Sequence[str], *, desk: str, user: str = "",
         waiting = {j.registration_id: j for j in repo.jobs(session, ACTIVE, desk=None, limit=100_000)
                    if j.registration_id in found}
         results = []
-        for rid in order:
+        for n, rid in enumerate(order):
             if rid in waiting:
                 results.append(EnqueueResult(rid, waiting[rid], already_queued=True))
             elif rid in printed and not confirm_reprints:
                 results.append(EnqueueResult(rid, None, needs_confirmation=True))
             else:
-                job = repo.add_job(session, rid, layout, desk, user, reprint=rid in printed, now=now)
+                # a microsecond apart: the queue prints oldest first, so a batch keeps its order
+                job = repo.add_job(session, rid, layout, desk, user, reprint=rid in printed,
+                                   now=now + dt.timedelta(microseconds=n))
                 results.append(EnqueueResult(rid, job))
     return results
 
@@ -139,16 +141,19 @@ def recover_interrupted(db: Database, desk: str, now: dt.datetime | None = None)
 
 def process_queue(db: Database, printer: Printer, *, desk: str, clock: Clock = _now,
                   keys: EventKeys | None = None, progress: Progress | None = None,
-                  cancelled: Cancelled | None = None) -> ProcessReport:
+                  cancelled: Cancelled | None = None, max_jobs: int | None = None) -> ProcessReport:
     """Print this desk's queued badges, oldest first, one PDF per badge, and return the report.
 
-    A DeviceError leaves the job queued with the error and stops the pass (the next job
+    `max_jobs` bounds one pass, so a long batch can hand the database writer back to
+    check-ins between passes. A DeviceError leaves the job queued with the error and stops the pass (the next job
     would meet the same dead printer). A job that cannot be rendered fails with the reason.
     """
     report = ProcessReport()
     recover_interrupted(db, desk, clock())
     with db.begin() as session:
         total = len(repo.jobs(session, ("queued",), desk=desk, limit=100_000))
+    if max_jobs is not None:
+        total = min(total, max_jobs)
     if total and not printer.is_ready():
         report.printer_ready = False
         report.errors.append(f"printer {printer.name!r} is not ready: switch it on, load labels, then retry")
@@ -166,6 +171,8 @@ def process_queue(db: Database, printer: Printer, *, desk: str, clock: Clock = _
     while True:
         if cancelled is not None and cancelled():
             report.cancelled = True
+            break
+        if max_jobs is not None and len(seen) >= max_jobs:
             break
         with db.begin() as session:
             job = repo.next_queued(session, desk, seen)
@@ -251,6 +258,17 @@ def list_jobs(db: Database, *, desk: str | None = None, states: Sequence[str] | 
     """The print jobs, newest first (optionally one desk's, or only some states)."""
     with db.begin() as session:
         return repo.jobs(session, states, desk=desk, limit=limit)
+
+
+def badge_status(db: Database, ids: Sequence[str]) -> dict[str, str]:
+    """For each registration that has one: "queued" (a job waits or prints) or "printed"."""
+    with db.begin() as session:
+        status = {rid: "printed" for rid in repo.printed_ids(session, ids)}
+        wanted = set(ids)
+        for job in repo.jobs(session, ACTIVE, limit=100_000):
+            if job.registration_id in wanted:
+                status[job.registration_id] = "queued"
+    return status
 
 
 def print_log(db: Database, registration_id: str | None = None, limit: int = 1000) -> list[dict[str, object]]:

@@ -212,3 +212,13 @@ def test_prints_through_the_real_cups_stack(event):
     report = printing.process_queue(db, cups, desk=DESK)
     assert len(report.printed) == 1, report.errors
     assert printing.print_log(db)[0]["printer"] == queue
+
+
+def test_passes_are_bounded_and_badge_status_follows_the_queue(event, printer):
+    db, people = event
+    ids = [p.registration_id for p in people[:3]]
+    printing.enqueue_many(db, ids, desk=DESK)
+    report = printing.process_queue(db, printer, desk=DESK, max_jobs=2)
+    assert len(report.printed) == 2 and report.waiting == 1
+    assert printing.badge_status(db, ids + [people[3].registration_id]) == \
+        {ids[0]: "printed", ids[1]: "printed", ids[2]: "queued"}
