@@ -80,6 +80,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('registration', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_registration_sort_key'), ['sort_key'], unique=False)
+        batch_op.create_index('ix_registration_status_sort', ['status', 'sort_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_registration_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_registration_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_registration_ticket_code'), ['ticket_code'], unique=False)
@@ -91,33 +92,17 @@ def upgrade() -> None:
             "CREATE VIRTUAL TABLE registration_fts USING fts5("
             "search_text, content='registration', content_rowid='id', tokenize='trigram')"
         )
-        op.execute(
-            "CREATE TRIGGER registration_fts_ai AFTER INSERT ON registration BEGIN "
-            "INSERT INTO registration_fts(rowid, search_text) VALUES (new.id, new.search_text); END"
-        )
-        op.execute(
-            "CREATE TRIGGER registration_fts_ad AFTER DELETE ON registration BEGIN "
-            "INSERT INTO registration_fts(registration_fts, rowid, search_text) "
-            "VALUES ('delete', old.id, old.search_text); END"
-        )
-        op.execute(
-            "CREATE TRIGGER registration_fts_au AFTER UPDATE OF search_text ON registration BEGIN "
-            "INSERT INTO registration_fts(registration_fts, rowid, search_text) "
-            "VALUES ('delete', old.id, old.search_text); "
-            "INSERT INTO registration_fts(rowid, search_text) VALUES (new.id, new.search_text); END"
-        )
-
+        # kept in step by desk.store.registrations (bulk imports rebuild it in one pass)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        for trigger in ("registration_fts_ai", "registration_fts_ad", "registration_fts_au"):
-            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         op.execute("DROP TABLE IF EXISTS registration_fts")
     with op.batch_alter_table('registration', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_registration_ticket_code'))
         batch_op.drop_index(batch_op.f('ix_registration_status'))
         batch_op.drop_index(batch_op.f('ix_registration_organisation_id'))
+        batch_op.drop_index('ix_registration_status_sort')
         batch_op.drop_index(batch_op.f('ix_registration_sort_key'))
 
     op.drop_table('registration')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from desk.core.text import fold, organisation_key
@@ -84,7 +85,8 @@ class Registration:
 
     def search_text(self) -> str:
         """Folded text that search matches against: name, organisation, email."""
-        return fold(" ".join((self.first_name, self.last_name, self.organisation, self.email)))
+        # folded field by field: names and organisations repeat, so each fold is cached
+        return " ".join(fold(f) for f in (self.first_name, self.last_name, self.organisation, self.email) if f)
 
     def comparable(self) -> tuple:
         """The fields whose change makes an update (everything the portal sends)."""
@@ -106,7 +108,22 @@ class Flag:
         return self.message
 
 
-def check_event_rules(event: Event, registrations: list[Registration]) -> list[Flag]:
+@dataclass(frozen=True, slots=True)
+class RuleView:
+    """The few fields of a registration that the event rules look at."""
+
+    registration_id: str
+    status: Status
+    organisation: str
+    category: Category
+    updated_at: dt.datetime | None
+
+    @property
+    def is_attendee(self) -> bool:
+        return self.status is Status.VALIDATED
+
+
+def check_event_rules(event: Event, registrations: Sequence[Registration | RuleView]) -> list[Flag]:
     """Return the flags for the event's rules over all stored registrations.
 
     Rules (from the announcement): at most `per_organisation_cap` validated people per
@@ -123,7 +140,7 @@ def check_event_rules(event: Event, registrations: list[Registration]) -> list[F
         key = organisation_key(r.organisation)
         if key:
             by_org.setdefault(key, []).append(r)
-    for members in sorted(by_org.values(), key=lambda m: organisation_key(m[0].organisation)):
+    for _key, members in sorted(by_org.items()):
         if len(members) > event.per_organisation_cap:
             ids = tuple(sorted(m.registration_id for m in members))
             flags.append(Flag(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _EXTRA = str.maketrans(
     {
@@ -29,6 +30,13 @@ def fold(text: str | None) -> str:
     """
     if not text:
         return ""
+    if text.isascii():  # the common case, and casefold() equals lower() on ASCII
+        return " ".join(text.lower().split())
+    return _fold_unicode(text)
+
+
+@lru_cache(maxsize=65536)
+def _fold_unicode(text: str) -> str:
     text = text.translate(_EXTRA)
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -57,6 +65,7 @@ _LEGAL_SUFFIXES = {
 }
 
 
+@lru_cache(maxsize=65536)
 def organisation_key(name: str | None) -> str:
     """Return the key under which two spellings of one organisation compare equal.
 

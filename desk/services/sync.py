@@ -148,5 +148,5 @@ def run_sync(
             report.stopped = str(exc)
         with db.begin() as session:
             event = repo.get_event(session) or Event(name="", venue="", days=())
-            report.flags = check_event_rules(event, repo.all_registrations(session))
+            report.flags = check_event_rules(event, repo.rule_views(session))
     return report

@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
-from sqlalchemy import Row, func, insert, literal_column, select, table, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, literal_column, select, table, update
 from sqlalchemy.orm import Session
 
-from desk.core.attendees import Category, Event, Registration, Status
+from desk.core.attendees import Category, Event, Registration, RuleView, Status
 from desk.core.text import fold, organisation_key, search_terms
 from desk.store.schema import (
     EventRow, OrganisationRow, RegistrationRow, SyncCursorRow, SyncLogRow,
@@ -31,8 +32,14 @@ def _days_text(days: Sequence[dt.date]) -> str:
     return "|".join(d.isoformat() for d in days)
 
 
+@lru_cache(maxsize=4096)
 def _days_tuple(text: str) -> tuple[dt.date, ...]:
+    # a handful of distinct day sets per event: parse each once
     return tuple(dt.date.fromisoformat(p) for p in text.split("|") if p)
+
+
+_STATUS = {s.value: s for s in Status}
+_CATEGORY = {c.value: c for c in Category}
 
 
 def _to_core(row: Row) -> Registration:
@@ -40,9 +47,9 @@ def _to_core(row: Row) -> Registration:
     if stamp is not None and stamp.tzinfo is None:  # Core selects bypass the type's result hook
         stamp = stamp.replace(tzinfo=_UTC)
     return Registration(
-        registration_id=row.registration_id, status=Status(row.status), first_name=row.first_name,
+        registration_id=row.registration_id, status=_STATUS[row.status], first_name=row.first_name,
         last_name=row.last_name, email=row.email, organisation=row.organisation, country=row.country,
-        category=Category(row.category), days=_days_tuple(row.days), ticket_code=row.ticket_code,
+        category=_CATEGORY[row.category], days=_days_tuple(row.days), ticket_code=row.ticket_code,
         updated_at=stamp,
     )
 
@@ -89,6 +96,15 @@ def registrations_by_id(session: Session, ids: Iterable[str] | None = None) -> d
 def all_registrations(session: Session) -> list[Registration]:
     """Every stored registration, whatever its status."""
     return [_to_core(r) for r in session.execute(select(*_REG_COLUMNS))]
+
+
+def rule_views(session: Session) -> list[RuleView]:
+    """Every registration, reduced to what the event rules check (cheap for 100,000 rows)."""
+    q = select(RegistrationRow.registration_id, RegistrationRow.status, RegistrationRow.organisation,
+               RegistrationRow.category, RegistrationRow.portal_updated_at)
+    return [RuleView(rid, _STATUS[status], org, _CATEGORY[cat],
+                     stamp.replace(tzinfo=_UTC) if stamp is not None and stamp.tzinfo is None else stamp)
+            for rid, status, org, cat, stamp in session.execute(q)]
 
 
 def get_registration(session: Session, registration_id: str) -> Registration | None:
@@ -152,23 +168,54 @@ def changes_between(old: Registration, new: Registration) -> dict[str, list[obje
             for f in fields if getattr(old, f) != getattr(new, f)}
 
 
+_FTS_DELETE = ("INSERT INTO registration_fts(registration_fts, rowid, search_text) "
+               "SELECT 'delete', id, search_text FROM registration WHERE registration_id IN ({})")
+_FTS_INSERT = ("INSERT INTO registration_fts(rowid, search_text) "
+               "SELECT id, search_text FROM registration WHERE registration_id IN ({})")
+
+
+def _fts(conn: Connection, statement: str, ids: Sequence[str]) -> None:
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        conn.exec_driver_sql(statement.format(",".join("?" * len(chunk))), tuple(chunk))
+
+
 def store_registrations(
     session: Session, added: Sequence[Registration], updated: Sequence[tuple[Registration, Registration]],
     source: str, now: dt.datetime,
 ) -> None:
-    """Insert new registrations, apply updates (old, new) and append both to the sync log."""
+    """Insert new registrations, apply updates (old, new) and append both to the sync log.
+
+    On SQLite the search index is kept in step here rather than by triggers: a trigger
+    indexes row by row (~0.1 ms each), a rebuild indexes 100,000 rows in well under a second.
+    """
     org_ids = _organisation_ids(session, [r.organisation for r in added] + [n.organisation for _, n in updated])
+    # Core statements on the session's connection: the ORM bulk path costs ~2x for 100k rows
+    conn = session.connection()
+    fts = conn.dialect.name == "sqlite"
+    changed_ids = [new.registration_id for _, new in updated]
+    if fts and changed_ids:
+        _fts(conn, _FTS_DELETE, changed_ids)
     if added:
-        session.execute(insert(RegistrationRow), [_values(r, org_ids, now) for r in added])
-    for old, new in updated:
-        session.execute(update(RegistrationRow).where(RegistrationRow.registration_id == new.registration_id)
-                        .values(**_values(new, org_ids, now)))
+        conn.execute(insert(RegistrationRow.__table__), [_values(r, org_ids, now) for r in added])
+    if updated:
+        table = RegistrationRow.__table__
+        rows = [{**_values(new, org_ids, now), "rid": new.registration_id} for _, new in updated]
+        for row in rows:
+            del row["registration_id"]
+        conn.execute(update(table).where(table.c.registration_id == bindparam("rid")), rows)
+    if fts:
+        total = conn.exec_driver_sql("SELECT count(*) FROM registration").scalar() or 0
+        if len(added) > max(1000, total // 16):
+            conn.exec_driver_sql("INSERT INTO registration_fts(registration_fts) VALUES('rebuild')")
+        else:
+            _fts(conn, _FTS_INSERT, [r.registration_id for r in added] + changed_ids)
     log = [{"at": now, "source": source[:500], "registration_id": r.registration_id, "action": "added",
             "changes": "{}"} for r in added]
     log += [{"at": now, "source": source[:500], "registration_id": new.registration_id, "action": "updated",
              "changes": json.dumps(changes_between(old, new), ensure_ascii=False)} for old, new in updated]
     if log:
-        session.execute(insert(SyncLogRow), log)
+        conn.execute(insert(SyncLogRow.__table__), log)
 
 
 def sync_log(session: Session, registration_id: str | None = None, limit: int = 1000) -> list[dict[str, object]]:

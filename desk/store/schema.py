@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    CheckConstraint, DateTime, ForeignKey, Integer, MetaData, String, Text, TypeDecorator,
+    CheckConstraint, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -75,6 +75,8 @@ class RegistrationRow(Base):
     __tablename__ = "registration"
     __table_args__ = (
         CheckConstraint("status IN ('validated','pending','rejected','cancelled')", name="status"),
+        # the attendee list walks this in order and stops at the first screenful
+        Index("ix_registration_status_sort", "status", "sort_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,120 @@
+"""Registration sync figures: first import, unchanged re-import, incremental feed, search.
+
+Run from the repository root: `.venv/bin/python benchmarks/sync.py [--quick]`.
+Targets (issue 3): 100,000-row first import under 3 s, unchanged re-import under 2 s,
+search p95 under 5 ms over 100,000 attendees.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from desk.services.sources import FeedSourceAdapter, FileSource  # noqa: E402
+from desk.services.sync import run_sync  # noqa: E402
+from desk.store import registrations as repo  # noqa: E402
+from desk.store.db import open_database  # noqa: E402
+
+FIRST = ["Łukasz", "Anna", "Δημήτρης", "Дмитрий", "José", "Søren", "Zoë", "Jürgen", "Ioana", "Seán", "Åsa", "Ľubomír"]
+LAST = ["Wójcik", "Müller", "Παπαδόπουλος", "Петров", "García", "Jørgensen", "Dvořák", "Şahin", "Ní Bhriain",
+        "Nøvák-Øster", "Szőke", "Țurcanu", "Lefèvre", "O'Brien"]
+ORGS = ["Klaster Łódź Chemia", "Silicon Saxony e.V.", "Pôle Aérospace Valley", "Σύμπραξη Αθηνών", "Flanders Make",
+        "Clúster de la Energía", "Cluster São João", "Brainport Eindhoven"]
+COUNTRIES = ["PL", "DE", "FR", "GR", "BE", "ES", "PT", "NL", "Czech Republic", "Belgium", "EL"]
+HEADER = ["registration_id", "status", "first_name", "last_name", "email", "organisation", "country", "category",
+          "days", "ticket_code", "updated_at", "passport_number"]
+
+
+def write_export(path: Path, n: int, seed: int = 1) -> None:
+    rnd = random.Random(seed)
+    base = dt.datetime(2016, 9, 1, tzinfo=dt.timezone.utc)
+    with path.open("w", newline="", encoding="utf-8-sig") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(HEADER)
+        for i in range(n):
+            w.writerow([
+                f"R{i:06d}", rnd.choice(["validated"] * 8 + ["pending", "cancelled"]), rnd.choice(FIRST),
+                rnd.choice(LAST), f"person{i}@cluster{i % 997}.eu", f"{rnd.choice(ORGS)} {i % 5000}",
+                rnd.choice(COUNTRIES), rnd.choice(["policy-maker", "cluster practitioner", "speaker", "press"]),
+                "2016-12-01|2016-12-02", f"T{i:08d}", (base + dt.timedelta(seconds=i)).isoformat(), "X1234567",
+            ])
+
+
+def timed(fn):  # noqa: ANN001, ANN201
+    t0 = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - t0
+
+
+def bench_file(folder: Path, n: int) -> None:
+    export = folder / f"export-{n}.csv"
+    write_export(export, n)
+    db = open_database(f"sqlite:///{folder / f'bench-{n}.sqlite'}")
+    first, t_first = timed(lambda: run_sync(db, FileSource(export)))
+    again, t_again = timed(lambda: run_sync(db, FileSource(export)))
+    assert first.added == n and again.unchanged == n, (first.summary(), again.summary())
+    print(f"{n:>7} rows  first import {t_first:6.2f} s ({n / t_first:9,.0f} rows/s)   "
+          f"unchanged re-import {t_again:6.2f} s ({n / t_again:9,.0f} rows/s)")
+    db.close()
+
+
+def bench_feed(folder: Path) -> None:
+    from tests.services.feedserver import DEFAULT_TOKEN, FeedServer, make_registration  # noqa: PLC0415
+
+    db = open_database(f"sqlite:///{folder / 'feed.sqlite'}")
+    with FeedServer([make_registration(n) for n in range(10_000)], max_limit=1000) as server:
+        def source() -> FeedSourceAdapter:
+            return FeedSourceAdapter(server.base_url, DEFAULT_TOKEN, limit=1000)
+
+        _, t_full = timed(lambda: run_sync(db, source()))
+        for n in range(100):
+            server.update(f"ECC-{n * 37:05d}", last_name=f"Changed {n}")
+        report, t_inc = timed(lambda: run_sync(db, source()))
+    assert report.updated == 100, report.summary()
+    print(f"feed: first pull of 10,000 in {t_full:.2f} s ({10_000 / t_full:,.0f} rows/s); "
+          f"incremental 100 changes in {t_inc * 1000:.0f} ms ({100 / t_inc:,.0f} changes/s)")
+    db.close()
+
+
+def bench_search(folder: Path) -> None:
+    db = open_database(f"sqlite:///{folder / 'bench-100000.sqlite'}")
+    queries = ["lodz", "muller", "papadopoulos", "παπαδοπουλος", "petrov", "петров", "sao joao", "dvorak",
+               "novak oster", "person12345", "cluster42", "silicon saxony 12", "zz", "jo"]
+    times: list[float] = []
+    for _ in range(20):
+        for q in queries:
+            with db.begin() as session:
+                t0 = time.perf_counter()
+                repo.search_registrations(session, q, limit=50)
+                times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    p95 = times[int(len(times) * 0.95) - 1]
+    print(f"search over 100,000 (first 50 shown): median {statistics.median(times):.2f} ms, p95 {p95:.2f} ms, "
+          f"max {times[-1]:.2f} ms ({len(times)} queries)")
+    db.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="skip the 100,000-row runs")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for n in (250, 10_000) + (() if args.quick else (100_000,)):
+            bench_file(folder, n)
+        bench_feed(folder)
+        if not args.quick:
+            bench_search(folder)
+
+
+if __name__ == "__main__":
+    main()
