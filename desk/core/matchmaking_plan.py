@@ -150,6 +150,70 @@ def compact(problem: Problem, slot_of: Mapping[int, int], rounds: int = 20) -> d
     return result
 
 
+def augment(problem: Problem, slot_of: Mapping[int, int]) -> dict[int, int]:
+    """Return `slot_of` plus meetings that fit once one or two held meetings move elsewhere.
+
+    For a meeting not held and a common slot, the meetings that block it there (one per busy
+    side, or any one meeting when all tables are taken) move to another slot where they fit;
+    if every blocker finds one, the meeting goes in. Never drops a meeting.
+    """
+    result = fill(problem, slot_of)
+    at: dict[tuple[str, int], int] = {}
+    in_slot: dict[int, set[int]] = defaultdict(set)
+    for i, s in result.items():
+        r = problem.requests[i]
+        at[r.requester, s] = at[r.partner, s] = i
+        in_slot[s].add(i)
+
+    def fits(i: int, s: int) -> bool:
+        r = problem.requests[i]
+        return len(in_slot[s]) < problem.tables and (r.requester, s) not in at and (r.partner, s) not in at
+
+    def put(i: int, s: int) -> None:
+        r = problem.requests[i]
+        at[r.requester, s] = at[r.partner, s] = i
+        in_slot[s].add(i)
+        result[i] = s
+
+    def take(i: int) -> int:
+        s = result.pop(i)
+        r = problem.requests[i]
+        del at[r.requester, s], at[r.partner, s]
+        in_slot[s].discard(i)
+        return s
+
+    def try_insert(i: int, s: int, blockers: list[int]) -> bool:
+        homes = {j: take(j) for j in blockers}
+        put(i, s)
+        moved: list[int] = []
+        for j in blockers:
+            target = next((t for t in problem.common[j] if t != homes[j] and fits(j, t)), None)
+            if target is None:
+                break
+            put(j, target)
+            moved.append(j)
+        else:
+            return True
+        for j in moved:  # undo: nothing changes when a blocker finds no other slot
+            take(j)
+        take(i)
+        for j, home in homes.items():
+            put(j, home)
+        return False
+
+    for i in _hardest_first(problem):
+        if i in result:
+            continue
+        r = problem.requests[i]
+        for s in problem.common[i]:
+            blockers = sorted({at[p, s] for p in (r.requester, r.partner) if (p, s) in at})
+            if blockers and try_insert(i, s, blockers):
+                break
+            if not blockers and any(try_insert(i, s, [j]) for j in sorted(in_slot[s])):
+                break
+    return result
+
+
 def first_fit(problem: Problem) -> Schedule:
     """Schedule greedily: hardest meeting first, each into the earliest slot that still fits.
 

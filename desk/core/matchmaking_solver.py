@@ -20,7 +20,7 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from desk.core.matchmaking import Meeting, Problem, Schedule, combinatorial_bound, pair_key
-from desk.core.matchmaking_plan import ScheduleChange, compact, complete_schedule, diff_schedules, feasible_degree, fill
+from desk.core.matchmaking_plan import ScheduleChange, augment, compact, complete_schedule, diff_schedules, feasible_degree, fill
 
 WORKERS = 2  # the desk machines have two cores
 FIRST_PHASE_SHARE = 0.6  # of the time limit, for the phase that decides how many meetings are held
@@ -136,8 +136,9 @@ def _lp_relaxation(problem: Problem, keep: Mapping[int, tuple[int, int]]) -> tup
     """Solve the linear relaxation of "most meetings held" with GLOP.
 
     Returns (its value rounded down, a schedule rounded from it). The value is a valid upper
-    bound; on these problems the relaxation is often integral, and then the rounded schedule
-    proves itself optimal at once. Returns (None, {}) if GLOP fails.
+    bound. On matchmaking problems the relaxation is nearly integral: rounding it and moving a
+    few blocking meetings (`augment`) usually reaches the bound, which proves the schedule
+    optimal without any search. Returns (None, {}) if GLOP fails.
     """
     lp = pywraplp.Solver.CreateSolver("GLOP")
     x: dict[tuple[int, int], pywraplp.Variable] = {}
@@ -182,7 +183,7 @@ def _lp_relaxation(problem: Problem, keep: Mapping[int, tuple[int, int]]) -> tup
         rounded[i] = s
         used[s] += 1
         busy.update({(r.requester, s), (r.partner, s)})
-    return bound, fill(problem, rounded)
+    return bound, augment(problem, rounded)
 
 
 def _run(
@@ -303,32 +304,46 @@ def tables_needed(problem: Problem, *, time_limit_s: float = 10.0, seed: int = 0
     """Return the minimum number of tables at which as many meetings are held as with unlimited
     tables. `optimal` is False when either step ran out of time (the answer is then an upper
     estimate of the tables needed)."""
+    deadline = time.monotonic() + time_limit_s
     unlimited = problem.with_tables(max(1, len(problem.requests)))
-    most = _Model(unlimited, seed)
-    most.solution = fill(unlimited, {})
-    found, proven_held, _ = most.solve(most.held(), True, time_limit_s / 2)
-    held = len(most.solution)
+    bound, most = _lp_relaxation(unlimited, {})
+    proven_held = bound is not None and len(most) >= bound
+    if not proven_held:
+        search = _Model(unlimited, seed)
+        search.solution = most if len(most) >= len(fill(unlimited, {})) else fill(unlimited, {})
+        _, proven_held, _ = search.solve(search.held(), True, (deadline - time.monotonic()) / 2)
+        most = search.solution
+    held = len(most)
     if held == 0:
         return TablesNeeded(0, 0, proven_held)
-    per_slot: dict[int, int] = defaultdict(int)
-    for s in most.solution.values():
-        per_slot[s] += 1
-    slots_used = len(problem.session.slots)
-    fewest = -(-held // slots_used)
-    m = _Model(unlimited, seed)
-    tables_var = m.model.new_int_var(fewest, max(per_slot.values()), "tables")
-    by_slot: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-    for (i, s), var in m.x.items():
-        by_slot[s].append(var)
-    for group in by_slot.values():
-        m.model.add(sum(group) <= tables_var)
-    m.model.add(m.held() >= held)
-    m.solution = dict(most.solution)
-    found, proven_tables, _ = m.solve(tables_var, False, max(time_limit_s - most.wall_s, 0.05))
-    count = max(per_slot.values())
-    if found:
-        per_slot.clear()
-        for s in m.solution.values():
+
+    def busiest(slot_of: Mapping[int, int]) -> int:
+        per_slot: dict[int, int] = defaultdict(int)
+        for s in slot_of.values():
             per_slot[s] += 1
-        count = max(per_slot.values())
-    return TablesNeeded(count, held, proven_held and proven_tables)
+        return max(per_slot.values())
+
+    # binary search between the meetings spread evenly over the slots and the busiest slot so far;
+    # the relaxation settles most steps (too few tables: its bound drops below `held`)
+    low, high = -(-held // len(problem.session.slots)), busiest(most)
+    sure = proven_held
+    while low < high:
+        middle = (low + high) // 2
+        fewer = problem.with_tables(middle)
+        bound, rounded = _lp_relaxation(fewer, {})
+        if bound is not None and bound < held:
+            low = middle + 1
+            continue
+        if len(rounded) >= held:
+            high = middle
+            continue
+        search = _Model(fewer, seed)
+        search.solution = rounded
+        steps_left = max(1, math.ceil(math.log2(high - low + 1)))
+        _, proven, best = search.solve(search.held(), True, (deadline - time.monotonic()) / steps_left)
+        if len(search.solution) >= held:
+            high = middle
+        else:
+            sure = sure and (proven or best < held)
+            low = middle + 1
+    return TablesNeeded(high, held, sure)

@@ -29,6 +29,7 @@ from desk.core.matchmaking import (
 )
 from desk.core.matchmaking_plan import (
     assign_tables,
+    augment,
     compact,
     complete_schedule,
     diff_schedules,
@@ -247,3 +248,18 @@ def test_diff_reports_moves_additions_drops_and_reprints() -> None:
     assert change.table_sheets == [1, 2]
     assert not change.unchanged
     assert diff_schedules(before, list(reversed(before))).unchanged
+
+
+@settings(max_examples=60, deadline=None)
+@given(small_problems(max_requests=10, max_slots=4))
+def test_augmenting_keeps_every_meeting_and_every_rule(problem: Problem) -> None:
+    start = fill(problem, {})
+    more = augment(problem, start)
+    assert start.keys() <= more.keys()
+    check_schedule(problem, complete_schedule(problem, more, len(more), False))
+
+
+def test_augmenting_moves_a_blocking_meeting() -> None:
+    # A-B sits in slot 1, the only slot C and D can both make: A-B moves to slot 2 to let them in
+    problem = make_problem([("A", "B"), ("C", "D")], slots=2, tables=1, available={"C": {1}, "D": {1}})
+    assert augment(problem, {0: 1}) == {0: 2, 1: 1}
