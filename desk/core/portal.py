@@ -139,6 +139,8 @@ def parse_status(value: object, line: int) -> Status:
     word = _text(value).casefold()
     if word in _STATUS_WORDS:
         return _STATUS_WORDS[word]
+    if not word:
+        raise RowError(line, "no status (expected validated, pending, rejected or cancelled)", "status")
     shown = _text(value)[:40]
     raise RowError(line, f"unknown status '{shown}' (expected validated, pending, rejected or cancelled)", "status")
 

@@ -62,6 +62,14 @@ class FileSource:
     def _table_batch(self, cancelled: Cancelled, progress: Progress) -> Batch:
         rows = tabular.read_rows(self.path)
         try:
+            return self._read_table(rows, cancelled, progress)
+        finally:
+            # closes the workbook's file at once, also when the header was refused
+            getattr(rows, "close", lambda: None)()
+
+    def _read_table(self, rows: Iterator[tuple[int, list[object]]], cancelled: Cancelled,
+                    progress: Progress) -> Batch:
+        try:
             header_line, header = next(rows)
         except StopIteration:
             raise SourceError(f"{self.path.name} is empty: no header row") from None
@@ -70,7 +78,9 @@ class FileSource:
         except SourceError as exc:
             raise SourceError(f"{self.path.name}, line {header_line}: {exc}") from None
         batch = Batch(rows=[], ignored_columns=headers.ignored)
-        width = len(header)
+        # Surplus fields in a CSV row mean a stray delimiter shifted it; a workbook cell under
+        # no header (or under a merged one) shifts nothing and is simply not used.
+        width = None if tabular.is_workbook(self.path) else len(header)
         try:
             for line, values in rows:
                 self._take_row(batch, headers, width, line, values, cancelled, progress)
@@ -84,7 +94,7 @@ class FileSource:
         return batch
 
     @staticmethod
-    def _take_row(batch: Batch, headers: HeaderMap, width: int, line: int, values: list[object],
+    def _take_row(batch: Batch, headers: HeaderMap, width: int | None, line: int, values: list[object],
                   cancelled: Cancelled, progress: Progress) -> None:
         """Validate one table row into `batch` (a good row or a RowError)."""
         batch.total += 1
@@ -92,7 +102,7 @@ class FileSource:
             if cancelled():
                 raise SyncCancelled()
             progress(batch.total, 0)
-        if len(values) > width and any(str(v).strip() for v in values[width:] if v is not None):
+        if width is not None and len(values) > width and any(str(v).strip() for v in values[width:] if v is not None):
             batch.errors.append(RowError(line, f"{len(values)} fields but the header has {width} "
                                                "(a stray delimiter or an unquoted field?)"))
             return

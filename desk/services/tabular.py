@@ -224,9 +224,12 @@ def read_xlsx(path: Path) -> Iterator[tuple[int, list[object]]]:
     _check_zip(path)
     import openpyxl  # noqa: PLC0415 - imported only when an XLSX is read (start-up time)
 
+    # desk owns the file handle: openpyxl leaves its own open when a damaged workbook fails
+    handle = path.open("rb")
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for damaged files
+        handle.close()
         raise SourceError(f"{path.name} cannot be opened as a workbook: {_why(exc)}") from None
 
     def rows() -> Iterator[tuple[int, list[object]]]:
@@ -244,6 +247,7 @@ def read_xlsx(path: Path) -> Iterator[tuple[int, list[object]]]:
             raise SourceError(f"{path.name} is damaged: {_why(exc)}") from None
         finally:
             wb.close()
+            handle.close()
 
     return rows()
 
@@ -262,6 +266,15 @@ def _why(exc: BaseException) -> str:
     return f"{exc.__class__.__name__}: {first}"[:300]
 
 
+def is_workbook(path: Path) -> bool:
+    """True when the file is a zip container (an XLSX), whatever its name says."""
+    try:
+        with Path(path).open("rb") as fh:
+            return fh.read(4).startswith(b"PK\x03\x04")
+    except OSError:
+        return False
+
+
 def read_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
     """Yield (line, values) from a CSV/TSV/TXT or XLSX file, header first.
 
@@ -270,9 +283,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
     """
     path = Path(path)
     _read_bytes(path, size_only=True)
-    with path.open("rb") as fh:
-        head = fh.read(4)
-    if head.startswith(b"PK\x03\x04"):
+    if is_workbook(path):
         return read_xlsx(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         raise SourceError(f"{path.name} is not a valid XLSX file (damaged or not Excel)")
