@@ -147,18 +147,13 @@ def print_(state, attendees: tuple[str, ...], everyone: bool, reprint: bool, lay
 
     from desk.config import load_settings  # noqa: PLC0415
     from desk.services import printing  # noqa: PLC0415
-    from desk.store import badges as repo  # noqa: PLC0415
 
     settings = load_settings()
     db = state.database()
-    ids = list(attendees)
+    who = {"desk": settings.desk_name, "user": getpass.getuser(), "layout": layout or settings.badge_layout}
+    results = printing.enqueue_many(db, list(attendees), confirm_reprints=reprint, **who)
     if everyone:
-        with db.begin() as session:
-            every = repo.attendee_ids(session)
-            done = repo.printed_ids(session, every)
-        ids += [rid for rid in every if rid not in done]
-    results = printing.enqueue_many(db, ids, desk=settings.desk_name, user=getpass.getuser(),
-                                    layout=layout or settings.badge_layout, confirm_reprints=reprint)
+        results += printing.enqueue_unprinted(db, **who)
     for r in results:
         if r.needs_confirmation:
             click.echo(f"{r.registration_id}: printed before; add --reprint to print it again")

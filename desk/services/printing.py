@@ -107,6 +107,16 @@ def enqueue_many(db: Database, ids: Sequence[str], *, desk: str, user: str = "",
     return results
 
 
+def enqueue_unprinted(db: Database, *, desk: str, user: str = "", layout: str = "a6",
+                      now: dt.datetime | None = None) -> list[EnqueueResult]:
+    """Queue the badge of every attendee never printed nor waiting, in list order; return the results."""
+    with db.begin() as session:
+        every = repo.attendee_ids(session)
+        skip = repo.printed_ids(session, every)
+        skip.update(j.registration_id for j in repo.jobs(session, ACTIVE, limit=100_000))
+    return enqueue_many(db, [rid for rid in every if rid not in skip], desk=desk, user=user, layout=layout, now=now)
+
+
 @dataclass
 class ProcessReport:
     """What one pass over the queue did."""

@@ -1,0 +1,155 @@
+"""The badge printing page driven as a person would: search, Enter, reprint question, batch, retry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QMessageBox
+
+from desk.app import Context
+from desk.config import Settings
+from desk.devices.printer import FolderPrinter
+from desk.services.badge_codes import create_event_keys
+from desk.services.demo import install_demo
+from desk.services.printing import list_jobs, print_log
+from desk.ui import theme
+from desk.ui.print_actions import PrintActions, make_print_badge_hook
+from desk.ui.print_page import PrintPage, build_page
+from desk.ui.workers import Workers
+
+TIMEOUT_MS = 20_000
+
+
+@pytest.fixture
+def ctx(db, tmp_path):
+    data = install_demo(db, dt.date(2016, 11, 30))
+    create_event_keys(db)
+    context = Context(settings=Settings(desk_name="desk-t", printer=f"folder:{tmp_path / 'out'}"), db=db,
+                      workers=Workers())
+    context.people = [r for r in data.registrations if r.is_attendee]
+    yield context
+    context.workers.shutdown()
+
+
+@pytest.fixture
+def printer(tmp_path):
+    folder = tmp_path / "printed"
+    folder.mkdir()
+    return FolderPrinter(folder, name="badge folder")
+
+
+@pytest.fixture
+def page(qtbot, ctx, printer):
+    widget = PrintPage(PrintActions(ctx, "anna", printer_for=lambda _c, _l: printer, list_printers=lambda: ["Front desk"]))
+    qtbot.addWidget(widget)
+    widget.resize(1366, 700)
+    widget.show()
+    qtbot.waitUntil(lambda: widget.attendees.rowCount() == 250, timeout=TIMEOUT_MS)
+    yield widget
+    widget.close()  # before the workers stop: nothing is left to submit to them
+
+
+def find_one(qtbot, page, person) -> None:
+    page.search_box.setText(f"{person.first_name} {person.last_name} {person.organisation}")
+    qtbot.waitUntil(lambda: page.attendees.rowCount() == 1, timeout=TIMEOUT_MS)
+
+
+def idle(page) -> bool:
+    return page._batch is None and page.print_button.isEnabled()
+
+
+def test_printers_list_offers_the_pdf_folder_and_system_printers(qtbot, page):
+    qtbot.waitUntil(lambda: page.printer_box.count() == 2, timeout=TIMEOUT_MS)
+    assert page.printer_box.itemText(0).startswith("PDF folder")
+    assert page.printer_box.itemText(1) == "Front desk"
+
+
+def test_enter_on_a_single_match_prints_that_badge(qtbot, page, ctx, printer):
+    person = ctx.people[0]
+    find_one(qtbot, page, person)
+    qtbot.keyClick(page.search_box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "printed 1 badge(s)" in page.status.text(), timeout=TIMEOUT_MS)
+    assert len(printer.printed) == 1
+    qtbot.waitUntil(lambda: page.jobs.rowCount() == 1 and page.attendees.rowCount() == 1
+                    and page.attendees.data(page.attendees.index(0, 0)) == "Printed", timeout=TIMEOUT_MS)
+    assert page.jobs.data(page.jobs.index(0, 2)) == "Printed"
+    assert page.jobs.data(page.jobs.index(0, 1)) == person.full_name
+    assert print_log(ctx.db)[0]["user"] == "anna"
+
+
+def test_reprint_asks_first_and_is_marked(qtbot, page, ctx, printer, monkeypatch):
+    person = ctx.people[1]
+    find_one(qtbot, page, person)
+    qtbot.keyClick(page.search_box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(printer.printed) == 1 and idle(page), timeout=TIMEOUT_MS)
+    asked: list[str] = []
+
+    def answer(reply):
+        def question(_parent, _title, text, *_args):
+            asked.append(text)
+            return reply
+        return question
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))
+    qtbot.keyClick(page.search_box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(asked) == 1 and idle(page), timeout=TIMEOUT_MS)
+    assert person.full_name in asked[0]
+    assert len(printer.printed) == 1 and len(list_jobs(ctx.db)) == 1
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
+    qtbot.keyClick(page.search_box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(printer.printed) == 2 and idle(page), timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: page.jobs.rowCount() == 2, timeout=TIMEOUT_MS)
+    assert page.jobs.data(page.jobs.index(0, 2)) == "Printed · reprint"
+    assert [e["reprint"] for e in print_log(ctx.db)] == [True, False]
+
+
+def test_dead_printer_shows_the_problem_and_retry_prints(qtbot, page, ctx, printer):
+    printer.dead = True
+    find_one(qtbot, page, ctx.people[2])
+    qtbot.keyClick(page.search_box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "not ready" in page.status.text() and idle(page), timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: page.jobs.rowCount() == 1, timeout=TIMEOUT_MS)
+    assert page.jobs.data(page.jobs.index(0, 2)) == "Queued"
+    assert "not ready" in page.jobs.data(page.jobs.index(0, 5))
+    assert page.jobs.data(page.jobs.index(0, 2), Qt.ItemDataRole.ForegroundRole) == QColor(theme.AMBER)
+    printer.dead = False
+    page.job_table.selectRow(0)
+    qtbot.keyClick(page, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(printer.printed) == 1 and idle(page), timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: page.jobs.data(page.jobs.index(0, 2)) == "Printed", timeout=TIMEOUT_MS)
+
+
+def test_batch_shows_progress_and_stops(qtbot, page, ctx, printer):
+    qtbot.keyClick(page, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: page.progress.isVisible() and page.progress.value() >= 1, timeout=TIMEOUT_MS)
+    assert page.progress.maximum() == 250
+    qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: idle(page), timeout=TIMEOUT_MS)
+    assert not page.progress.isVisible()
+    jobs = list_jobs(ctx.db, limit=1000)
+    done = sum(j.state == "done" for j in jobs)
+    assert 1 <= done < 250 and len(printer.printed) == done
+    assert sum(j.state == "queued" for j in jobs) == 250 - done  # the rest waits in the queue
+
+
+def test_check_in_hook_prints_once_and_never_reprints_by_itself(qtbot, ctx, tmp_path):
+    said: list[str] = []
+    hook = make_print_badge_hook(ctx, on_result=said.append)
+    hook(ctx.people[3].registration_id)
+    qtbot.waitUntil(lambda: len(said) == 1, timeout=TIMEOUT_MS)
+    assert said == ["Badge printed."]
+    assert len(list((tmp_path / "out").glob("*.pdf"))) == 1
+    hook(ctx.people[3].registration_id)
+    qtbot.waitUntil(lambda: len(said) == 2, timeout=TIMEOUT_MS)
+    assert "not printed again" in said[1]
+
+
+def test_build_page_gives_the_badges_tab(qtbot, ctx):
+    title, widget = build_page(ctx)
+    qtbot.addWidget(widget)
+    assert title == "Badges"
+    qtbot.waitUntil(lambda: widget.attendees.rowCount() == 250, timeout=TIMEOUT_MS)
