@@ -1,0 +1,259 @@
+"""Door mode: a host at one room's door scans badges in (and out); the answer is a big
+coloured sentence with a sound, the room's count against capacity stays in view.
+
+The handheld scanner types into the scan field (a burst ending in Enter); its keyboard
+layout damage is repaired by the service. F2 toggles exit mode, Ctrl+H sets a headcount,
+F11 opens the occupancy board.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+)
+
+from desk.ui import theme
+from desk.ui.door_answers import headline
+from desk.ui.workers import Workers
+
+_COLOURS = {"ok": theme.GREEN, "warn": theme.AMBER, "error": theme.RED}
+
+
+class DoorPage(QWidget):
+    """One room's door: pick the room, scan, read the answer; count and session always shown."""
+
+    def __init__(self, workers: Workers, rooms: Any, clock: Callable[[], dt.datetime], desk: str,
+                 sound: Any = None, open_board: Callable[[], None] | None = None, tz: dt.tzinfo | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._workers, self._rooms, self._clock, self._desk = workers, rooms, clock, desk
+        self._sound, self._open_board, self._tz = sound, open_board, tz
+        self._seq = 0
+        self.answers = 0  # answers shown (tests wait on it)
+
+        self.room_box = QComboBox()
+        self.room_box.setMinimumHeight(48)
+        self.policy_box = QComboBox()
+        self.policy_box.addItem("When full: refuse", "refuse")
+        self.policy_box.addItem("When full: warn only", "warn")
+        self.exit_button = QPushButton("Exit mode  (F2)")
+        self.exit_button.setCheckable(True)
+        self.board_button = QPushButton("Board  (F11)")
+        self.scan_field = QLineEdit(placeholderText="Scan a badge here (or type a ticket code and press Enter)")
+        self.session_label = QLabel(objectName="doorSession")
+        self.session_label.setWordWrap(True)
+        self.count_label = QLabel(objectName="doorCount")
+        self.answer = QLabel("Ready: scan a badge", objectName="doorAnswer")
+        self.answer.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.answer.setWordWrap(True)
+        self.answer.setMinimumHeight(190)
+        self.detail = QLabel(objectName="doorDetail")
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail.setWordWrap(True)
+        self.headcount_box = QSpinBox()
+        self.headcount_box.setRange(0, 5000)
+        self.headcount_box.setMinimumSize(140, 44)
+        self.headcount_button = QPushButton("Set headcount  (Ctrl+H)")
+        self.status_line = QLabel(objectName="status")
+        self.status_line.setWordWrap(True)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Room:"))
+        top.addWidget(self.room_box, 2)
+        top.addWidget(self.policy_box, 1)
+        top.addWidget(self.exit_button)
+        top.addWidget(self.board_button)
+        counts = QHBoxLayout()
+        counts.addWidget(self.session_label, 3)
+        counts.addWidget(self.count_label, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(QLabel("People in the room:"))
+        bottom.addWidget(self.headcount_box)
+        bottom.addWidget(self.headcount_button)
+        bottom.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.scan_field)
+        layout.addLayout(counts)
+        layout.addWidget(self.answer, 1)
+        layout.addWidget(self.detail)
+        layout.addLayout(bottom)
+        layout.addWidget(self.status_line)
+        self.setStyleSheet("""
+            QLabel#doorSession { font-size: 16pt; }
+            QLabel#doorCount { font-size: 26pt; font-weight: bold; }
+            QLabel#doorAnswer { font-size: 34pt; font-weight: bold; color: white; background: #5f6368;
+                                border-radius: 10px; padding: 12px; }
+            QLabel#doorDetail { font-size: 16pt; }
+        """)
+
+        self.scan_field.returnPressed.connect(self._on_scan_entered)
+        self.room_box.currentIndexChanged.connect(lambda _i: self._on_room_changed())
+        self.policy_box.activated.connect(lambda _i: self._on_policy_chosen())
+        self.exit_button.toggled.connect(self._on_exit_toggled)
+        self.headcount_button.clicked.connect(self._on_headcount)
+        self.board_button.clicked.connect(self._on_board)
+        QShortcut(QKeySequence("F2"), self, activated=self.exit_button.toggle)
+        QShortcut(QKeySequence("Ctrl+H"), self, activated=self._focus_headcount)
+        QShortcut(QKeySequence("F11"), self, activated=self._on_board)
+        self._poll = QTimer(self, interval=1000)
+        self._poll.timeout.connect(self.refresh)
+        self._poll.start()
+        self.load_rooms()
+
+    # --- rooms -----------------------------------------------------------------------
+    def load_rooms(self) -> None:
+        """Fill the room picker from the programme (on a worker)."""
+        self._workers.submit(lambda _h: self._rooms.programme(), write=False, on_done=self._on_programme,
+                             on_error=self._show_error)
+
+    def _on_programme(self, programme: Any) -> None:
+        current = self.room_box.currentData()
+        self.room_box.blockSignals(True)
+        self.room_box.clear()
+        for room in programme.rooms:
+            self.room_box.addItem(f"{room.name}  ({room.capacity} seats)", room.name)
+        index = max(0, self.room_box.findData(current))
+        self.room_box.setCurrentIndex(index)
+        self.room_box.blockSignals(False)
+        if not programme.rooms:
+            self.status_line.setText("No rooms yet: import the programme (desk programme import FILE).")
+        self._on_room_changed()
+
+    def room(self) -> str | None:
+        """The room this door is for."""
+        return self.room_box.currentData()
+
+    def _on_room_changed(self) -> None:
+        self.refresh()
+        self.scan_field.setFocus()
+
+    def refresh(self) -> None:
+        """Fetch this room's count, session and policy (on a worker)."""
+        room = self.room()
+        if room is None:
+            return
+        at = self._clock()
+        self._workers.submit(lambda _h: self._rooms.status(at), write=False,
+                             on_done=lambda figures: self._on_status(room, figures), on_error=self._show_error)
+
+    def _on_status(self, room: str, figures: Any) -> None:
+        mine = next((f for f in figures if f.room == room), None)
+        if mine is None or room != self.room():
+            return
+        s = mine.session
+        self.session_label.setText(
+            f"{s.start.astimezone(self._tz):%H:%M}–{s.end.astimezone(self._tz):%H:%M}  {s.title}" if s
+            else "No session now" + (f" — next {mine.next.start.astimezone(self._tz):%H:%M} {mine.next.title}"
+                                     if mine.next else ""))
+        colour = _COLOURS["error" if mine.free == 0 else "warn" if mine.ratio >= 0.8 else "ok"]
+        self.count_label.setText(f"{mine.occupancy} / {mine.capacity}   {mine.free} free")
+        self.count_label.setStyleSheet(f"color: {colour};")
+        self.policy_box.setCurrentIndex(max(0, self.policy_box.findData(mine.full_policy.value)))
+
+    # --- scanning --------------------------------------------------------------------
+    def _on_scan_entered(self) -> None:
+        code = self.scan_field.text()
+        self.scan_field.clear()
+        room = self.room()
+        if not code.strip() or room is None:
+            return
+        self.scan(room, code, leaving=self.exit_button.isChecked(), from_keyboard=True)
+
+    def scan(self, room: str, code: str, *, leaving: bool = False, from_keyboard: bool = False) -> None:
+        """Send one scan to the service on the writer; the answer comes back to the page."""
+        self._seq += 1
+        seq, at = self._seq, self._clock()
+        self.answer.setText("…")
+        self._workers.submit(
+            lambda _h: self._rooms.scan(room, code, at, self._desk, leaving=leaving, from_keyboard=from_keyboard),
+            on_done=lambda answer: self._on_answer(seq, answer), on_error=self._show_error)
+
+    def _on_answer(self, seq: int, answer: Any) -> None:
+        colour = _COLOURS.get(answer.family, theme.GREY)
+        title, detail = headline(answer)
+        self.answer.setText(title)
+        self.answer.setStyleSheet(f"background: {colour};")
+        self.detail.setText(detail)
+        self.count_label.setText(f"{answer.occupancy} / {answer.capacity}   "
+                                 f"{max(0, answer.capacity - answer.occupancy)} free")
+        if self._sound is not None:
+            self._sound.play(answer.family)
+        self.answers += 1
+        if seq == self._seq:
+            self.scan_field.setFocus()
+        self.refresh()
+
+    def _on_exit_toggled(self, on: bool) -> None:
+        self.exit_button.setText("EXIT MODE on  (F2)" if on else "Exit mode  (F2)")
+        self.exit_button.setStyleSheet(f"background: {theme.AMBER}; color: white; font-weight: bold;" if on else "")
+        self.scan_field.setPlaceholderText("Scan badges of people LEAVING the room" if on
+                                           else "Scan a badge here (or type a ticket code and press Enter)")
+        self.scan_field.setFocus()
+
+    # --- headcount and policy --------------------------------------------------------
+    def _focus_headcount(self) -> None:
+        self.headcount_box.setFocus()
+        self.headcount_box.selectAll()
+
+    def _on_headcount(self) -> None:
+        room, count, at = self.room(), self.headcount_box.value(), self._clock()
+        if room is None:
+            return
+        self._workers.submit(lambda _h: self._rooms.headcount(room, count, at, self._desk),
+                             on_done=self._on_headcount_done, on_error=self._show_error)
+
+    def _on_headcount_done(self, status: Any) -> None:
+        self.status_line.setText(f"Headcount recorded: {status.room} now shows {status.occupancy} people.")
+        self.refresh()
+        self.scan_field.setFocus()
+
+    def _on_policy_chosen(self) -> None:
+        room, policy = self.room(), self.policy_box.currentData()
+        if room is None:
+            return
+        from desk.core.rooms import FullPolicy  # noqa: PLC0415
+
+        self._workers.submit(lambda _h: self._rooms.set_full_policy(room, FullPolicy(policy)),
+                             on_done=lambda _r: self.status_line.setText(f"{room}: when full, {policy}."),
+                             on_error=self._show_error)
+
+    def _on_board(self) -> None:
+        if self._open_board is not None:
+            self._open_board()
+
+    def _show_error(self, message: str) -> None:
+        self.status_line.setText(f"⚠ {message}")
+        self.scan_field.setFocus()
+
+    def stop(self) -> None:
+        """Stop polling (the window is closing)."""
+        self._poll.stop()
+
+
+def build_page(ctx: Any) -> tuple[str, QWidget]:
+    """The door tab of the desk window (app.py PAGE_MODULES)."""
+    from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+    from desk.services.rooms import Rooms  # noqa: PLC0415
+    from desk.ui.rooms_board import RoomsBoard  # noqa: PLC0415
+
+    rooms = Rooms(ctx.db)
+    clock = ctx.clock or (lambda: dt.datetime.now(dt.timezone.utc))
+    tz = ZoneInfo("Europe/Brussels")
+    boards: list[RoomsBoard] = []
+
+    def open_board() -> None:
+        if not boards:
+            boards.append(RoomsBoard(ctx.workers, rooms.status, clock, tz))
+        boards[0].showFullScreen()
+        boards[0].raise_()
+
+    page = DoorPage(ctx.workers, rooms, clock, f"{ctx.settings.desk_name} (door)", ctx.sound, open_board, tz)
+    return "Door", page

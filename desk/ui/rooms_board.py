@@ -1,0 +1,188 @@
+"""The occupancy board: a full-screen window for a big screen near the rooms.
+
+One row per room: name, current session, a bar of people against capacity (green, amber
+from 80 %, red from 95 %, "FULL" at 100 %), free seats in big figures, what comes next.
+The figures come from a worker every second (the service replays only new door events).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+
+from desk.ui import theme
+from desk.ui.workers import Workers
+
+StatusFn = Callable[[dt.datetime], Sequence[Any]]  # at -> list[services.rooms.RoomStatus]
+POLL_MS = 1000
+
+
+def level(ratio: float) -> tuple[str, str]:
+    """(colour, word) for a room filled to `ratio`: the colour is always paired with a word."""
+    if ratio >= 1.0:
+        return theme.RED, "FULL"
+    if ratio >= 0.95:
+        return theme.RED, "almost full"
+    if ratio >= 0.80:
+        return theme.AMBER, "filling up"
+    return theme.GREEN, "seats free"
+
+
+class RoomRow:
+    """The widgets of one room's row on the board."""
+
+    def __init__(self, grid: QGridLayout, row: int, scale: float) -> None:
+        self.name = QLabel(objectName="boardRoom")
+        self.session = QLabel(objectName="boardSession")
+        self.session.setWordWrap(True)
+        self.bar = QProgressBar(objectName="boardBar")
+        self.bar.setTextVisible(True)
+        self.bar.setMinimumHeight(int(44 * scale))
+        self.free = QLabel(objectName="boardFree")
+        self.free.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.next = QLabel(objectName="boardNext")
+        self.next.setWordWrap(True)
+        left = QVBoxLayout()
+        left.setSpacing(0)
+        left.addWidget(self.name)
+        left.addWidget(self.session)
+        middle = QVBoxLayout()
+        middle.setSpacing(2)
+        middle.addWidget(self.bar)
+        middle.addWidget(self.next)
+        grid.addLayout(left, row, 0)
+        grid.addLayout(middle, row, 1)
+        grid.addWidget(self.free, row, 2)
+
+    def show(self, status: Any, tz: dt.tzinfo | None) -> None:
+        colour, word = level(status.ratio)
+        self.name.setText(status.room)
+        if status.session is not None:
+            s = status.session
+            self.session.setText(f"{s.start.astimezone(tz):%H:%M}–{s.end.astimezone(tz):%H:%M}  {s.title}")
+        else:
+            self.session.setText("no session now")
+        self.bar.setRange(0, max(1, status.capacity))
+        self.bar.setValue(min(status.occupancy, status.capacity))
+        self.bar.setFormat(f"{status.occupancy} / {status.capacity}  ·  {word}")
+        self.bar.setStyleSheet(f"QProgressBar::chunk {{ background: {colour}; }}")
+        self.free.setText("FULL" if status.free == 0 else f"{status.free} free")
+        self.free.setStyleSheet(f"color: {colour};")
+        n = status.next
+        self.next.setText(f"Next: {n.start.astimezone(tz):%a %H:%M}  {n.title}" if n else "Next: —")
+
+
+class RoomsBoard(QWidget):
+    """Every room against its capacity, refreshed from a worker about once a second."""
+
+    def __init__(self, workers: Workers, status: StatusFn, clock: Callable[[], dt.datetime],
+                 tz: dt.tzinfo | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Rooms — occupancy")
+        self._workers, self._status, self._clock, self._tz = workers, status, clock, tz
+        self._busy = False
+        self._rows: list[RoomRow] = []
+        self.refreshed = 0  # how many answers were shown (tests wait on it)
+        self.title = QLabel("Rooms", objectName="boardTitle")
+        self.clock_label = QLabel(objectName="boardClock")
+        self.clock_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.error = QLabel(objectName="boardError")
+        self.error.setWordWrap(True)
+        header = QGridLayout()
+        header.addWidget(self.title, 0, 0)
+        header.addWidget(self.clock_label, 0, 1)
+        self._scale = 0.0
+        self._host = QFrame()
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(32, 20, 32, 20)
+        self._layout.addLayout(header)
+        self._layout.addWidget(self._host, 1)
+        self._layout.addWidget(self.error)
+        self._apply_style(1.0)
+        self._timer = QTimer(self, interval=POLL_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        QShortcut(QKeySequence("F11"), self, activated=self._toggle_full_screen)
+        QShortcut(QKeySequence("Escape"), self, activated=self.showNormal)
+        self.refresh()
+
+    def _apply_style(self, scale: float) -> None:
+        if abs(scale - self._scale) < 0.05:
+            return
+        self._scale = scale
+        # Sizes follow the window height so that 1366x768 and a 1080p screen both fill up
+        # and stay readable from 5 metres (room names ~5 % of the height).
+        px = lambda v: max(10, int(v * scale))  # noqa: E731
+        self.setStyleSheet(f"""
+            RoomsBoard {{ background: #101418; }}
+            QLabel {{ color: #f1f3f4; }}
+            QLabel#boardTitle {{ font-size: {px(40)}px; font-weight: bold; }}
+            QLabel#boardClock {{ font-size: {px(40)}px; font-weight: bold; }}
+            QLabel#boardRoom {{ font-size: {px(44)}px; font-weight: bold; }}
+            QLabel#boardSession {{ font-size: {px(22)}px; color: #dadce0; }}
+            QLabel#boardNext {{ font-size: {px(20)}px; color: #bdc1c6; }}
+            QLabel#boardFree {{ font-size: {px(48)}px; font-weight: bold; }}
+            QLabel#boardError {{ font-size: {px(22)}px; color: #f28b82; }}
+            QProgressBar {{ font-size: {px(26)}px; font-weight: bold; color: white; background: #3c4043;
+                            border: none; border-radius: 6px; text-align: center; min-height: {px(48)}px; }}
+        """)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802
+        self._apply_style(max(0.55, min(self.height() / 1080, self.width() / 1920)))
+        super().resizeEvent(event)
+
+    def _toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def refresh(self) -> None:
+        """Ask a worker for the figures now; one request at a time."""
+        if self._busy:
+            return
+        self._busy = True
+        at = self._clock()
+        self._workers.submit(lambda _h: self._status(at), write=False,
+                             on_done=lambda result: self._on_status(at, result), on_error=self._on_error)
+
+    def _on_status(self, at: dt.datetime, figures: Sequence[Any]) -> None:
+        self._busy = False
+        self.error.setText("")
+        self.clock_label.setText(f"{at.astimezone(self._tz):%a %d %b  %H:%M}")
+        if len(figures) != len(self._rows):
+            self._rebuild(len(figures))
+        for row, status in zip(self._rows, figures, strict=True):
+            row.show(status, self._tz)
+        if not figures:
+            self.error.setText("No rooms yet: import the programme (desk programme import FILE).")
+        self.refreshed += 1
+
+    def _rebuild(self, count: int) -> None:
+        # A fresh host widget per room list: taking items out of a grid one by one is
+        # where PySide6 ownership goes wrong.
+        host = QFrame()
+        grid = QGridLayout(host)
+        grid.setColumnStretch(0, 5)
+        grid.setColumnStretch(1, 6)
+        grid.setColumnStretch(2, 2)
+        grid.setHorizontalSpacing(28)
+        grid.setVerticalSpacing(18)
+        self._rows = [RoomRow(grid, i, self._scale or 1.0) for i in range(count)]
+        self._layout.replaceWidget(self._host, host)
+        self._host.deleteLater()
+        self._host = host
+
+    def _on_error(self, message: str) -> None:
+        self._busy = False
+        self.error.setText(f"⚠ {message} — still trying every second.")
+
+    def stop(self) -> None:
+        """Stop polling (the window is closing)."""
+        self._timer.stop()
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802
+        self.stop()
+        super().closeEvent(event)
