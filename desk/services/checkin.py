@@ -128,6 +128,15 @@ def event_public_keys(event_name: str) -> tuple[dict[int, Any], str]:
         return {}, f"{exc} — badge codes cannot be checked until the event keys are imported"
 
 
+def desk_keys(db: Database) -> tuple[dict[int, Any], str]:
+    """The public keys of the database's event for this desk, and '' or a sentence why there are none."""
+    with db.begin() as session:
+        event = repo.get_event(session)
+    if event is None:
+        return {}, "No event in this database yet: import registrations first."
+    return event_public_keys(event.name)
+
+
 def _check(db: Database, desk: str, at: dt.datetime, code: str, decide_in_session: Any) -> CheckinResult:
     """One unit of work: decide, store a welcome, log the scan; the result leaves only after the commit."""
     if at.tzinfo is None:

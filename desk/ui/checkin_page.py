@@ -1,0 +1,372 @@
+"""The entrance page: scan (webcam or handheld), a big answer, search and manual check-in, counters.
+
+Every database call runs through ctx.workers; the camera runs in its own ScanWorker thread.
+The page only shows answers the check-in service returned, i.e. after their commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView, QApplication, QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
+    QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget,
+)
+
+from desk.core.checkin import EVENT_TZ, ScanOutcome
+from desk.services import checkin as svc
+from desk.ui import theme
+from desk.ui.checkin_widgets import AnswerPanel, ArrivalsChart, cue
+from desk.ui.models import ListTableModel
+from desk.ui.scan_worker import ScanWorker
+
+ANSWER_HOLD_MS = 8000
+
+
+def _local(stamp: dt.datetime) -> str:
+    return stamp.astimezone(EVENT_TZ).strftime("%H:%M:%S")
+
+
+def _table(model: ListTableModel) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view
+
+
+class CheckInPage(QWidget):
+    """Scan field, answer, camera preview, search, counters, last scans and the arrivals chart."""
+
+    answer_shown = Signal(object)  # the CheckinResult or UndoResult just shown
+    status_refreshed = Signal(object)  # the DeskStatus just shown
+
+    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._keys: dict[int, Any] = {}
+        self._last_welcome: str | None = None
+        self._search_seq = 0
+        self._camera: ScanWorker | None = None
+        self._watching_window = False
+        self.answer_hold_ms = ANSWER_HOLD_MS
+
+        self.answer = AnswerPanel()
+        self.scan_field = QLineEdit(placeholderText="Scan a badge, or type its code and press Enter")
+        self.scan_field.installEventFilter(self)
+        self.undo_button = QPushButton("Undo last check-in  (Ctrl+Z)")
+        self.preview = QLabel("Camera off", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.preview.setFixedSize(320, 180)
+        self.preview.setStyleSheet("background: #202124; color: white;")
+        self.camera_status = QLabel(objectName="status", wordWrap=True)
+        self.retry_button = QPushButton("Retry camera  (F2)")
+        self.retry_button.setVisible(False)
+        self.counters = QLabel(wordWrap=True)
+        self.counters.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.categories = QLabel(objectName="status", wordWrap=True)
+        self.chart = ArrivalsChart()
+        self.search_box = QLineEdit(placeholderText="Search name, organisation, e-mail  (Ctrl+F) — Enter checks in")
+        self.search_model = ListTableModel([
+            ("Name", lambda r: f"{r.last_name.upper()}, {r.first_name}"), ("Organisation", lambda r: r.organisation),
+            ("Category", lambda r: r.category.label),
+        ], self)
+        self.search_table = _table(self.search_model)
+        self.recent_model = ListTableModel([
+            ("Time", lambda s: _local(s.at)), ("Answer", lambda s: s.outcome.replace("_", " ")),
+            ("Name", lambda s: s.name or s.code[:30]), ("Desk", lambda s: s.desk),
+        ], self)
+        self.recent_table = _table(self.recent_model)
+        self.print_box = QCheckBox("Print badge on check-in  (Ctrl+B)")
+        self.print_box.setChecked(bool(getattr(ctx.settings, "print_on_checkin", False)))
+        self.checklist_button = QPushButton("Paper checklist…  (Ctrl+L)")
+        self.status = QLabel(objectName="status", wordWrap=True)
+        self._layout()
+
+        self._reset = QTimer(self, singleShot=True)
+        self._reset.timeout.connect(lambda: self.answer.show_idle())
+        self._debounce = QTimer(self, singleShot=True, interval=150)
+        self._debounce.timeout.connect(self._run_search)
+        self.scan_field.returnPressed.connect(self._on_scan_entered)
+        self.search_box.textChanged.connect(lambda _t: self._debounce.start())
+        self.search_box.returnPressed.connect(self._on_search_entered)
+        self.search_table.activated.connect(lambda index: self.check_in_registration(
+            self.search_model.row_at(index.row()).registration_id))
+        self.undo_button.clicked.connect(self.undo_last)
+        self.retry_button.clicked.connect(self.start_camera)
+        self.checklist_button.clicked.connect(self._on_checklist_clicked)
+        self.print_box.toggled.connect(self._on_print_toggled)
+        for keys, slot in (("Ctrl+Z", self.undo_last), ("Ctrl+F", self._focus_search), ("F2", self.start_camera),
+                           ("Ctrl+L", self._on_checklist_clicked), ("Ctrl+B", self.print_box.toggle),
+                           ("F5", self.refresh_status)):
+            QShortcut(QKeySequence(keys), self, activated=slot)
+        QShortcut(QKeySequence("Escape"), self.search_box, activated=self._leave_search)
+        QShortcut(QKeySequence("Down"), self.search_box, activated=self.search_table.setFocus)
+        self._load_keys()
+        self.refresh_status()
+
+    def _layout(self) -> None:
+        scan_row = QHBoxLayout()
+        scan_row.addWidget(QLabel("Scan:"))
+        scan_row.addWidget(self.scan_field, 1)
+        scan_row.addWidget(self.undo_button)
+        left = QVBoxLayout()
+        left.addWidget(self.answer, 1)
+        left.addLayout(scan_row)
+        right = QVBoxLayout()
+        right.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignHCenter)
+        camera_row = QHBoxLayout()
+        camera_row.addWidget(self.camera_status, 1)
+        camera_row.addWidget(self.retry_button)
+        right.addLayout(camera_row)
+        right.addWidget(self.counters)
+        right.addWidget(self.categories)
+        right.addStretch(1)
+        search = QVBoxLayout()
+        search.addWidget(self.search_box)
+        search.addWidget(self.search_table, 1)
+        recent = QVBoxLayout()
+        recent.addWidget(self.chart)
+        recent.addWidget(self.recent_table, 1)
+        grid = QGridLayout()
+        grid.addLayout(left, 0, 0)
+        grid.addLayout(right, 0, 1)
+        grid.addLayout(search, 1, 0)
+        grid.addLayout(recent, 1, 1)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        grid.setRowStretch(0, 3)
+        grid.setRowStretch(1, 2)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.print_box)
+        bottom.addWidget(self.checklist_button)
+        bottom.addWidget(self.status, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(grid, 1)
+        layout.addLayout(bottom)
+
+    # --- helpers -----------------------------------------------------------------------
+    def _now(self) -> dt.datetime:
+        clock = getattr(self._ctx, "clock", None)
+        return clock() if clock else dt.datetime.now(dt.timezone.utc)
+
+    def _desk(self) -> str:
+        return self._ctx.settings.desk_name
+
+    def _submit(self, fn: Any, on_done: Any, write: bool = True, on_error: Any = None) -> None:
+        # Reads report on the status line; check-ins (the default) on the answer panel.
+        self._ctx.workers.submit(lambda _h: fn(), on_done=on_done, on_error=on_error or self._on_error, write=write)
+
+    def _on_read_error(self, message: str) -> None:
+        self.status.setText(f"⚠ {message}")
+
+    def _load_keys(self) -> None:
+        def loaded(result: tuple[dict[int, Any], str]) -> None:
+            self._keys, problem = result
+            if problem:
+                self.status.setText(f"⚠ {problem}")
+        self._submit(lambda: svc.desk_keys(self._ctx.db), loaded, write=False, on_error=self._on_read_error)
+
+    # --- scanning ----------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        # A scanner may end its burst with Tab instead of Enter: that is a scan too.
+        if watched is self.scan_field and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Tab:
+            self._on_scan_entered()
+            return True
+        if event.type() == QEvent.Type.Close and watched is self.window():
+            self.shutdown()
+        return super().eventFilter(watched, event)
+
+    def _on_scan_entered(self) -> None:
+        text = self.scan_field.text()
+        self.scan_field.clear()
+        if text.strip():
+            self.submit_code(text, from_keyboard=True)
+
+    def submit_code(self, code: str, from_keyboard: bool = False) -> None:
+        """Check in a scanned code on the writer thread; the answer shows when it is committed."""
+        at, desk, keys = self._now(), self._desk(), dict(self._keys)
+        self.answer.show_busy()
+        self._submit(lambda: svc.check_in(self._ctx.db, code, desk, at, keys, from_keyboard=from_keyboard),
+                     self._show_result)
+
+    def check_in_registration(self, registration_id: str) -> None:
+        """Manual check-in of a person found by search."""
+        at, desk = self._now(), self._desk()
+        self.answer.show_busy()
+        self._submit(lambda: svc.check_in_registration(self._ctx.db, registration_id, desk, at), self._show_result)
+
+    def _show_result(self, result: svc.CheckinResult) -> None:
+        reg = result.registration
+        name = reg.full_name if reg else ""
+        detail = f"{reg.organisation} · {reg.category.label}" if reg else ""
+        self.answer.show_answer(result.outcome, result.reason, name, detail, result.note)
+        self._ctx.sound.play(cue(result.outcome))
+        if result.outcome is ScanOutcome.WELCOME and reg is not None:
+            self._last_welcome = reg.registration_id
+            self._print_badge(reg.registration_id)
+        self._after_answer(result)
+
+    def _after_answer(self, result: object) -> None:
+        self._reset.start(self.answer_hold_ms)
+        self.scan_field.setFocus()
+        self.answer_shown.emit(result)
+        self.refresh_status()
+
+    def _print_badge(self, registration_id: str) -> None:
+        hook = getattr(self._ctx, "print_badge", None)
+        if self.print_box.isChecked() and callable(hook):
+            hook(registration_id)
+            self.status.setText("Badge sent to the printer.")
+
+    def undo_last(self) -> None:
+        """Reverse the last check-in made at this desk (from this window)."""
+        if self._last_welcome is None:
+            self.status.setText("Nothing to undo yet.")
+            return
+        rid, self._last_welcome = self._last_welcome, None
+        at, desk = self._now(), self._desk()
+        self._submit(lambda: svc.undo_registration(self._ctx.db, rid, desk, at), self._show_undo)
+
+    def _show_undo(self, result: svc.UndoResult) -> None:
+        name = result.registration.full_name if result.registration else ""
+        headline = "CHECK-IN UNDONE" if result.undone else "NOTHING TO UNDO"
+        self.answer.show_message("warn", headline, result.reason, name)
+        self._ctx.sound.play("warn")
+        self._after_answer(result)
+
+    def _on_error(self, message: str) -> None:
+        self.answer.show_message("error", "NOT CHECKED IN", f"{message}\nNothing was stored: scan again.")
+        self._ctx.sound.play("error")
+        self._reset.start(self.answer_hold_ms)
+        self.scan_field.setFocus()
+
+    # --- search ------------------------------------------------------------------------
+    def _focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def _leave_search(self) -> None:
+        self.search_box.clear()
+        self.scan_field.setFocus()
+
+    def _run_search(self) -> None:
+        from desk.services.attendees import search_attendees  # noqa: PLC0415
+
+        self._search_seq += 1
+        seq, query = self._search_seq, self.search_box.text()
+        if not query.strip():
+            self.search_model.set_rows([])
+            return
+
+        def found(result: Any) -> None:
+            if seq == self._search_seq:
+                self.search_model.set_rows(result.attendees)
+                if result.attendees:
+                    self.search_table.selectRow(0)
+        self._submit(lambda: search_attendees(self._ctx.db, query, limit=30), found, write=False,
+                     on_error=self._on_read_error)
+
+    def _on_search_entered(self) -> None:
+        rows = self.search_table.selectionModel().selectedRows()
+        row = rows[0].row() if rows else 0
+        if self.search_model.rowCount():
+            self.check_in_registration(self.search_model.row_at(row).registration_id)
+
+    # --- counters, chart, last scans ---------------------------------------------------
+    def refresh_status(self) -> None:
+        """Reload the counters, the last 20 scans and the arrivals (a read on the pool)."""
+        at = self._now()
+        self._submit(lambda: svc.desk_status(self._ctx.db, at, 20), self._show_status, write=False,
+                     on_error=self._on_read_error)
+
+    def _show_status(self, status: svc.DeskStatus) -> None:
+        c = status.counters
+        self.counters.setText(f"Checked in today: {c.checked_in} / {c.expected} expected")
+        self.categories.setText("   ".join(f"{line.category.label} {line.checked_in}/{line.expected}"
+                                           for line in c.by_category))
+        self.recent_model.set_rows(status.recent)
+        self.chart.set_bins(status.arrivals)
+        self.status_refreshed.emit(status)
+
+    # --- camera ------------------------------------------------------------------------
+    def showEvent(self, event: Any) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.scan_field.setFocus()
+        if not self._watching_window:
+            self._watching_window = True
+            self.window().installEventFilter(self)
+            app = QApplication.instance()
+            if app is not None:
+                app.aboutToQuit.connect(self.shutdown)
+            if self._camera is None and str(getattr(self._ctx.settings, "camera", "")).lower() not in ("", "none", "off"):
+                self.start_camera()
+
+    def start_camera(self) -> None:
+        """Start (or restart) the webcam worker; without a camera or decoder, say so."""
+        if self._ctx.decoder is None or self._ctx.camera_factory is None:
+            self._on_camera_failed("No QR decoder or camera on this desk: scan by hand or search.")
+            return
+        if self._camera is not None and self._camera.isRunning():
+            return
+        self.retry_button.setVisible(False)
+        self.camera_status.setText("Starting the camera…")
+        worker = ScanWorker(self._ctx.camera_factory, self._ctx.decoder)
+        worker.scan_decoded.connect(lambda code: self.submit_code(code))
+        worker.preview_ready.connect(self._on_preview)
+        worker.camera_started.connect(lambda label: self.camera_status.setText(f"Camera on: {label}"))
+        worker.camera_failed.connect(self._on_camera_failed)
+        self._camera = worker
+        worker.start()
+
+    def _on_preview(self, image: QImage) -> None:
+        self.preview.setPixmap(QPixmap.fromImage(image).scaled(
+            self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
+
+    def _on_camera_failed(self, message: str) -> None:
+        self.preview.clear()
+        self.preview.setText("No camera")
+        self.camera_status.setText(f"⚠ {message}")
+        self.camera_status.setStyleSheet(f"color: {theme.RED};")
+        self.retry_button.setVisible(True)
+
+    def shutdown(self) -> None:
+        """Stop the camera worker and wait for it (window close, app quit, tests)."""
+        if self._camera is not None:
+            self._camera.stop()
+            self._camera = None
+
+    # --- settings and paper ------------------------------------------------------------
+    def _on_print_toggled(self, on: bool) -> None:
+        from desk.config import save_settings  # noqa: PLC0415
+
+        self._ctx.settings.print_on_checkin = on
+        settings = self._ctx.settings
+        self._submit(lambda: save_settings(settings), lambda _r: None, write=False, on_error=self._on_read_error)
+
+    def _on_checklist_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the paper checklist", "checklist.pdf", "PDF (*.pdf)")
+        if path:
+            self.write_checklist(path)
+
+    def write_checklist(self, path: str) -> None:
+        """Write today's paper checklist to `path` on a worker; the status line says where."""
+        from desk.services.checklist import write_checklist  # noqa: PLC0415
+
+        now = self._now()
+        self.status.setText("Writing the checklist…")
+        self._submit(lambda: write_checklist(self._ctx.db, path, now=now),
+                     lambda done: self.status.setText(
+                         f"Checklist of {done.day:%a %d %b}: {done.attendees} people, {done.pages} page(s) in {done.path}"),
+                     write=False, on_error=self._on_read_error)
+
+
+def build_page(ctx: Any) -> tuple[str, QWidget]:
+    """The entrance tab for the desk window."""
+    return "Check-in", CheckInPage(ctx)

@@ -1,0 +1,141 @@
+"""Widgets of the entrance page: the big answer and the arrivals chart.
+
+The answer maps each ScanOutcome to a colour, a sound cue and a sentence a desk worker reads
+from a metre away; this table is the only place that says how an outcome looks and sounds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from desk.core.arrivals import ArrivalBin
+from desk.core.checkin import ScanOutcome
+from desk.ui import theme
+
+# outcome -> (headline, what to do). The family gives colour and sound.
+ANSWERS: dict[ScanOutcome, tuple[str, str]] = {
+    ScanOutcome.WELCOME: ("WELCOME", "Checked in. Let them in."),
+    ScanOutcome.ALREADY_IN: ("ALREADY IN", "Let them in if it is the same person."),
+    ScanOutcome.WRONG_DAY: ("NOT TODAY", "Send them to the help desk."),
+    ScanOutcome.NOT_VALIDATED: ("NOT VALIDATED", "Send them to the help desk."),
+    ScanOutcome.CANCELLED: ("CANCELLED", "Do not let in: send them to the help desk."),
+    ScanOutcome.UNKNOWN: ("UNKNOWN CODE", "Search by name (Ctrl+F)."),
+    ScanOutcome.FORGED: ("FORGED BADGE", "Do not let in. Call the desk lead."),
+    ScanOutcome.NOT_READABLE: ("NOT READABLE", "Scan again, or search by name (Ctrl+F)."),
+}
+COLOURS = {"ok": theme.GREEN, "warn": theme.AMBER, "error": theme.RED, "idle": "#3c4043", "busy": "#1f4e9c"}
+
+
+def cue(outcome: ScanOutcome) -> str:
+    """The sound cue of an outcome: 'ok', 'warn' or 'error' (one per family)."""
+    return outcome.family
+
+
+class AnswerPanel(QFrame):
+    """A coloured block: headline, sentence, the person's name and organisation · category."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("answer")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumHeight(230)
+        self.headline = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.sentence = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self.name = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self.detail = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        for label, size, bold in ((self.headline, 40, True), (self.sentence, 18, False),
+                                  (self.name, 28, True), (self.detail, 16, False)):
+            # a style sheet, not setFont: the application's sheet sets every widget's size
+            weight = "bold" if bold else "normal"
+            label.setStyleSheet(f"color: white; background: transparent; font-size: {size}pt; font-weight: {weight};")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 10, 16, 10)
+        layout.addStretch(1)
+        for label in (self.headline, self.sentence, self.name, self.detail):
+            layout.addWidget(label)
+        layout.addStretch(1)
+        self.family = "idle"
+        self.show_idle()
+
+    def _paint(self, family: str) -> None:
+        self.family = family
+        self.setStyleSheet(f"QFrame#answer {{ background: {COLOURS[family]}; border-radius: 10px; }}")
+
+    def show_idle(self, text: str = "Ready: scan a badge") -> None:
+        """The calm state between answers."""
+        self._paint("idle")
+        self.headline.setText(text)
+        self.sentence.setText("Webcam, handheld scanner, or search by name (Ctrl+F)")
+        self.name.setText("")
+        self.detail.setText("")
+
+    def show_busy(self) -> None:
+        """A scan is being checked (the commit is on its way)."""
+        self._paint("busy")
+        self.headline.setText("Checking…")
+        self.sentence.setText("")
+        self.name.setText("")
+        self.detail.setText("")
+
+    def show_answer(self, outcome: ScanOutcome, reason: str, name: str, detail: str, note: str = "") -> None:
+        """Show one answer: colour by family, headline and sentence by outcome."""
+        headline, action = ANSWERS[outcome]
+        self._paint(outcome.family)
+        self.headline.setText(headline)
+        lines = [reason, action] if reason else [action]
+        self.sentence.setText("\n".join(lines + ([note] if note else [])))
+        self.name.setText(name)
+        self.detail.setText(detail)
+
+    def show_message(self, family: str, headline: str, sentence: str, name: str = "") -> None:
+        """Any other answer (an undo, an error) in a family's colour."""
+        self._paint(family)
+        self.headline.setText(headline)
+        self.sentence.setText(sentence)
+        self.name.setText(name)
+        self.detail.setText("")
+
+
+class ArrivalsChart(QWidget):
+    """Bars of check-ins per 10 minutes today, drawn with QPainter, hours marked underneath."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bins: list[ArrivalBin] = []
+        self.setMinimumHeight(110)
+        self.setToolTip("Check-ins per 10 minutes today")
+
+    def set_bins(self, bins: Sequence[ArrivalBin]) -> None:
+        """Replace the bars (the last 48 bins: eight hours are enough to see a rush coming)."""
+        self.bins = list(bins)[-48:]
+        self.update()
+
+    def paintEvent(self, _event) -> None:  # noqa: ANN001, N802
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = self.rect().adjusted(6, 20, -6, -18)
+        painter.setPen(QColor(theme.GREY))
+        small = QFont(theme.FAMILY, 9)
+        painter.setFont(small)
+        peak = max((b.count for b in self.bins), default=0)
+        painter.drawText(6, 14, f"Check-ins per 10 min today (peak {peak})" if self.bins
+                         else "Check-ins per 10 min today: none yet")
+        painter.drawLine(rect.bottomLeft(), rect.bottomRight())
+        if not self.bins or peak == 0:
+            painter.end()
+            return
+        slot = rect.width() / len(self.bins)
+        bar_colour = QColor("#0b57d0")
+        for i, b in enumerate(self.bins):
+            height = rect.height() * b.count / peak
+            x = rect.left() + i * slot
+            painter.fillRect(QRectF(x + 1, rect.bottom() - height, max(1.0, slot - 2), height), bar_colour)
+            if b.start.minute == 0 or i == 0:
+                painter.setPen(QPen(QColor(theme.GREY)))
+                painter.drawText(QRectF(max(rect.left(), x - 16), rect.bottom() + 2, 60, 14), Qt.AlignmentFlag.AlignLeft,
+                                 b.start.strftime("%H:%M"))
+        painter.end()
