@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from desk.core.matchmaking import (
@@ -78,12 +78,15 @@ def _idle(slots: set[int], available: list[int]) -> int:
     return ranks[-1] - ranks[0] + 1 - len(slots)
 
 
-def compact(problem: Problem, slot_of: Mapping[int, int], rounds: int = 20) -> dict[int, int]:
+def compact(
+    problem: Problem, slot_of: Mapping[int, int], rounds: int = 20, fixed: Collection[int] = ()
+) -> dict[int, int]:
     """Return the same meetings moved so that participants wait less between meetings.
 
     Local search that never changes which meetings are held: move a meeting to another slot, or
     swap the slots of two meetings that share a participant, whenever the idle slots of the
-    people concerned go down. Stops when nothing improves or after `rounds` passes.
+    people concerned go down. Meetings in `fixed` (published ones) do not move. Stops when
+    nothing improves or after `rounds` passes.
     """
     result = dict(slot_of)
     position = {n: k for k, n in enumerate(problem.session.numbers)}
@@ -116,7 +119,7 @@ def compact(problem: Problem, slot_of: Mapping[int, int], rounds: int = 20) -> d
 
     for _ in range(rounds):
         improved = False
-        for i in sorted(result):
+        for i in sorted(set(result) - set(fixed)):
             r = problem.requests[i]
             s = result[i]
             for t in problem.common[i]:
@@ -134,7 +137,7 @@ def compact(problem: Problem, slot_of: Mapping[int, int], rounds: int = 20) -> d
                 elif len(blockers) == 1:
                     (j,) = blockers
                     q = problem.requests[j]
-                    if s not in problem.common[j] or any(at.get((p, s)) not in (None, i) for p in (q.requester, q.partner)):
+                    if j in fixed or s not in problem.common[j] or any(at.get((p, s)) not in (None, i) for p in (q.requester, q.partner)):
                         continue
                     people = {r.requester, r.partner, q.requester, q.partner}
                     before = cost(people)

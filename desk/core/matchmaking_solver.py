@@ -192,12 +192,14 @@ def _run(
     seed: int,
     fair_share: int,
     keep: Mapping[int, tuple[int, int]] | None = None,
+    polish: bool = True,
 ) -> Schedule:
     # the limit covers the whole call (relaxation, model building, polishing), not only CP-SAT
     deadline = time.monotonic() + time_limit_s * (1 - POLISH_SHARE)
     keep = keep or {}
     bound = combinatorial_bound(problem)
-    start = fill(problem, {i: s for i, (s, _) in keep.items()})
+    # after publication start from the published slots: augment only moves one to add a meeting
+    start = augment(problem, {i: s for i, (s, _) in keep.items()})
     if not any(problem.common):
         return complete_schedule(problem, start, bound, optimal=True, keep=keep)
     lp_bound, rounded = _lp_relaxation(problem, keep)
@@ -205,47 +207,60 @@ def _run(
         bound = min(bound, lp_bound)
     if len(rounded) > len(start) and all(i in rounded for i in keep):
         start = rounded
-    m = _Model(problem, seed)
-    for i in keep:
-        m.model.add(sum(m.x[i, s] for s in problem.common[i]) == 1)
-    m.solution = compact(problem, start)
     optimal = len(start) >= bound
-    if optimal:
-        m.model.add(m.held() >= len(start))
-    else:
-        found, proven, best = m.solve(m.held(), True, (deadline - time.monotonic()) * FIRST_PHASE_SHARE)
-        optimal = proven or len(m.solution) >= bound
-        if found:
-            bound = min(bound, math.floor(best + 1e-6))
-    phases: list[tuple[cp_model.LinearExprT, bool]] = []
-    if keep:
-        # published meetings stay where they were unless moving one added a meeting above
-        phases.append((sum(m.x[i, s] for i, (s, _) in keep.items()), True))
-    if len({r.priority for r in problem.requests}) > 1:
-        phases.append((sum(problem.requests[i].priority * var for (i, _), var in m.x.items()), True))
-    if fair_share > 0:
-        phases.append((_shortfall(m, fair_share), False))
-    phases.append((_idle_slots(m), False))
-    for k, (objective, maximize) in enumerate(phases):
-        left_s = deadline - time.monotonic()
-        if left_s <= 0.05:
-            break
-        m.solve(objective, maximize, left_s / (len(phases) - k))
-    held = len(m.solution)
-    m.solution = compact(problem, m.solution)
-    return complete_schedule(problem, m.solution, held if optimal else bound, optimal, keep=keep)
+    solution = start
+
+    def in_place(slot_of: Mapping[int, int]) -> set[int]:
+        return {i for i, (s, _) in keep.items() if slot_of.get(i) == s}
+
+    if not optimal or polish or len(in_place(start)) < len(keep):
+        m = _Model(problem, seed)
+        for i in keep:
+            m.model.add(sum(m.x[i, s] for s in problem.common[i]) == 1)
+        m.solution = compact(problem, start, fixed=in_place(start))
+        if optimal:
+            m.model.add(m.held() >= len(start))
+        else:
+            found, proven, best = m.solve(m.held(), True, (deadline - time.monotonic()) * FIRST_PHASE_SHARE)
+            optimal = proven or len(m.solution) >= bound
+            if found:
+                bound = min(bound, math.floor(best + 1e-6))
+        phases: list[tuple[cp_model.LinearExprT, bool]] = []
+        if keep:
+            # published meetings stay where they were unless moving one added a meeting above
+            phases.append((sum(m.x[i, s] for i, (s, _) in keep.items()), True))
+        if polish and len({r.priority for r in problem.requests}) > 1:
+            phases.append((sum(problem.requests[i].priority * var for (i, _), var in m.x.items()), True))
+        if polish and fair_share > 0:
+            phases.append((_shortfall(m, fair_share), False))
+        if polish:
+            phases.append((_idle_slots(m), False))
+        for k, (objective, maximize) in enumerate(phases):
+            left_s = deadline - time.monotonic()
+            if left_s <= 0.05:
+                break
+            # compaction keeps the meetings, so it never undoes an earlier goal; it is a better start
+            m.solution = compact(problem, m.solution, fixed=in_place(m.solution))
+            m.solve(objective, maximize, left_s / (len(phases) - k))
+        solution = m.solution
+    held = len(solution)
+    solution = compact(problem, solution, fixed=in_place(solution))
+    return complete_schedule(problem, solution, held if optimal else bound, optimal, keep=keep)
 
 
-def schedule_meetings(problem: Problem, *, time_limit_s: float = 10.0, seed: int = 0, fair_share: int = 3) -> Schedule:
+def schedule_meetings(
+    problem: Problem, *, time_limit_s: float = 10.0, seed: int = 0, fair_share: int = 3, polish: bool = True
+) -> Schedule:
     """Schedule the accepted meetings with CP-SAT, starting from the first-fit schedule.
 
     Lexicographic goals: most meetings held; then the highest total priority; then the
     smallest total shortfall below min(requested, `fair_share`) meetings per participant; then
     the fewest idle slots between a participant's first and last meeting. `time_limit_s` is
     shared by the phases (the first gets 60 %). Returns a Schedule whose upper bound is the
-    smaller of the solver's bound and the combinatorial bound.
+    smaller of the solver's bound and the combinatorial bound. With `polish` False only the
+    first goal is searched (idle slots are still reduced by local search): a quick answer.
     """
-    return _run(problem, time_limit_s, seed, fair_share)
+    return _run(problem, time_limit_s, seed, fair_share, polish=polish)
 
 
 @dataclass(frozen=True)
