@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from PySide6.QtCore import Qt
@@ -36,9 +37,10 @@ def make_page(qtbot, db, people):  # noqa: ANN001, ANN201
     made: list[tuple[CheckInPage, Context]] = []
 
     def make(camera_factory=None, print_badge=None) -> tuple[CheckInPage, Context]:  # noqa: ANN001
+        ticks = itertools.count()  # a clock that moves: one second per look, from 08:45
         ctx = Context(settings=Settings(desk_name="entrance-A", camera="none"), db=db, workers=Workers(),
                       sound=RecordingSound(), decoder=default_decoder(), camera_factory=camera_factory,
-                      clock=lambda: NOW)
+                      clock=lambda: NOW + dt.timedelta(seconds=next(ticks)))
         if print_badge is not None:
             ctx.print_badge = print_badge
         page = CheckInPage(ctx)
