@@ -6,9 +6,9 @@ Instances: the demo event's matchmaking (100 clusters, 300 requests, 16 slots, 2
 synthetic ones of 100 participants / 300 requests / 20 tables and 250 / 1,100 / 70 tables (16
 slots, availability windows, popular participants), each for several seeds (--quick: the
 small size, one seed). Per instance and scheduler it prints meetings held, its upper bound
-(first-fit: the combinatorial one),
-the gap to the best bound of the instance, whether `held` is proven optimal, the time to decide `held` (CP-SAT without the
-secondary goals) and the full call with them, and the secondary measures: shortfall below
+(first-fit: the combinatorial one), the gap to the best bound of the instance, whether `held`
+is proven optimal, the time to decide `held` (CP-SAT without the secondary goals) and the
+full call with them, and the secondary measures: shortfall below
 min(requested, 3) meetings and idle slots between a participant's first and last meeting.
 A summary gives medians and p95 of the times per size.
 """

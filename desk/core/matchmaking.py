@@ -150,7 +150,9 @@ class Problem:
                 raise SelfMeeting(f"request {number}: {request.requester} cannot meet themself")
             key = pair_key(request.requester, request.partner)
             if key in seen:
-                raise DuplicatePair(f"request {number}: {key[0]} and {key[1]} are already paired by request {seen[key]}")
+                raise DuplicatePair(
+                    f"request {number}: {key[0]} and {key[1]} are already paired by request {seen[key]}"
+                )
             seen[key] = number
             shared = available[request.requester] & available[request.partner]
             common.append(tuple(n for n in self.session.numbers if n in shared))

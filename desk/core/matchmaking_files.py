@@ -152,7 +152,8 @@ def parse_available(value: object, line: int) -> frozenset[int] | None:
         if high < low:
             raise RowError(line, f"range {part} in available runs backwards (write {high}-{low})", "available")
         if low < 1 or high > MAX_SLOT:
-            raise RowError(line, f"slot {low if low < 1 else high} in available is out of range 1-{MAX_SLOT}", "available")
+            outside = low if low < 1 else high
+            raise RowError(line, f"slot {outside} in available is out of range 1-{MAX_SLOT}", "available")
         slots.update(range(low, high + 1))
     return frozenset(slots)
 

@@ -137,7 +137,9 @@ def compact(
                 elif len(blockers) == 1:
                     (j,) = blockers
                     q = problem.requests[j]
-                    if j in fixed or s not in problem.common[j] or any(at.get((p, s)) not in (None, i) for p in (q.requester, q.partner)):
+                    if j in fixed or s not in problem.common[j]:
+                        continue
+                    if any(at.get((p, s)) not in (None, i) for p in (q.requester, q.partner)):
                         continue
                     people = {r.requester, r.partner, q.requester, q.partner}
                     before = cost(people)
@@ -335,7 +337,10 @@ def complete_schedule(
     table_of = assign_tables(problem, chosen, keep)
     position = {n: k for k, n in enumerate(problem.session.numbers)}
     meetings = sorted(
-        (Meeting(problem.requests[i].requester, problem.requests[i].partner, s, table_of[i]) for i, s in chosen.items()),
+        (
+            Meeting(problem.requests[i].requester, problem.requests[i].partner, s, table_of[i])
+            for i, s in chosen.items()
+        ),
         key=lambda m: (position[m.slot], m.table),
     )
     reasons = unscheduled_reasons(problem, chosen)
@@ -367,7 +372,11 @@ def diff_schedules(before: Sequence[Meeting], after: Sequence[Meeting]) -> Sched
     agendas and the table numbers whose sheets must be reprinted."""
     old = {pair_key(m.requester, m.partner): m for m in before}
     new = {pair_key(m.requester, m.partner): m for m in after}
-    moved = [(old[k], new[k]) for k in sorted(old.keys() & new.keys()) if (old[k].slot, old[k].table) != (new[k].slot, new[k].table)]
+    moved = [
+        (old[k], new[k])
+        for k in sorted(old.keys() & new.keys())
+        if (old[k].slot, old[k].table) != (new[k].slot, new[k].table)
+    ]
     added = [new[k] for k in sorted(new.keys() - old.keys())]
     dropped = [old[k] for k in sorted(old.keys() - new.keys())]
     people = {p for m in added + dropped for p in (m.requester, m.partner)}
