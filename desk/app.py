@@ -28,6 +28,7 @@ class Context:
     camera_factory: Any = None  # () -> desk.devices.base.Camera
     printer_factory: Any = None  # () -> desk.devices.base.Printer
     clock: Any = None  # () -> aware datetime
+    print_badge: Any = None  # (registration_id) -> None: queue a badge (set once the window exists)
 
 
 # The desk window's tabs after the attendee list, in order. Each module offers
@@ -60,15 +61,12 @@ def build_devices(ctx: Context) -> None:
 
 def _printer_factory(settings: Settings) -> Any:
     def make() -> Any:
-        if settings.printer.startswith("folder:"):
-            from pathlib import Path  # noqa: PLC0415
+        from desk.config import data_dir  # noqa: PLC0415
+        from desk.ui.print_actions import make_printer  # noqa: PLC0415
 
-            from desk.devices.printer import FolderPrinter  # noqa: PLC0415
-
-            return FolderPrinter(Path(settings.printer[len("folder:"):]))
-        from desk.devices.qtprinter import QtPrinter, default_printer  # noqa: PLC0415
-
-        return QtPrinter(settings.printer or default_printer())
+        # no printer chosen yet: badges go to a PDF folder rather than to whatever is default
+        choice = settings.printer or f"folder:{data_dir() / 'printed-badges'}"
+        return make_printer(choice, settings.badge_layout)
     return make
 
 
@@ -138,7 +136,7 @@ def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | N
         with db.begin() as session:
             empty = get_event(session) is None
         if empty:
-            install_demo(db, dt.date.today())
+            install_demo(db, dt.date.today(), with_programme=True, with_keys=True)
     ctx = Context(settings=settings, db=db, workers=Workers(), warnings=warnings)
     build_devices(ctx)
     with db.begin() as session:
@@ -148,6 +146,12 @@ def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | N
     title = f"desk — {event.name}" if event else "desk"
     window = MainWindow(title, build_pages(ctx), on_close=lambda: ctx.workers.shutdown())
     window.show_message("  ·  ".join([f"Desk: {settings.desk_name}"] + ctx.warnings))
+    try:
+        from desk.ui.print_page import make_print_badge_hook  # noqa: PLC0415
+
+        ctx.print_badge = make_print_badge_hook(ctx, on_result=window.show_message)
+    except ModuleNotFoundError:
+        pass
     window.show()
     if screenshot:
         from PySide6.QtCore import QTimer  # noqa: PLC0415

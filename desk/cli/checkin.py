@@ -29,14 +29,9 @@ def _keys(db: Any, code: str | None = None) -> dict[int, Any]:
     """The event's public keys; without them, a warning on stderr when a badge code needs them
     (`code` None: any may) — portal ticket codes work without keys."""
     from desk.core.tokens import looks_like_desk_code  # noqa: PLC0415
-    from desk.services.checkin import event_public_keys  # noqa: PLC0415
-    from desk.store.registrations import get_event  # noqa: PLC0415
+    from desk.services.checkin import desk_keys  # noqa: PLC0415
 
-    with db.begin() as session:
-        event = get_event(session)
-    if event is None:
-        return {}
-    keys, problem = event_public_keys(event.name)
+    keys, problem = desk_keys(db)
     if problem and (code is None or looks_like_desk_code(code.strip())):
         click.echo(f"warning: {problem}", err=True)
     return keys

@@ -41,7 +41,7 @@ def demo(state, start: dt.datetime | None) -> None:  # noqa: ANN001
     from desk.services.demo import install_demo  # noqa: PLC0415
 
     day = start.date() if start else dt.date.today()
-    data = install_demo(state.database(), day)
+    data = install_demo(state.database(), day, with_programme=True)
     attendees = sum(1 for r in data.registrations if r.is_attendee)
     click.echo(f"demo event '{data.event.name}' on {', '.join(d.isoformat() for d in data.event.days)}: "
                f"{attendees} attendees, {len(data.registrations) - attendees} other registrations")

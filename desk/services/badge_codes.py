@@ -47,10 +47,36 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def key_name_for(event_name: str) -> str:
+    """The name of an event's key file: its name folded to lower-case ASCII words joined by '-'
+    ("European Cluster Conference 2016" → "european-cluster-conference-2016")."""
+    words = re.sub(r"[^a-z0-9]+", "-", fold(event_name)).strip("-")
+    return words[:64].rstrip("-_") or "event"
+
+
 def key_name(event: Event) -> str:
-    """The name of an event's key file: its name folded to lower-case ASCII words joined by '-'."""
-    words = re.sub(r"[^a-z0-9]+", "-", fold(event.name)).strip("-")
-    return words[:64].rstrip("-") or "event"
+    """The name of an event's key file (see key_name_for)."""
+    return key_name_for(event.name)
+
+
+def verification_keys(db: Database) -> tuple[dict[int, Ed25519PublicKey], str]:
+    """The public keys that check badge codes at this desk, and '' or a sentence why there are none.
+
+    The database's keys come first (every desk sharing it can check badges); a desk whose
+    database holds none uses its key file. Without keys, portal ticket codes still work.
+    """
+    with db.begin() as session:
+        stored = repo.public_keys(session)
+        event = reg_repo.get_event(session)
+        name = repo.event_key_name(session)
+    if stored:
+        return {v: Ed25519PublicKey.from_public_bytes(base64.b64decode(raw)) for v, raw in stored.items()}, ""
+    if event is None:
+        return {}, "No event in this database yet: import registrations first."
+    try:
+        return dict(load_keys(name or key_name(event)).public_keys), ""
+    except KeyFileError as exc:
+        return {}, f"{exc} — badge codes cannot be checked until the event keys are imported"
 
 
 def _event(session: Session) -> Event:
@@ -98,6 +124,20 @@ def create_event_keys(db: Database, now: dt.datetime | None = None) -> EventKeys
         raise KeyFileError(f"the event already has keys ({stored!r}); not making new ones: printed badges "
                            "would stop verifying. Import the key file on this desk instead")
     keys = create_keys(name)
+    _store(db, keys, now or _now())
+    return keys
+
+
+def ensure_event_keys(db: Database, now: dt.datetime | None = None) -> EventKeys:
+    """Return this desk's keys for the event: its key file when there is one (storing the
+    public part and filling badge references), else new keys made now.
+
+    Raises NoEvent before an event exists, KeyFileError when the file belongs to other keys.
+    """
+    try:
+        keys = load_event_keys(db)
+    except KeyFileError:
+        return create_event_keys(db, now)
     _store(db, keys, now or _now())
     return keys
 

@@ -9,7 +9,6 @@ logged; so is every undo.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +18,6 @@ from desk.core.attendees import Registration
 from desk.core.checkin import (
     EVENT_TZ, CheckinEntry, Decision, PriorCheckin, ScanOutcome, choose_undo, decide, decide_scan, event_day, first_of_day,
 )
-from desk.core.text import fold
 from desk.core.tokens import Rejection, Verdict
 from desk.store import checkins as store
 from desk.store import registrations as repo
@@ -108,10 +106,10 @@ def attendee_json(reg: Registration | None) -> dict[str, Any] | None:
 
 
 def key_file_name(event_name: str) -> str:
-    """The key-file name of an event: its folded name with dashes ("European Cluster Conference 2016"
-    → "european-cluster-conference-2016"), the name desk.services.keys expects."""
-    slug = re.sub(r"[^a-z0-9]+", "-", fold(event_name)).strip("-")
-    return (slug or "event")[:64].rstrip("-_") or "event"
+    """The key-file name of an event (one rule for every desk: badge_codes.key_name_for)."""
+    from desk.services.badge_codes import key_name_for  # noqa: PLC0415
+
+    return key_name_for(event_name)
 
 
 def event_public_keys(event_name: str) -> tuple[dict[int, Any], str]:
@@ -130,11 +128,9 @@ def event_public_keys(event_name: str) -> tuple[dict[int, Any], str]:
 
 def desk_keys(db: Database) -> tuple[dict[int, Any], str]:
     """The public keys of the database's event for this desk, and '' or a sentence why there are none."""
-    with db.begin() as session:
-        event = repo.get_event(session)
-    if event is None:
-        return {}, "No event in this database yet: import registrations first."
-    return event_public_keys(event.name)
+    from desk.services.badge_codes import verification_keys  # noqa: PLC0415 - cryptography loads lazily
+
+    return verification_keys(db)
 
 
 def _check(db: Database, desk: str, at: dt.datetime, code: str, decide_in_session: Any) -> CheckinResult:

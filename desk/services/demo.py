@@ -210,10 +210,13 @@ def demo_registrations(start: dt.date, seed: int = 2016) -> DemoData:
     return DemoData(event, regs)
 
 
-def install_demo(db, start: dt.date, now: dt.datetime | None = None) -> DemoData:  # noqa: ANN001
+def install_demo(db, start: dt.date, now: dt.datetime | None = None,  # noqa: ANN001
+                 with_programme: bool = False, with_keys: bool = False) -> DemoData:
     """Write the demo event and its registrations into `db` (idempotent: upsert by id).
 
-    Returns the demo data written.
+    `with_programme` adds the rooms and sessions and the matchmaking instance; `with_keys`
+    the event's badge keys (kept on this computer), so that the window can show every flow
+    at once. The command line leaves keys to `desk keys create`. Returns the demo data.
     """
     from desk.store import registrations as repo  # noqa: PLC0415 - keeps core imports light
 
@@ -226,4 +229,23 @@ def install_demo(db, start: dt.date, now: dt.datetime | None = None) -> DemoData
         updated = [(existing[r.registration_id], r) for r in data.registrations
                    if r.registration_id in existing and existing[r.registration_id].comparable() != r.comparable()]
         repo.store_registrations(session, added, updated, "demo", now)
+    if with_programme:
+        _install_programmes(db, start)
+    if with_keys:
+        from desk.services import badge_codes  # noqa: PLC0415
+
+        badge_codes.ensure_event_keys(db)
     return data
+
+
+def _install_programmes(db, start: dt.date) -> None:  # noqa: ANN001
+    # Imported here: each capability's demo lives with its capability.
+    import importlib  # noqa: PLC0415
+
+    for module, function in (("desk.services.rooms_programme", "install_demo_programme"),
+                             ("desk.services.match_demo", "install_demo_matchmaking")):
+        try:
+            installer = getattr(importlib.import_module(module), function)
+        except (ModuleNotFoundError, AttributeError):
+            continue
+        installer(db, start)

@@ -9,7 +9,6 @@ was added since, so the board and the door stay fast on a long day.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,7 +21,6 @@ from desk.core.rooms import (
     LEAD_TIME, DoorDecision, DoorEvent, DoorOutcome, FullPolicy, Headcount, Programme, ProgrammeSession,
     Redirect, Room, decide_door,
 )
-from desk.core.text import fold
 from desk.core.tokens import Rejection, Verdict, verify
 from desk.core.wedge import repair
 from desk.services.rooms_cache import OccupancyCache
@@ -91,26 +89,20 @@ class DoorAnswer:
 
 
 def key_file_name(event_name: str) -> str:
-    """The key-file name of an event, as desk.services.keys stores it (folded words joined by '-')."""
-    slug = re.sub(r"[^a-z0-9]+", "-", fold(event_name)).strip("-")
-    return slug[:64].rstrip("-_") or "event"
+    """The key-file name of an event (one rule for every desk: badge_codes.key_name_for)."""
+    from desk.services.badge_codes import key_name_for  # noqa: PLC0415
+
+    return key_name_for(event_name)
 
 
 def load_public_keys(db: Database) -> dict[int, Any]:
-    """The event's public keys from this desk's key file; {} when it holds none.
+    """The event's public keys at this desk (see badge_codes.verification_keys); {} when none.
 
     Without keys, desk badge codes answer `unknown`; portal ticket codes still work.
     """
-    from desk.services.keys import KeyFileError, load_keys  # noqa: PLC0415 - cryptography loads lazily
+    from desk.services.badge_codes import verification_keys  # noqa: PLC0415 - cryptography loads lazily
 
-    with db.begin() as session:
-        event = repo.get_event(session)
-    if event is None:
-        return {}
-    try:
-        return dict(load_keys(key_file_name(event.name)).public_keys)
-    except KeyFileError:
-        return {}
+    return verification_keys(db)[0]
 
 
 def local_day_start(at: dt.datetime, tz: dt.tzinfo) -> dt.datetime:

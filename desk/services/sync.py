@@ -75,7 +75,8 @@ def _dedupe(rows: list[ParsedRow], errors: list[RowError]) -> list[ParsedRow]:
 
 def _is_newer(old: Registration, new: Registration) -> bool:
     # A stale export (older updated_at) never overwrites what the portal said later.
-    if old.updated_at and new.updated_at and new.updated_at < old.updated_at:
+    # A row without updated_at cannot prove it is newer than one that has it.
+    if old.updated_at and (new.updated_at is None or new.updated_at < old.updated_at):
         return False
     return old.comparable() != new.comparable()
 

@@ -16,12 +16,10 @@ import datetime as dt
 import io
 import re
 import zipfile
-import zlib
 from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlalchemy import text
 
 from desk.core.attendees import Category, Event, Status
 from desk.core.errors import SourceError, SyncBusy
