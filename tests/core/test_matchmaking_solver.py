@@ -171,3 +171,29 @@ def test_no_requests_no_tables() -> None:
     assert tables_needed(problem).tables == 0
     schedule = schedule_meetings(problem)
     assert (schedule.held, schedule.requested, schedule.upper_bound, schedule.optimal) == (0, 0, 0, True)
+
+
+def test_quick_mode_settles_the_demo_without_secondary_goals() -> None:
+    problem = demo_matchmaking().problem()
+    quick = schedule_meetings(problem, time_limit_s=1.0, polish=False)
+    check_schedule(problem, quick)
+    assert quick.optimal and quick.held == quick.upper_bound
+
+
+def test_without_tables_nothing_is_held_and_tables_are_blamed() -> None:
+    problem = make_problem([("A", "B"), ("C", "D")], slots=2, tables=0)
+    schedule = schedule_meetings(problem, **FAST)
+    check_schedule(problem, schedule)
+    assert (schedule.held, schedule.upper_bound, schedule.optimal) == (0, 0, True)
+    assert {u.reason for u in schedule.unscheduled} == {"all tables are taken in the common slots"}
+    assert tables_needed(problem, **FAST).tables == 1
+
+
+def test_published_meeting_at_a_table_that_no_longer_exists_changes_table_only() -> None:
+    problem = make_problem([("A", "B"), ("C", "D")], slots=2, tables=1)
+    published = [Meeting("A", "B", 1, 1), Meeting("C", "D", 1, 2)]  # printed when there were 2 tables
+    result = reschedule(problem, published, **FAST)
+    check_schedule(problem, result.schedule)
+    assert Meeting("A", "B", 1, 1) in result.schedule.meetings
+    assert result.change.moved == [(Meeting("C", "D", 1, 2), Meeting("C", "D", 2, 1))]
+    assert result.change.table_sheets == [1, 2]
