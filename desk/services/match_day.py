@@ -1,0 +1,231 @@
+"""The matchmaking on the day: presence scans, held / no-show, a new partner for a freed participant,
+and what the table board shows.
+
+The day works on the published schedule (the newest one when nothing was published yet).
+`round_state` is pure: the board calls it every second with its own clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from desk.core.errors import DeskError
+from desk.core.matchmaking import Meeting, Participant, Slot, pair_key
+from desk.core.tokens import verify
+from desk.core.wedge import repair
+from desk.services.rooms import load_public_keys, local_day_start
+from desk.store import match as store
+from desk.store import registrations as repo
+from desk.store import rooms as rooms_store
+from desk.store.db import Database
+
+HELD = "held"
+NO_SHOW = "no_show"
+
+
+class NoSchedule(DeskError):
+    """There is no schedule to work on yet."""
+
+
+@dataclass(frozen=True)
+class PresenceAnswer:
+    """What the matchmaking desk answers for one scan; `participant` is None when refused."""
+
+    participant: Participant | None
+    reason: str
+
+    @property
+    def ok(self) -> bool:
+        return self.participant is not None
+
+
+def scan_presence(db: Database, code: str, at: dt.datetime, desk: str, *, keys: Mapping[int, Any] | None = None,
+                  from_keyboard: bool = False) -> PresenceAnswer:
+    """Record a participant arriving at the matchmaking area from a badge code or portal ticket.
+
+    The code names a registration; the participant linked to it (registration_id) is marked
+    present. Refusals (unreadable code, unknown person, not a matchmaking participant) are
+    answers, not errors. Raises ValueError for a naive `at`.
+    """
+    if at.tzinfo is None:
+        raise ValueError("presence times must be aware datetimes")
+    text = code
+    if from_keyboard:
+        fixed = repair(code)
+        if not fixed.usable:
+            return PresenceAnswer(None, fixed.hint or "the scanner burst could not be read; scan again")
+        text = fixed.text
+    keys = load_public_keys(db) if keys is None else keys
+    with db.begin() as session:
+        verdict = verify(text, keys, lambda ref: rooms_store.registration_id_by_badge_ref(session, ref),
+                         lambda ticket: (r.registration_id if (r := repo.find_by_ticket_code(session, ticket)) else None))
+        if not verdict.ok:
+            return PresenceAnswer(None, f"not a known badge ({verdict.reason})")
+        pid = store.participant_for_registration(session, verdict.registration_id)
+        if pid is None:
+            return PresenceAnswer(None, "this person has no meetings at the matchmaking")
+        store.record_presence(session, pid, at, desk)
+        person = next(p for p in store.list_participants(session) if p.participant_id == pid)
+    return PresenceAnswer(person, f"{person.organisation}: arrived")
+
+
+def mark_present(db: Database, participant_id: str, at: dt.datetime, desk: str) -> None:
+    """Mark a participant present by hand (found on the list, no badge)."""
+    with db.begin() as session:
+        store.record_presence(session, participant_id, at, desk)
+
+
+def record_outcome(db: Database, meeting: Meeting, outcome: str, at: dt.datetime, desk: str,
+                   absent: str | None = None) -> None:
+    """Record a meeting as held or as a no-show of `absent`. Raises DeskError for a bad outcome."""
+    if outcome not in (HELD, NO_SHOW):
+        raise DeskError(f"a meeting is held or a no-show, not '{outcome}'")
+    if outcome == NO_SHOW and absent not in (meeting.requester, meeting.partner):
+        raise DeskError("say which of the two participants did not come")
+    with db.begin() as session:
+        store.record_outcome(session, meeting, outcome, absent if outcome == NO_SHOW else None, at, desk)
+
+
+@dataclass(frozen=True)
+class DayState:
+    """Everything the day's screens need, read in one unit of work."""
+
+    version: int
+    slots: tuple[Slot, ...]
+    meetings: tuple[Meeting, ...]
+    adhoc: frozenset[tuple[tuple[str, str], int]]
+    people: Mapping[str, Participant]
+    present: frozenset[str]
+    outcomes: Mapping[tuple[tuple[str, str], int], store.Outcome]
+    requested: frozenset[tuple[str, str]]
+    tz: dt.tzinfo
+
+    def absent_in(self, meeting: Meeting) -> set[str]:
+        """Who of the meeting has not arrived, or was recorded as not coming to it."""
+        gone = {p for p in (meeting.requester, meeting.partner) if p not in self.present}
+        outcome = self.outcomes.get((pair_key(meeting.requester, meeting.partner), meeting.slot))
+        if outcome is not None and outcome.outcome == NO_SHOW and outcome.absent:
+            gone.add(outcome.absent)
+        elif outcome is not None and outcome.outcome == HELD:
+            gone.clear()
+        return gone
+
+
+def day_state(db: Database, at: dt.datetime) -> DayState:
+    """Read the published schedule, presence since local midnight and outcomes. Raises NoSchedule."""
+    with db.begin() as session:
+        version = store.latest_version(session, published=True) or store.latest_version(session)
+        if version is None:
+            raise NoSchedule("no schedule yet: import the files and run the scheduler")
+        stored = store.load_schedule(session, version)
+        _days, tz = rooms_store.event_days_and_zone(session)
+        people = {p.participant_id: p for p in store.list_participants(session)}
+        present = store.present_ids(session, local_day_start(at, tz))
+        outcomes = store.latest_outcomes(session)
+        requested = {pair_key(r.requester, r.partner) for r in store.list_requests(session)}
+        slots = store.list_slots(session)
+    adhoc = frozenset((pair_key(m.requester, m.partner), m.slot) for m in stored.adhoc)
+    return DayState(version, tuple(slots), tuple(stored.all_meetings), adhoc, people, frozenset(present), outcomes,
+                    frozenset(requested), tz)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A new partner for a freed participant, in the same round, at the freed table."""
+
+    participant: str
+    partner: str
+    slot: int
+    table: int
+    why: str
+    partner_meeting: Meeting | None = None  # the partner's own meeting, whose other side is absent
+
+
+def offer_partner(state: DayState, participant_id: str, slot: int) -> Offer | None:
+    """Find a new partner for `participant_id`, freed in `slot` (their partner is absent).
+
+    In order: a present participant of the same slot whose partner is also absent; a present,
+    idle participant with an accepted request with them that was not scheduled; any present,
+    idle participant available then. None when nobody is free.
+    """
+    in_slot = [m for m in state.meetings if m.slot == slot]
+    mine = next((m for m in in_slot if participant_id in (m.requester, m.partner)), None)
+    if mine is None:
+        raise DeskError(f"{participant_id} has no meeting in slot {slot}")
+    busy = {p for m in in_slot for p in (m.requester, m.partner)}
+    met = {pair_key(m.requester, m.partner) for m in state.meetings}
+
+    def ok(p: str) -> bool:
+        person = state.people.get(p)
+        return (p != participant_id and p in state.present and person is not None
+                and (person.available is None or slot in person.available))
+
+    stranded = [(p, m) for m in in_slot if m is not mine and state.absent_in(m)
+                for p in (m.requester, m.partner) if p not in state.absent_in(m) and ok(p)]
+    stranded.sort(key=lambda pm: (pair_key(participant_id, pm[0]) not in state.requested, pm[0]))
+    for p, m in stranded:
+        if pair_key(participant_id, p) not in met:
+            return Offer(participant_id, p, slot, mine.table, "their partner is absent too", m)
+    idle = sorted(p for p in state.people if p not in busy and ok(p))
+    for p in idle:
+        key = pair_key(participant_id, p)
+        if key in state.requested and key not in met:
+            return Offer(participant_id, p, slot, mine.table, "an accepted request that could not be scheduled")
+    for p in idle:
+        if pair_key(participant_id, p) not in met:
+            return Offer(participant_id, p, slot, mine.table, "free in this round")
+    return None
+
+
+def accept_offer(db: Database, state: DayState, offer: Offer, at: dt.datetime, desk: str) -> Meeting:
+    """Add the offered meeting to the schedule of the day; the abandoned meetings become no-shows."""
+    meeting = Meeting(offer.participant, offer.partner, offer.slot, offer.table)
+    mine = next(m for m in state.meetings if m.slot == offer.slot and offer.participant in (m.requester, m.partner))
+    with db.begin() as session:
+        store.add_adhoc_meeting(session, state.version, meeting)
+        for old, stayer in ((mine, offer.participant), (offer.partner_meeting, offer.partner)):
+            if old is not None:
+                other = old.partner if old.requester == stayer else old.requester
+                store.record_outcome(session, old, NO_SHOW, other, at, desk)
+    return meeting
+
+
+@dataclass(frozen=True)
+class RoundState:
+    """Where the session is at an instant: phase 'before', 'round', 'break' or 'after'.
+
+    `slot` is the round on (phase 'round'); `next_slot` the one after it (or the one coming up);
+    `ends_at` is what the big countdown counts to: the end of the round, or the next start.
+    """
+
+    phase: str
+    slot: Slot | None
+    next_slot: Slot | None
+    ends_at: dt.datetime | None
+
+    def remaining_s(self, at: dt.datetime) -> int:
+        """Whole seconds to `ends_at` (0 when there is nothing to count down)."""
+        if self.ends_at is None:
+            return 0
+        return max(0, int(-(-(self.ends_at - at).total_seconds() // 1)))
+
+
+def round_state(slots: Sequence[Slot], at: dt.datetime) -> RoundState:
+    """The phase of the matchmaking at `at` (slots in any order, aware times)."""
+    ordered = sorted(slots, key=lambda s: s.start)
+    for k, slot in enumerate(ordered):
+        following = ordered[k + 1] if k + 1 < len(ordered) else None
+        if slot.start <= at < slot.end:
+            return RoundState("round", slot, following, slot.end)
+        if at < slot.start:
+            phase = "before" if k == 0 else "break"
+            return RoundState(phase, None, slot, slot.start)
+    return RoundState("after", None, None, None)
+
+
+def present_count(state: DayState, ids: Collection[str]) -> int:
+    """How many of `ids` have arrived."""
+    return sum(1 for p in ids if p in state.present)
