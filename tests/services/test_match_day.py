@@ -1,0 +1,114 @@
+"""The matchmaking on the day: presence scans, outcomes, a new partner for a freed participant, rounds."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from desk.core.errors import DeskError
+from desk.core.matchmaking import Meeting, Schedule, Slot, Unscheduled
+from desk.services import match, match_day
+from desk.services.demo import install_demo
+from desk.services.match_demo import install_demo_matchmaking
+from desk.store import match as store
+from desk.store import registrations as repo
+from tests.services.match_files import write
+
+UTC = dt.timezone.utc
+AT = dt.datetime(2016, 11, 30, 8, 35, tzinfo=UTC)  # 09:35 in Brussels: slot 1
+
+
+def test_a_portal_ticket_marks_the_linked_participant_present(db) -> None:
+    day = dt.date(2016, 11, 30)
+    install_demo(db, day)
+    installed = install_demo_matchmaking(db, day)
+    assert installed.participants == 100 and installed.linked > 10
+    with db.begin() as session:
+        person = next(p for p in store.list_participants(session) if p.registration_id)
+        ticket = repo.get_registration(session, person.registration_id).ticket_code
+        stranger = next(r for r in repo.all_registrations(session)
+                        if store.participant_for_registration(session, r.registration_id) is None and r.ticket_code)
+    answer = match_day.scan_presence(db, ticket + "\r\n", AT, "table host", keys={}, from_keyboard=True)
+    assert answer.ok and answer.participant.participant_id == person.participant_id
+    assert answer.reason == f"{person.organisation}: arrived"
+    refused = match_day.scan_presence(db, stranger.ticket_code, AT, "table host", keys={})
+    assert not refused.ok and refused.reason == "this person has no meetings at the matchmaking"
+    assert not match_day.scan_presence(db, "NOPE-123", AT, "table host", keys={}).ok
+    with db.begin() as session:
+        assert store.present_ids(session, AT - dt.timedelta(hours=1)) == {person.participant_id}
+
+
+@pytest.fixture
+def scheduled(db, tmp_path):  # noqa: ANN201
+    # a fixed schedule (the solver may pick another optimum on another run)
+    match.import_files(db, write(tmp_path))
+    meetings = [Meeting("A", "C", 1, 1), Meeting("B", "E", 1, 2), Meeting("C", "E", 2, 1), Meeting("A", "B", 2, 2),
+                Meeting("C", "D", 3, 1)]
+    unscheduled = [Unscheduled("B", "C", "x"), Unscheduled("A", "D", "y")]
+    with db.begin() as session:
+        version = store.save_schedule(session, Schedule(5, 7, 5, True, meetings, unscheduled), 2, AT)
+        store.publish(session, version, AT)
+    return db
+
+
+def _meeting_of(state: match_day.DayState, pid: str, slot: int) -> Meeting:
+    return next(m for m in state.meetings if m.slot == slot and pid in (m.requester, m.partner))
+
+
+def test_two_freed_participants_of_one_round_are_offered_to_each_other(scheduled) -> None:
+    db = scheduled
+    for pid in ("A", "B", "C", "D", "E"):
+        match_day.mark_present(db, pid, AT, "desk")
+    state = match_day.day_state(db, AT)
+    first, second = (m for m in state.meetings if m.slot == 1)
+    # C did not come to A-C, B did not come to B-E (A and B meet later anyway)
+    match_day.record_outcome(db, first, match_day.NO_SHOW, AT, "host", absent="C")
+    match_day.record_outcome(db, second, match_day.NO_SHOW, AT, "host", absent="B")
+    state = match_day.day_state(db, AT)
+    assert state.absent_in(first) == {"C"}
+    offer = match_day.offer_partner(state, "A", 1)
+    assert (offer.partner, offer.table) == ("E", 1)
+    assert offer.why == "their partner is absent too"
+    meeting = match_day.accept_offer(db, state, offer, AT, "desk")
+    after = match_day.day_state(db, AT)
+    assert meeting in after.meetings and (tuple(sorted((meeting.requester, meeting.partner))), 1) in after.adhoc
+
+
+def test_an_idle_participant_with_an_unscheduled_request_comes_before_anyone_idle(scheduled) -> None:
+    db = scheduled
+    state = match_day.day_state(db, AT)
+    # D is only free in slot 3, where C does not come; A-D was requested but not scheduled
+    slot3 = _meeting_of(state, "D", 3)
+    freed = "D"
+    idle = {"A", "B", "C", "D", "E"} - {slot3.requester, slot3.partner}
+    for pid in {freed} | idle:
+        match_day.mark_present(db, pid, AT, "desk")
+    state = match_day.day_state(db, AT)
+    assert state.absent_in(slot3) == ({slot3.requester, slot3.partner} - {freed})
+    offer = match_day.offer_partner(state, freed, 3)
+    assert offer.partner == "A" and offer.why == "an accepted request that could not be scheduled"
+
+
+def test_nobody_free_means_no_offer_and_bad_outcomes_are_refused(scheduled) -> None:
+    db = scheduled
+    state = match_day.day_state(db, AT)
+    assert match_day.offer_partner(state, "A", 1) is None  # nobody has arrived
+    with pytest.raises(DeskError):
+        match_day.record_outcome(db, state.meetings[0], "late", AT, "desk")
+    with pytest.raises(DeskError):
+        match_day.record_outcome(db, state.meetings[0], match_day.NO_SHOW, AT, "desk", absent="Z")
+
+
+def test_round_state_before_during_break_and_after() -> None:
+    t = dt.datetime(2016, 11, 30, 9, 30, tzinfo=UTC)
+    slots = [Slot(2, t + dt.timedelta(minutes=20), t + dt.timedelta(minutes=40)),
+             Slot(1, t, t + dt.timedelta(minutes=20)), Slot(3, t + dt.timedelta(minutes=60), t + dt.timedelta(minutes=80))]
+    before = match_day.round_state(slots, t - dt.timedelta(minutes=5))
+    assert (before.phase, before.next_slot.number, before.remaining_s(t - dt.timedelta(minutes=5))) == ("before", 1, 300)
+    on = match_day.round_state(slots, t + dt.timedelta(minutes=25))
+    assert (on.phase, on.slot.number, on.next_slot.number) == ("round", 2, 3)
+    assert on.remaining_s(t + dt.timedelta(minutes=25, seconds=0.5)) == 15 * 60
+    pause = match_day.round_state(slots, t + dt.timedelta(minutes=45))
+    assert (pause.phase, pause.slot, pause.next_slot.number) == ("break", None, 3)
+    assert match_day.round_state(slots, t + dt.timedelta(hours=3)).phase == "after"
