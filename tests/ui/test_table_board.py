@@ -1,0 +1,110 @@
+"""The table board offscreen with a fake clock: round, countdown, break, paging, gong, absent partners."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from desk.core.matchmaking import Meeting, Participant, Slot
+from desk.devices.sound import RecordingSound
+from desk.services.match_day import DayState
+from desk.store.match import Outcome
+from desk.ui.table_board import TableBoard, countdown_text
+
+BXL = ZoneInfo("Europe/Brussels")
+T0 = dt.datetime(2016, 11, 30, 9, 30, tzinfo=BXL)
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> dt.datetime:
+        return self.at
+
+
+def _state(present: set[str], tables: int = 3) -> DayState:
+    people = {f"P{k}": Participant(f"P{k}", f"Cluster {k}", f"Person {k}", "BE") for k in range(2 * tables)}
+    people["P0"] = Participant("P0", "Στρατηγική Ομάδα Αθηνών", "Δημήτρης Παπαδόπουλος", "GR")
+    slots = (Slot(1, T0, T0 + dt.timedelta(minutes=20)),
+             Slot(2, T0 + dt.timedelta(minutes=40), T0 + dt.timedelta(minutes=60)))
+    meetings = tuple(Meeting(f"P{2 * t}", f"P{2 * t + 1}", s, t + 1) for s in (1, 2) for t in range(tables))
+    outcomes = {(("P2", "P3"), 1): Outcome("P2", "P3", 1, "no_show", "P3", "host", T0)}
+    return DayState(1, slots, meetings, frozenset(), people, frozenset(present), outcomes, frozenset(), BXL)
+
+
+def _board(qtbot, clock: FakeClock, sound: RecordingSound, **kw) -> TableBoard:  # noqa: ANN001, ANN003
+    board = TableBoard(clock, sound, BXL, **kw)
+    qtbot.addWidget(board)
+    board.resize(1366, 768)
+    board.stop()  # the test ticks by hand
+    return board
+
+
+def test_countdown_text() -> None:
+    assert countdown_text(5 * 60 + 7) == "05:07" and countdown_text(3725) == "1:02:05" and countdown_text(-3) == "00:00"
+
+
+def test_current_round_countdown_and_absent_partner(qtbot) -> None:
+    clock, sound = FakeClock(T0 + dt.timedelta(minutes=5, seconds=30)), RecordingSound()
+    board = _board(qtbot, clock, sound)
+    board.set_state(_state(present={"P0", "P1", "P2", "P4"}))
+    assert board.title.text() == "Round 1  ·  09:30–09:50"
+    assert board.countdown.text() == "14:30"
+    assert board.next_label.text() == "Next: round 2 at 10:10"
+    lines = [(line.table.text(), line.left.text(), line.mark.text()) for line in board.lines[:3]]
+    assert lines[0] == ("1", "Στρατηγική Ομάδα Αθηνών\nΔημήτρης Παπαδόπουλος", "")
+    assert lines[1] == ("2", "Cluster 2\nPerson 2", "⚠ waiting for Cluster 3")  # recorded no-show
+    assert lines[2][2] == "⚠ waiting for Cluster 5"  # not scanned at the area yet
+    assert board.lines[3].table.text() == ""
+
+
+def test_gong_at_the_end_of_a_round_then_break_with_the_next_tables(qtbot) -> None:
+    clock, sound = FakeClock(T0 + dt.timedelta(minutes=19, seconds=59)), RecordingSound()
+    board = _board(qtbot, clock, sound)
+    board.set_state(_state(present=set()))
+    assert board.countdown.text() == "00:01" and sound.played == []
+    clock.at = T0 + dt.timedelta(minutes=20)
+    board.tick()
+    assert sound.played == ["round_end"]
+    assert board.title.text() == "Break  ·  round 2 starts at 10:10"
+    assert board.countdown.text() == "20:00"
+    board.tick()
+    assert sound.played == ["round_end"]  # once per round
+
+
+def test_long_lists_page_with_the_clock(qtbot) -> None:
+    clock, sound = FakeClock(T0 + dt.timedelta(minutes=1)), RecordingSound()
+    board = _board(qtbot, clock, sound, rows_per_page=4, page_s=10)
+    board.set_state(_state(present=set(), tables=10))
+    assert board.pages == 3
+    seen = set()
+    for step in range(3):
+        clock.at = T0 + dt.timedelta(minutes=1, seconds=10 * step)
+        board.tick()
+        seen.add(board.lines[0].table.text())
+        assert board.page_label.text() == f"page {board.page + 1} of 3"
+    assert seen == {"1", "5", "9"}
+
+
+def test_before_and_after_the_session_and_without_a_schedule(qtbot) -> None:
+    clock, sound = FakeClock(T0 - dt.timedelta(minutes=10)), RecordingSound()
+    board = _board(qtbot, clock, sound)
+    assert board.next_label.text() == "No schedule yet"
+    board.set_state(_state(present=set()))
+    assert board.title.text().startswith("Starting soon") and board.countdown.text() == "10:00"
+    clock.at = T0 + dt.timedelta(hours=3)
+    board.tick()
+    assert board.title.text() == "Matchmaking is over — thank you!" and board.countdown.text() == ""
+
+
+def test_the_board_ticks_by_itself(qtbot) -> None:
+    clock, sound = FakeClock(T0 + dt.timedelta(minutes=19, seconds=59)), RecordingSound()
+    board = TableBoard(clock, sound, BXL)
+    qtbot.addWidget(board)
+    board.set_state(_state(present=set()))
+    clock.at = T0 + dt.timedelta(minutes=21)
+    qtbot.waitUntil(lambda: sound.played == ["round_end"], timeout=3000)
+    board.stop()
