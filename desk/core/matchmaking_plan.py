@@ -155,67 +155,78 @@ def compact(
     return result
 
 
-def augment(problem: Problem, slot_of: Mapping[int, int]) -> dict[int, int]:
-    """Return `slot_of` plus meetings that fit once one or two held meetings move elsewhere.
+def augment(problem: Problem, slot_of: Mapping[int, int], depth: int = 2, budget: int = 100_000) -> dict[int, int]:
+    """Return `slot_of` plus meetings that fit once a few held meetings move elsewhere.
 
     For a meeting not held and a common slot, the meetings that block it there (one per busy
-    side, or any one meeting when all tables are taken) move to another slot where they fit;
-    if every blocker finds one, the meeting goes in. Never drops a meeting.
+    side; when all tables are taken, any one meeting of the slot) move to another slot, where
+    they may in turn move a blocker of theirs, up to `depth` moves deep (shallow chains are
+    tried first). A chain that does not close is undone. Never drops a meeting; stops after
+    `budget` tried moves so that the time stays bounded.
     """
     result = fill(problem, slot_of)
     at: dict[tuple[str, int], int] = {}
     in_slot: dict[int, set[int]] = defaultdict(set)
-    for i, s in result.items():
-        r = problem.requests[i]
-        at[r.requester, s] = at[r.partner, s] = i
-        in_slot[s].add(i)
+    journal: list[tuple[int, int, bool]] = []  # (meeting, slot, put or taken), to undo a chain
+    tried = 0
 
-    def fits(i: int, s: int) -> bool:
-        r = problem.requests[i]
-        return len(in_slot[s]) < problem.tables and (r.requester, s) not in at and (r.partner, s) not in at
-
-    def put(i: int, s: int) -> None:
+    def put(i: int, s: int, log: bool = True) -> None:
         r = problem.requests[i]
         at[r.requester, s] = at[r.partner, s] = i
         in_slot[s].add(i)
         result[i] = s
+        if log:
+            journal.append((i, s, True))
 
-    def take(i: int) -> int:
+    def take(i: int, log: bool = True) -> None:
         s = result.pop(i)
         r = problem.requests[i]
         del at[r.requester, s], at[r.partner, s]
         in_slot[s].discard(i)
-        return s
+        if log:
+            journal.append((i, s, False))
 
-    def try_insert(i: int, s: int, blockers: list[int]) -> bool:
-        homes = {j: take(j) for j in blockers}
-        put(i, s)
-        moved: list[int] = []
-        for j in blockers:
-            target = next((t for t in problem.common[j] if t != homes[j] and fits(j, t)), None)
-            if target is None:
-                break
-            put(j, target)
-            moved.append(j)
-        else:
-            return True
-        for j in moved:  # undo: nothing changes when a blocker finds no other slot
-            take(j)
-        take(i)
-        for j, home in homes.items():
-            put(j, home)
+    def undo(mark: int) -> None:
+        while len(journal) > mark:
+            i, s, was_put = journal.pop()
+            if was_put:
+                take(i, log=False)
+            else:
+                put(i, s, log=False)
+
+    def place(i: int, level: int, chain: frozenset[int], avoid: int | None) -> bool:
+        nonlocal tried
+        r = problem.requests[i]
+        slots = [s for s in problem.common[i] if s != avoid]
+        for s in slots:
+            if len(in_slot[s]) < problem.tables and (r.requester, s) not in at and (r.partner, s) not in at:
+                put(i, s)
+                return True
+        if level == 0:
+            return False
+        for s in slots:
+            blockers = sorted({at[p, s] for p in (r.requester, r.partner) if (p, s) in at})
+            # a full slot: any of its meetings may make room, but only as the last move of a chain
+            groups = [blockers] if blockers else ([[j] for j in sorted(in_slot[s])] if level == 1 else [])
+            for group in groups:
+                if chain.intersection(group) or tried >= budget:
+                    continue
+                tried += 1
+                mark = len(journal)
+                for j in group:
+                    take(j)
+                put(i, s)
+                if all(place(j, level - 1, chain | {i}, s) for j in group):
+                    return True
+                undo(mark)
         return False
 
+    for i, s in list(result.items()):
+        put(i, s, log=False)
     for i in _hardest_first(problem):
-        if i in result:
-            continue
-        r = problem.requests[i]
-        for s in problem.common[i]:
-            blockers = sorted({at[p, s] for p in (r.requester, r.partner) if (p, s) in at})
-            if blockers and try_insert(i, s, blockers):
-                break
-            if not blockers and any(try_insert(i, s, [j]) for j in sorted(in_slot[s])):
-                break
+        if i not in result:
+            any(place(i, level, frozenset(), None) for level in range(1, depth + 1))
+        journal.clear()
     return result
 
 
