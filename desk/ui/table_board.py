@@ -72,7 +72,7 @@ class TableBoard(QWidget):
     """The current round's tables with a countdown; pages every `page_s` seconds."""
 
     def __init__(self, clock: Callable[[], dt.datetime], sound: Any = None, tz: dt.tzinfo | None = None,
-                 *, rows_per_page: int = 10, page_s: int = PAGE_S, parent: QWidget | None = None) -> None:
+                 *, rows_per_page: int = 8, page_s: int = PAGE_S, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Matchmaking — tables")
         self._clock, self._sound, self._tz = clock, sound, tz
@@ -125,8 +125,8 @@ class TableBoard(QWidget):
             QLabel#boardNext {{ font-size: {px(26)}px; color: #bdc1c6; }}
             QLabel#boardTable {{ font-size: {px(54)}px; font-weight: bold; background: #2d3a4a;
                                  border-radius: 8px; min-width: {px(96)}px; }}
-            QLabel#boardSide {{ font-size: {px(27)}px; }}
-            QLabel#boardMark {{ font-size: {px(24)}px; font-weight: bold; color: #fdd663; }}
+            QLabel#boardSide {{ font-size: {px(32)}px; }}
+            QLabel#boardMark {{ font-size: {px(28)}px; font-weight: bold; color: #fdd663; }}
         """)
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802
