@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from desk.core.matchmaking import Meeting, MeetingRequest, Problem, Session, combinatorial_bound
 from desk.core.matchmaking_plan import first_fit, schedule_quality
@@ -197,3 +198,29 @@ def test_published_meeting_at_a_table_that_no_longer_exists_changes_table_only()
     assert Meeting("A", "B", 1, 1) in result.schedule.meetings
     assert result.change.moved == [(Meeting("C", "D", 1, 2), Meeting("C", "D", 2, 1))]
     assert result.change.table_sheets == [1, 2]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_problems(max_requests=8, max_slots=4), st.data())
+def test_rescheduling_never_drops_a_published_meeting_that_can_still_be_held(problem: Problem, data: st.DataObject) -> None:
+    published = schedule_meetings(problem, time_limit_s=0.5).meetings
+    ids = [p.participant_id for p in problem.participants]
+    withdrawn = data.draw(st.sets(st.integers(0, max(0, len(problem.requests) - 1))))
+    requests = [r for k, r in enumerate(problem.requests) if k not in withdrawn]
+    pairs = {frozenset((r.requester, r.partner)) for r in requests}
+    for a, b in data.draw(st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(ids)), max_size=4)):
+        if a != b and frozenset((a, b)) not in pairs:
+            pairs.add(frozenset((a, b)))
+            requests.append(MeetingRequest(a, b))
+    later = Problem(problem.participants, tuple(requests), problem.session)
+    result = reschedule(later, published, time_limit_s=0.5)
+    check_schedule(later, result.schedule)
+    still = {frozenset((r.requester, r.partner)) for r in requests}
+    kept = {frozenset((m.requester, m.partner)) for m in published} & still
+    assert kept <= {frozenset((m.requester, m.partner)) for m in result.schedule.meetings}
+    assert result.schedule.held == brute_force_held(later, required=kept)
+    change = result.change
+    assert len(result.schedule.meetings) == len(published) + len(change.added) - len(change.dropped)
+    touched = {p for m in change.added + change.dropped for p in (m.requester, m.partner)}
+    touched |= {p for m, _ in change.moved for p in (m.requester, m.partner)}
+    assert set(change.agendas) == touched

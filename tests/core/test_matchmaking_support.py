@@ -78,15 +78,18 @@ def check_schedule(problem: Problem, schedule: Schedule) -> None:
         assert schedule.upper_bound == schedule.held
 
 
-def brute_force_held(problem: Problem) -> int:
-    """The most meetings any schedule can hold, by trying every slot (or none) for every meeting."""
+def brute_force_held(problem: Problem, required: Iterable[frozenset[str]] = ()) -> int:
+    """The most meetings any schedule can hold, by trying every slot (or none) for every meeting;
+    pairs in `required` must be held (-1 when that is impossible)."""
+    required = set(required)
     free = {p.participant_id: (set(problem.session.numbers) if p.available is None else set(p.available))
             for p in problem.participants}
     options = [
-        [None] + [s for s in problem.session.numbers if s in free[r.requester] and s in free[r.partner]]
+        ([] if frozenset((r.requester, r.partner)) in required else [None])
+        + [s for s in problem.session.numbers if s in free[r.requester] and s in free[r.partner]]
         for r in problem.requests
     ]
-    best = 0
+    best = -1
     for choice in itertools.product(*options):
         held = [(r, s) for r, s in zip(problem.requests, choice) if s is not None]
         if len(held) <= best:
