@@ -25,7 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from desk.core.matchmaking import Problem, Schedule  # noqa: E402
-from desk.core.matchmaking_plan import first_fit, schedule_quality  # noqa: E402
+from desk.core.matchmaking_plan import first_fit  # noqa: E402
+from desk.core.matchmaking_review import schedule_quality  # noqa: E402
 from desk.core.matchmaking_solver import schedule_meetings, tables_needed  # noqa: E402
 from desk.services.matchdemo import benchmark_matchmaking, demo_matchmaking  # noqa: E402
 

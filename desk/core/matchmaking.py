@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,9 +124,10 @@ class Problem:
     participants: tuple[Participant, ...]
     requests: tuple[MeetingRequest, ...]
     session: Session
-    available: Mapping[str, frozenset[int]] = field(init=False, repr=False)
-    common: tuple[tuple[int, ...], ...] = field(init=False, repr=False)
-    meetings_of: Mapping[str, tuple[int, ...]] = field(init=False, repr=False)
+    # derived from the fields above, so left out of comparisons
+    available: Mapping[str, frozenset[int]] = field(init=False, repr=False, compare=False)
+    common: tuple[tuple[int, ...], ...] = field(init=False, repr=False, compare=False)
+    meetings_of: Mapping[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "participants", tuple(self.participants))

@@ -25,15 +25,8 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from desk.core.matchmaking import Meeting, Problem, Schedule, combinatorial_bound, pair_key, usable_slots
-from desk.core.matchmaking_plan import (
-    ScheduleChange,
-    augment,
-    compact,
-    complete_schedule,
-    diff_schedules,
-    feasible_degree,
-    fill,
-)
+from desk.core.matchmaking_plan import augment, compact, complete_schedule, feasible_degree, fill
+from desk.core.matchmaking_review import ScheduleChange, diff_schedules
 
 WORKERS = 2  # the desk machines have two cores
 FIRST_PHASE_SHARE = 0.75  # of the time limit, for the phase that decides how many meetings are held

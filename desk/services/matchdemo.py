@@ -122,12 +122,17 @@ def _organisations(rnd: random.Random, count: int, taken: set[str]) -> list[tupl
     found = [(c, n) for c, n in _NAMED if n not in taken][:count]
     taken.update(n for _, n in found)
     countries = sorted(_COUNTRIES)
+    misses = 0
     while len(found) < count:
         country = countries[len(found) % len(countries)]
         word, regions, _, _ = _COUNTRIES[country]
         region, sector = rnd.choice(regions), rnd.choice(_SECTORS)
         name = rnd.choice((f"{word} {region} {sector}", f"{region} {sector} {word}"))
+        misses += 1
+        if misses > 50:  # the templates run out past a few thousand clusters: number them
+            name = f"{name} {len(found) + 1}"
         if name not in taken:
+            misses = 0
             taken.add(name)
             found.append((country, name))
     return found

@@ -27,16 +27,8 @@ from desk.core.matchmaking import (
     combinatorial_bound,
     overbooked,
 )
-from desk.core.matchmaking_plan import (
-    assign_tables,
-    augment,
-    compact,
-    complete_schedule,
-    diff_schedules,
-    fill,
-    first_fit,
-    schedule_quality,
-)
+from desk.core.matchmaking_plan import assign_tables, augment, compact, complete_schedule, fill, first_fit
+from desk.core.matchmaking_review import diff_schedules, schedule_quality
 from tests.core.test_matchmaking_support import (
     brute_force_held,
     check_schedule,
