@@ -19,7 +19,6 @@ from typing import Any
 from desk.core.errors import DeskError, RowError, SourceError
 from desk.core.matchmaking import MatchmakingError, Problem, Schedule, Session, Slot
 from desk.core.matchmaking_files import detect_kind, parse_participants, parse_requests, parse_slots
-from desk.core.matchmaking_plan import ScheduleChange
 from desk.core.matchmaking_solver import TablesNeeded, reschedule, schedule_meetings, tables_needed
 from desk.services.tabular import TableCutShort, read_rows
 from desk.store import match as store
@@ -150,7 +149,7 @@ class Plan:
 
     schedule: Schedule
     tables: int
-    change: ScheduleChange | None = None
+    change: Any = None  # ScheduleChange (moved, added, dropped, agendas, table_sheets) of a re-schedule
     published_version: int | None = None
     solve_s: float = 0.0
 

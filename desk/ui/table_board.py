@@ -163,8 +163,10 @@ class TableBoard(QWidget):
         self.page_label.setText(f"page {self.page + 1} of {self.pages}" if self.pages > 1 else "")
 
     def _show_heading(self, rs: RoundState, at: dt.datetime) -> None:
+        tz = self._tz or (self._state.tz if self._state is not None else None)  # the event's zone by default
+
         def hm(t: dt.datetime) -> str:
-            return f"{t.astimezone(self._tz):%H:%M}"
+            return f"{t.astimezone(tz):%H:%M}"
 
         nxt = rs.next_slot
         if self._state is None:
