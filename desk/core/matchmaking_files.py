@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Collection, Iterable, Sequence
 from typing import Literal
 
+from desk.core.countries import country_code
 from desk.core.errors import RowError, SourceError
 from desk.core.matchmaking import MatchmakingError, MeetingRequest, Participant, Slot, pair_key
 
@@ -158,6 +159,11 @@ def parse_available(value: object, line: int) -> frozenset[int] | None:
     return frozenset(slots)
 
 
+def _country(text: str) -> str:
+    # an ISO code when the country is recognised; otherwise kept as written (it is only shown)
+    return (country_code(text) or text) if text else ""
+
+
 def parse_participants(headers: Sequence[object], rows: Rows) -> tuple[list[Participant], list[RowError]]:
     """Parse a participants file (`participant_id, organisation, name, country, registration_id,
     available`). Returns the good participants and a RowError per bad row (a missing or
@@ -176,7 +182,7 @@ def parse_participants(headers: Sequence[object], rows: Rows) -> tuple[list[Part
                 participant_id=pid,
                 organisation=_field(values, "organisation", line),
                 name=_field(values, "name", line),
-                country=_field(values, "country", line),
+                country=_country(_field(values, "country", line)),
                 registration_id=_field(values, "registration_id", line, MAX_ID_CHARS) or None,
                 available=parse_available(values.get("available"), line),
             )

@@ -116,9 +116,11 @@ def test_participants_keep_good_rows_and_report_bad_ones() -> None:
         ["M001", "Again", "Someone", "BE", "", ""],
         ["", "No id", "Nobody", "BE", "", ""],
         ["M004", "Short row"],
+        ["M005", "Flanders Make", "Wouter Peeters", "Belgique", "", ""],
     ])
     people, errors = parse_participants(PARTICIPANT_HEADERS, rows)
-    assert [p.participant_id for p in people] == ["M001", "M002", "M004"]
+    assert [p.participant_id for p in people] == ["M001", "M002", "M004", "M005"]
+    assert people[3].country == "BE"
     assert people[0] == Participant("M001", "Cluster Łódź Chemicals", "Łukasz Wójcik", "PL", "ECC16-0001", None)
     assert people[1].registration_id is None and people[1].available == parse_available("1-6|9|11-16", 1)
     assert [(e.line, e.field) for e in errors] == [(5, "available"), (6, "participant_id"), (7, "participant_id")]
