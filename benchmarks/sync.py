@@ -30,6 +30,20 @@ LAST = ["Wójcik", "Müller", "Παπαδόπουλος", "Петров", "Garc�
 ORGS = ["Klaster Łódź Chemia", "Silicon Saxony e.V.", "Pôle Aérospace Valley", "Σύμπραξη Αθηνών", "Flanders Make",
         "Clúster de la Energía", "Cluster São João", "Brainport Eindhoven"]
 COUNTRIES = ["PL", "DE", "FR", "GR", "BE", "ES", "PT", "NL", "Czech Republic", "Belgium", "EL"]
+# Real registrations have thousands of distinct surnames: build them from syllables per
+# script (Latin with diacritics, Greek, Cyrillic) so that a surname search hits tens of
+# people, as at a real event, not a tenth of the table.
+_LATIN = ["Wój", "Mül", "Dvo", "Şa", "Gar", "Jør", "Lef", "Ní", "Sző", "Țur", "Nø", "Ber", "Kal", "Öz", "Ma"]
+_LATIN_END = ["cik", "ler", "řák", "hin", "cía", "gensen", "èvre", "ke", "canu", "vák", "ziņš", "niemi", "ssen", "ović"]
+_GREEK = ["Παπα", "Οικο", "Γεωρ", "Νικο", "Χρι"]
+_GREEK_END = ["δόπουλος", "νόμου", "γίου", "λάου", "στου"]
+_CYR = ["Пет", "Ива", "Геор", "Дими", "Шев"]
+_CYR_END = ["ров", "нова", "гиев", "трова", "ченко"]
+SURNAMES = sorted({a + b for a in _LATIN for b in _LATIN_END} | {a + b for a in _GREEK for b in _GREEK_END}
+                  | {a + b for a in _CYR for b in _CYR_END})
+SURNAMES = [f"{a}-{b}" if i % 3 == 0 else a for i, (a, b) in
+            enumerate(zip(SURNAMES * 20, SURNAMES[7:] * 20 + SURNAMES[:7] * 20))][:4000]
+
 HEADER = ["registration_id", "status", "first_name", "last_name", "email", "organisation", "country", "category",
           "days", "ticket_code", "updated_at", "passport_number"]
 
@@ -43,7 +57,7 @@ def write_export(path: Path, n: int, seed: int = 1) -> None:
         for i in range(n):
             w.writerow([
                 f"R{i:06d}", rnd.choice(["validated"] * 8 + ["pending", "cancelled"]), rnd.choice(FIRST),
-                rnd.choice(LAST), f"person{i}@cluster{i % 997}.eu", f"{rnd.choice(ORGS)} {i % 5000}",
+                rnd.choice(LAST if i % 10 == 0 else SURNAMES), f"person{i}@cluster{i % 997}.eu", f"{rnd.choice(ORGS)} {i % 5000}",
                 rnd.choice(COUNTRIES), rnd.choice(["policy-maker", "cluster practitioner", "speaker", "press"]),
                 "2016-12-01|2016-12-02", f"T{i:08d}", (base + dt.timedelta(seconds=i)).isoformat(), "X1234567",
             ])

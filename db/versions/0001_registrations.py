@@ -71,6 +71,7 @@ def upgrade() -> None:
     sa.Column('portal_updated_at', sa.DateTime(), nullable=True),
     sa.Column('search_text', sa.Text(), nullable=False),
     sa.Column('sort_key', sa.String(length=1000), nullable=False),
+    sa.Column('source_hash', sa.String(length=32), nullable=True),
     sa.Column('synced_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("status IN ('validated','pending','rejected','cancelled')", name=op.f('ck_registration_status')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_registration_organisation_id_organisation')),
@@ -79,18 +80,16 @@ def upgrade() -> None:
     sa.UniqueConstraint('badge_ref', name=op.f('uq_registration_badge_ref'))
     )
     with op.batch_alter_table('registration', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_registration_sort_key'), ['sort_key'], unique=False)
-        batch_op.create_index('ix_registration_status_sort', ['status', 'sort_key'], unique=False)
-        batch_op.create_index(batch_op.f('ix_registration_organisation_id'), ['organisation_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_registration_status'), ['status'], unique=False)
+        batch_op.create_index('ix_registration_status_sort', ['status', 'sort_key', 'registration_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_registration_ticket_code'), ['ticket_code'], unique=False)
 
     if op.get_bind().dialect.name == "sqlite":
-        # Accent-folded search: a trigram FTS5 index over the Python-folded search_text
-        # (FTS5's own remove_diacritics misses ł, ø, đ and Greek tonos).
+        # Accent-folded search: an FTS5 word index over the Python-folded search_text (FTS5's
+        # own remove_diacritics misses ł, ø, đ and Greek tonos), with prefix indexes so that
+        # "mul" finds Müller while the name is still being typed.
         op.execute(
-            "CREATE VIRTUAL TABLE registration_fts USING fts5("
-            "search_text, content='registration', content_rowid='id', tokenize='trigram')"
+            "CREATE VIRTUAL TABLE registration_fts USING fts5(search_text, content='registration', "
+            "content_rowid='id', tokenize='unicode61 remove_diacritics 0', prefix='1 2 3')"
         )
         # kept in step by desk.store.registrations (bulk imports rebuild it in one pass)
 
@@ -100,10 +99,7 @@ def downgrade() -> None:
         op.execute("DROP TABLE IF EXISTS registration_fts")
     with op.batch_alter_table('registration', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_registration_ticket_code'))
-        batch_op.drop_index(batch_op.f('ix_registration_status'))
-        batch_op.drop_index(batch_op.f('ix_registration_organisation_id'))
         batch_op.drop_index('ix_registration_status_sort')
-        batch_op.drop_index(batch_op.f('ix_registration_sort_key'))
 
     op.drop_table('registration')
     with op.batch_alter_table('sync_log', schema=None) as batch_op:

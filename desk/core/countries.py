@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from desk.core.text import fold_key
 
 _ISO = """
@@ -81,6 +83,7 @@ _BY_KEY: dict[str, str] = {fold_key(name): code for code, name in NAMES.items()}
 _BY_KEY.update({fold_key(alias): code for alias, code in _ALIASES.items()})
 
 
+@lru_cache(maxsize=4096)
 def country_code(value: str | None) -> str | None:
     """Return the ISO alpha-2 code for a code or an English (or native) country name.
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from desk.core.errors import RowError, SourceError, SyncCancelled
-from desk.core.portal import COLUMNS, HeaderMap, ParsedRow, match_headers, parse_registration
+from desk.core.portal import COLUMNS, HeaderMap, ParsedRow, Record, make_record, match_headers
 from desk.services import tabular
 
 Cancelled = Callable[[], bool]
@@ -29,6 +29,8 @@ class Batch:
 
     rows: list[ParsedRow]
     errors: list[RowError] = field(default_factory=list)
+    # records still to validate: the sync skips those it already holds unchanged
+    records: list[Record] = field(default_factory=list)
     cursor: object = KEEP_CURSOR
     ignored_columns: list[str] = field(default_factory=list)
     total: int = 0  # records read, good and bad
@@ -106,10 +108,7 @@ class FileSource:
             batch.errors.append(RowError(line, f"{len(values)} fields but the header has {width} "
                                                "(a stray delimiter or an unquoted field?)"))
             return
-        try:
-            batch.rows.append(parse_registration(headers.take(values), line))
-        except RowError as err:
-            batch.errors.append(err)
+        batch.records.append(make_record(headers.take(values), line))
 
     def _json_batch(self, cancelled: Cancelled, progress: Progress) -> Batch:
         try:
@@ -129,10 +128,10 @@ class FileSource:
                 batch.errors.append(RowError(number, "not a JSON object"))
                 continue
             ignored.update(k for k in item if k not in COLUMNS)
-            try:
-                batch.rows.append(parse_registration({k: item.get(k) for k in COLUMNS}, number))
-            except RowError as err:
-                batch.errors.append(err)
+            values = {k: item.get(k) for k in COLUMNS}
+            if isinstance(values["days"], list):  # the feed's shape: a JSON list of dates
+                values["days"] = "|".join(str(d) for d in values["days"])
+            batch.records.append(make_record(values, number))
             if number % 2000 == 0 and cancelled():
                 raise SyncCancelled()
         batch.ignored_columns = sorted(ignored)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from desk.core.attendees import Event, Flag, Registration, check_event_rules
 from desk.core.errors import RowError, SourceError, SyncCancelled
-from desk.core.portal import ParsedRow
+from desk.core.portal import ParsedRow, parse_registration
 from desk.services.feed import FeedCursorRejected
 from desk.services.sources import KEEP_CURSOR, Batch, Source
 from desk.store import registrations as repo
@@ -81,11 +83,34 @@ def _is_newer(old: Registration, new: Registration) -> bool:
     return old.comparable() != new.comparable()
 
 
+def _validate(batch: Batch, stored: dict[str, str | None], report: SyncReport) -> list[ParsedRow]:
+    """Parse the batch's records, except those stored unchanged (same digest as last applied)."""
+    rows = list(batch.rows)
+    seen = Counter(r.registration_id for r in batch.records)
+    for record in batch.records:
+        # a registration_id that appears twice is always parsed, so duplicates are reported
+        if seen[record.registration_id] == 1 and stored.get(record.registration_id) == record.fingerprint:
+            report.unchanged += 1
+            continue
+        try:
+            parsed = parse_registration(record.values, record.line)
+        except RowError as err:
+            report.errors.append(err)
+            continue
+        rows.append(dataclasses.replace(parsed, fingerprint=record.fingerprint))
+    return rows
+
+
 def _apply(db: Database, source: Source, batch: Batch, report: SyncReport, now: dt.datetime) -> None:
-    rows = _dedupe(batch.rows, report.errors)
     with db.begin() as session:
+        wanted = [r.registration_id for r in batch.records] + [r.registration.registration_id for r in batch.rows]
+        scope = None if len(wanted) > 5000 else wanted
+        rows = _dedupe(_validate(batch, repo.fingerprints(session, scope) if batch.records else {}, report),
+                       report.errors)
         ids = [r.registration.registration_id for r in rows]
         existing = repo.registrations_by_id(session, None if len(ids) > 5000 else ids)
+        digests = {r.registration.registration_id: r.fingerprint for r in rows if r.fingerprint}
+        refresh: dict[str, str] = {}
         added: list[Registration] = []
         updated: list[tuple[Registration, Registration]] = []
         for row in rows:
@@ -97,8 +122,11 @@ def _apply(db: Database, source: Source, batch: Batch, report: SyncReport, now: 
                 updated.append((old, new))
             else:
                 report.unchanged += 1
+                if row.fingerprint and old.comparable() == new.comparable():
+                    refresh[new.registration_id] = row.fingerprint  # the next import skips this record
             report.remarks.extend(row.remarks)
-        repo.store_registrations(session, added, updated, source.name, now)
+        repo.store_registrations(session, added, updated, source.name, now, digests)
+        repo.set_fingerprints(session, refresh)
         if source.incremental and batch.cursor is not KEEP_CURSOR:
             repo.set_cursor(session, source.name, batch.cursor, now)  # type: ignore[arg-type]
     report.added += len(added)

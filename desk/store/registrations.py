@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, literal_column, select, table, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, literal_column, select, table, text, update
 from sqlalchemy.orm import Session
 
 from desk.core.attendees import Category, Event, Registration, RuleView, Status
@@ -141,8 +142,10 @@ def _organisation_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
     return ids
 
 
-def _values(reg: Registration, org_ids: dict[str, int], now: dt.datetime) -> dict[str, object]:
+def _values(reg: Registration, org_ids: dict[str, int], now: dt.datetime,
+            digest: str | None = None) -> dict[str, object]:
     return {
+        "source_hash": digest,
         "registration_id": reg.registration_id, "status": reg.status.value, "first_name": reg.first_name,
         "last_name": reg.last_name, "email": reg.email, "organisation": reg.organisation,
         "organisation_id": org_ids.get(organisation_key(reg.organisation)), "country": reg.country,
@@ -180,9 +183,50 @@ def _fts(conn: Connection, statement: str, ids: Sequence[str]) -> None:
         conn.exec_driver_sql(statement.format(",".join("?" * len(chunk))), tuple(chunk))
 
 
+def fingerprints(session: Session, ids: Iterable[str] | None = None) -> dict[str, str | None]:
+    """The digest of the record last applied, by registration_id (all of them when ids is None)."""
+    q = select(RegistrationRow.registration_id, RegistrationRow.source_hash)
+    if ids is None:
+        return {rid: digest for rid, digest in session.execute(q)}
+    wanted = list(ids)
+    found: dict[str, str | None] = {}
+    for i in range(0, len(wanted), 500):
+        chunk = q.where(RegistrationRow.registration_id.in_(wanted[i:i + 500]))
+        found.update({rid: digest for rid, digest in session.execute(chunk)})
+    return found
+
+
+def set_fingerprints(session: Session, digests: Mapping[str, str]) -> None:
+    """Remember record digests for registrations whose stored values did not change."""
+    if digests:
+        table = RegistrationRow.__table__
+        session.connection().execute(
+            update(table).where(table.c.registration_id == bindparam("rid")).values(source_hash=bindparam("h")),
+            [{"rid": rid, "h": h} for rid, h in digests.items()])
+
+
+def _sqlite_stamp(value: object) -> object:
+    # SQLAlchemy's SQLite DateTime text format, naive UTC (as UTCDateTime stores it)
+    if isinstance(value, dt.datetime):
+        return value.astimezone(_UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return value
+
+
+def _insert(conn: Connection, table: Any, rows: list[dict[str, object]]) -> None:
+    """Insert many rows; on SQLite straight through the driver (half the time for 100,000 rows)."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    conn.exec_driver_sql(sql, [tuple(_sqlite_stamp(r[c]) for c in columns) for r in rows])
+
+
 def store_registrations(
     session: Session, added: Sequence[Registration], updated: Sequence[tuple[Registration, Registration]],
-    source: str, now: dt.datetime,
+    source: str, now: dt.datetime, digests: Mapping[str, str] | None = None,
 ) -> None:
     """Insert new registrations, apply updates (old, new) and append both to the sync log.
 
@@ -196,11 +240,13 @@ def store_registrations(
     changed_ids = [new.registration_id for _, new in updated]
     if fts and changed_ids:
         _fts(conn, _FTS_DELETE, changed_ids)
-    if added:
-        conn.execute(insert(RegistrationRow.__table__), [_values(r, org_ids, now) for r in added])
+    digests = digests or {}
+    _insert(conn, RegistrationRow.__table__,
+            [_values(r, org_ids, now, digests.get(r.registration_id)) for r in added])
     if updated:
         table = RegistrationRow.__table__
-        rows = [{**_values(new, org_ids, now), "rid": new.registration_id} for _, new in updated]
+        rows = [{**_values(new, org_ids, now, digests.get(new.registration_id)), "rid": new.registration_id}
+                for _, new in updated]
         for row in rows:
             del row["registration_id"]
         conn.execute(update(table).where(table.c.registration_id == bindparam("rid")), rows)
@@ -214,8 +260,7 @@ def store_registrations(
             "changes": "{}"} for r in added]
     log += [{"at": now, "source": source[:500], "registration_id": new.registration_id, "action": "updated",
              "changes": json.dumps(changes_between(old, new), ensure_ascii=False)} for old, new in updated]
-    if log:
-        conn.execute(insert(SyncLogRow.__table__), log)
+    _insert(conn, SyncLogRow.__table__, log)
 
 
 def sync_log(session: Session, registration_id: str | None = None, limit: int = 1000) -> list[dict[str, object]]:
@@ -245,27 +290,40 @@ def count_attendees(session: Session) -> int:
     return session.scalar(select(func.count()).where(RegistrationRow.status == Status.VALIDATED.value)) or 0
 
 
+_FEW_HITS = 3000
+
+
 def search_registrations(
     session: Session, query: str = "", *, attendees_only: bool = True, limit: int | None = None,
 ) -> list[Registration]:
     """Registrations whose name, organisation or e-mail contain every word of `query`.
 
     Case and accents are ignored ("lodz" finds "Łódź"). Sorted by last name, first name.
+    Each word of the query must start a word there ("mul" finds Müller).
     """
     q = select(*_REG_COLUMNS)
     if attendees_only:
         q = q.where(RegistrationRow.status == Status.VALIDATED.value)
     terms = search_terms(query)
-    long_terms = [t for t in terms if len(t) >= 3]
-    if long_terms and session.get_bind().dialect.name == "sqlite":
-        # trigram FTS5 answers substring queries of 3+ characters from its index
-        match = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
-        q = q.where(RegistrationRow.id.in_(
-            select(literal_column("rowid")).select_from(table("registration_fts"))
-            .where(literal_column("registration_fts").op("MATCH")(match))
-        ))
-        terms = [t for t in terms if len(t) < 3]
+    if terms and session.get_bind().dialect.name == "sqlite":
+        # the FTS5 word index: every typed word must start a word of name, organisation or e-mail
+        match = " AND ".join('"' + t.replace('"', '""') + '"*' for t in terms)
+        hits = select(literal_column("rowid")).select_from(table("registration_fts")).where(
+            literal_column("registration_fts").op("MATCH")(match))
+        many = session.scalar(select(func.count()).select_from(hits.limit(_FEW_HITS).subquery())) >= _FEW_HITS
+        if not many:
+            # Few hits: start from the word index (CROSS JOIN fixes SQLite's join order) and
+            # sort just them; left to itself the planner walks all names checking each one.
+            columns = ", ".join(f"r.{c.key}" for c in _REG_COLUMNS)
+            sql = (f"SELECT {columns} FROM registration_fts CROSS JOIN registration AS r "
+                   "ON r.id = registration_fts.rowid WHERE registration_fts MATCH :m"
+                   + (" AND r.status = 'validated'" if attendees_only else "")
+                   + " ORDER BY r.sort_key, r.registration_id" + (f" LIMIT {int(limit)}" if limit else ""))
+            return [_to_core(r) for r in session.execute(text(sql).columns(*_REG_COLUMNS), {"m": match})]
+        q = q.where(RegistrationRow.id.in_(hits))  # many: walk the name order, stop at `limit`
+        terms = []
     for term in terms:
+        # elsewhere (the PostgreSQL hub): a substring of the folded text
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         q = q.where(RegistrationRow.search_text.like(f"%{escaped}%", escape="\\"))
     q = q.order_by(RegistrationRow.sort_key, RegistrationRow.registration_id)

@@ -76,17 +76,17 @@ class RegistrationRow(Base):
     __table_args__ = (
         CheckConstraint("status IN ('validated','pending','rejected','cancelled')", name="status"),
         # the attendee list walks this in order and stops at the first screenful
-        Index("ix_registration_status_sort", "status", "sort_key"),
+        Index("ix_registration_status_sort", "status", "sort_key", "registration_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[str] = mapped_column(String(64), unique=True)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16))
     first_name: Mapped[str] = mapped_column(String(500), default="")
     last_name: Mapped[str] = mapped_column(String(500), default="")
     email: Mapped[str] = mapped_column(String(500), default="")
     organisation: Mapped[str] = mapped_column(String(500), default="")
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     country: Mapped[str] = mapped_column(String(2), default="")
     category: Mapped[str] = mapped_column(String(32), default="other_stakeholder")
     days: Mapped[str] = mapped_column(String(200), default="")  # ISO dates joined by "|"
@@ -94,7 +94,8 @@ class RegistrationRow(Base):
     badge_ref: Mapped[str | None] = mapped_column(String(32), unique=True)  # REF inside the signed badge code
     portal_updated_at: Mapped[dt.datetime | None]
     search_text: Mapped[str] = mapped_column(Text, default="")
-    sort_key: Mapped[str] = mapped_column(String(1000), default="", index=True)  # folded "last first"
+    sort_key: Mapped[str] = mapped_column(String(1000), default="")  # folded "last first"
+    source_hash: Mapped[str | None] = mapped_column(String(32))  # digest of the record last applied
     synced_at: Mapped[dt.datetime]
 
 
