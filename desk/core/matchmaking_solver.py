@@ -16,9 +16,11 @@ not bit-for-bit repeatable; the relaxation path is.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp
@@ -31,13 +33,40 @@ from desk.core.matchmaking_review import ScheduleChange, diff_schedules
 WORKERS = 2  # the desk machines have two cores
 FIRST_PHASE_SHARE = 0.75  # of the time limit, for the phase that decides how many meetings are held
 POLISH_SHARE = 0.05  # of the time limit, kept for the final local search and the table numbers
+CANCEL_POLL_S = 0.1
+
+Cancelled = Callable[[], bool]
+
+
+@contextmanager
+def _stoppable(solver: cp_model.CpSolver, cancelled: Cancelled | None) -> Iterator[None]:
+    """Stop `solver` soon after `cancelled()` turns true (CP-SAT offers no cancel check of its own)."""
+    if cancelled is None:
+        yield
+        return
+    finished = threading.Event()
+
+    def watch() -> None:
+        while not finished.wait(CANCEL_POLL_S):
+            if cancelled():
+                solver.stop_search()
+                return
+
+    watcher = threading.Thread(target=watch, name="desk-match-cancel", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        finished.set()
+        watcher.join()
 
 
 class _Model:
     """The CP-SAT model of one problem, with a solver that runs phase after phase."""
 
-    def __init__(self, problem: Problem, seed: int) -> None:
+    def __init__(self, problem: Problem, seed: int, cancelled: Cancelled | None = None) -> None:
         self.problem = problem
+        self.cancelled = cancelled
         self.model = cp_model.CpModel()
         self.x: dict[tuple[int, int], cp_model.IntVar] = {}
         by_person_slot: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
@@ -73,8 +102,10 @@ class _Model:
     def solve(self, objective: cp_model.LinearExprT, maximize: bool, time_s: float) -> tuple[bool, bool, float]:
         """Optimise one goal from the current solution; fix the value reached for later phases.
 
-        Returns (found a solution, proven optimal, best bound).
+        Returns (found a solution, proven optimal, best bound); nothing is searched once cancelled.
         """
+        if self.cancelled is not None and self.cancelled():
+            return False, False, float("nan")
         if maximize:
             self.model.maximize(objective)
         else:
@@ -85,7 +116,8 @@ class _Model:
         solver.parameters.num_workers = WORKERS
         solver.parameters.random_seed = self.seed
         solver.parameters.max_time_in_seconds = max(time_s, 0.05)
-        status = solver.solve(self.model)
+        with _stoppable(solver, self.cancelled):
+            status = solver.solve(self.model)
         self.wall_s += solver.wall_time
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return False, False, float("nan")
@@ -215,6 +247,7 @@ def _run(
     fair_share: int,
     keep: Mapping[int, tuple[int, int]] | None = None,
     polish: bool = True,
+    cancelled: Cancelled | None = None,
 ) -> Schedule:
     # the limit covers the whole call (relaxation, model building, polishing), not only CP-SAT
     deadline = time.monotonic() + time_limit_s * (1 - POLISH_SHARE)
@@ -236,7 +269,7 @@ def _run(
         return {i for i, (s, _) in keep.items() if slot_of.get(i) == s}
 
     if not optimal or polish or len(in_place(start)) < len(keep):
-        m = _Model(problem, seed)
+        m = _Model(problem, seed, cancelled)
         for i in keep:
             m.model.add(sum(m.x[i, s] for s in problem.common[i]) == 1)
         m.solution = compact(problem, start, fixed=in_place(start))
@@ -271,7 +304,13 @@ def _run(
 
 
 def schedule_meetings(
-    problem: Problem, *, time_limit_s: float = 10.0, seed: int = 0, fair_share: int = 3, polish: bool = True
+    problem: Problem,
+    *,
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+    fair_share: int = 3,
+    polish: bool = True,
+    cancelled: Cancelled | None = None,
 ) -> Schedule:
     """Schedule the accepted meetings: relaxation and rounding, then CP-SAT where needed.
 
@@ -282,11 +321,12 @@ def schedule_meetings(
     it, gets 75 % of it. The secondary goals use whatever is left (they rarely finish early, so
     expect the call to take about `time_limit_s`). With `polish` False only the first goal is
     searched (idle slots are still reduced by local search): a quick answer, typically well
-    under a second for the pre-event. Returns a Schedule whose upper bound is the smallest of
+    under a second for the pre-event. When `cancelled()` turns true (polled every 0.1 s) the
+    search stops and the best schedule found so far is returned, still valid and complete. Returns a Schedule whose upper bound is the smallest of
     the relaxation's, the solver's and the combinatorial bound. Raises MatchmakingError only
     on an internal inconsistency.
     """
-    return _run(problem, time_limit_s, seed, fair_share, polish=polish)
+    return _run(problem, time_limit_s, seed, fair_share, polish=polish, cancelled=cancelled)
 
 
 @dataclass(frozen=True)
@@ -304,13 +344,15 @@ def reschedule(
     time_limit_s: float = 10.0,
     seed: int = 0,
     fair_share: int = 3,
+    cancelled: Cancelled | None = None,
 ) -> Rescheduling:
     """Schedule again after `published` was printed, changing as little as possible.
 
     Published meetings that can still be held are kept (a published meeting is never dropped
     to make room for new ones); they stay in their slot and at their table unless moving one
     adds a meeting. Published meetings no longer requested, or whose slot no longer suits both
-    sides, are moved or dropped. Returns the new Schedule and the ScheduleChange.
+    sides, are moved or dropped. The upper bound and `optimal` are under that rule. `cancelled`
+    works as in `schedule_meetings`. Returns the new Schedule and the ScheduleChange.
     """
     index = problem.index_of()
     keep: dict[int, tuple[int, int]] = {}
@@ -328,7 +370,7 @@ def reschedule(
             continue
         seen.update({(r.requester, s), (r.partner, s)})
         per_slot[s] += 1
-    schedule = _run(problem, time_limit_s, seed, fair_share, keep=keep)
+    schedule = _run(problem, time_limit_s, seed, fair_share, keep=keep, cancelled=cancelled)
     return Rescheduling(schedule, diff_schedules(published, schedule.meetings))
 
 
@@ -341,16 +383,18 @@ class TablesNeeded:
     optimal: bool
 
 
-def tables_needed(problem: Problem, *, time_limit_s: float = 10.0, seed: int = 0) -> TablesNeeded:
+def tables_needed(
+    problem: Problem, *, time_limit_s: float = 10.0, seed: int = 0, cancelled: Cancelled | None = None
+) -> TablesNeeded:
     """Return the minimum number of tables at which as many meetings are held as with unlimited
     tables. `optimal` is False when either step ran out of time (the answer is then an upper
-    estimate of the tables needed)."""
+    estimate of the tables needed) or was cancelled."""
     deadline = time.monotonic() + time_limit_s
     unlimited = problem.with_tables(max(1, len(problem.requests)))
     bound, most = _lp_relaxation(unlimited, {})
     proven_held = bound is not None and len(most) >= bound
     if not proven_held:
-        search = _Model(unlimited, seed)
+        search = _Model(unlimited, seed, cancelled)
         search.solution = most if len(most) >= len(fill(unlimited, {})) else fill(unlimited, {})
         _, proven_held, _ = search.solve(search.held(), True, (deadline - time.monotonic()) / 2)
         most = search.solution
@@ -369,6 +413,8 @@ def tables_needed(problem: Problem, *, time_limit_s: float = 10.0, seed: int = 0
     low, high = -(-held // len(problem.session.slots)), busiest(most)
     sure = proven_held
     while low < high:
+        if cancelled is not None and cancelled():
+            return TablesNeeded(high, held, False)
         middle = (low + high) // 2
         fewer = problem.with_tables(middle)
         bound, rounded = _lp_relaxation(fewer, {})
@@ -378,7 +424,7 @@ def tables_needed(problem: Problem, *, time_limit_s: float = 10.0, seed: int = 0
         if len(rounded) >= held:
             high = middle
             continue
-        search = _Model(fewer, seed)
+        search = _Model(fewer, seed, cancelled)
         search.solution = rounded
         steps_left = max(1, math.ceil(math.log2(high - low + 1)))
         _, proven, best = search.solve(search.held(), True, (deadline - time.monotonic()) / steps_left)

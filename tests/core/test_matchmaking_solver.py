@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -225,3 +227,21 @@ def test_rescheduling_never_drops_a_published_meeting_that_can_still_be_held(pro
     touched = {p for m in change.added + change.dropped for p in (m.requester, m.partner)}
     touched |= {p for m, _ in change.moved for p in (m.requester, m.partner)}
     assert set(change.agendas) == touched
+
+
+def test_cancelling_returns_the_best_schedule_so_far() -> None:
+    problem = benchmark_matchmaking(100, 300, 20, seed=2).problem()
+    asked: list[bool] = []
+
+    def cancelled() -> bool:
+        asked.append(True)
+        return len(asked) > 3  # the user presses Stop a moment into the polishing
+
+    started = time.monotonic()
+    schedule = schedule_meetings(problem, time_limit_s=120.0, cancelled=cancelled)
+    assert time.monotonic() - started < 60.0  # far from the limit: the search did stop
+    assert len(asked) > 3
+    check_schedule(problem, schedule)
+    assert schedule.held >= first_fit(problem).held
+    answer = tables_needed(problem, time_limit_s=120.0, cancelled=lambda: True)
+    assert not answer.optimal and answer.held >= schedule.held
