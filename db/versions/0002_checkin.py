@@ -44,11 +44,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('checkin', schema=None) as batch_op:
         batch_op.create_index('ix_checkin_registration_day', ['registration_id', 'day'], unique=False)
+        batch_op.create_index('uq_checkin_active', ['registration_id', 'day'], unique=True,
+                              sqlite_where=sa.text('undone_at IS NULL'),
+                              postgresql_where=sa.text('undone_at IS NULL'))
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('checkin', schema=None) as batch_op:
+        batch_op.drop_index('uq_checkin_active')
         batch_op.drop_index('ix_checkin_registration_day')
 
     op.drop_table('checkin')

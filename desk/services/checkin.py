@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from desk.core import arrivals
 from desk.core.attendees import Registration
 from desk.core.checkin import (
@@ -139,16 +141,26 @@ def _check(db: Database, desk: str, at: dt.datetime, code: str, decide_in_sessio
         raise ValueError("check-in times must be aware datetimes")
     day = event_day(at)
     scan_id = store.new_id()
-    checkin_id = None
-    with db.begin() as session:
-        event = repo.get_event(session)
-        decision: Decision = decide_in_session(session, day, event.days if event else ())
-        if decision.outcome is ScanOutcome.WELCOME and decision.registration is not None:
-            checkin_id = store.record_checkin(session, decision.registration.registration_id, day, at, desk)
-        store.append_scan(session, store.ScanEntry(
-            scan_id, desk, at, code, decision.outcome.value, decision.registration_id,
-            " ".join(p for p in (decision.reason, decision.note) if p),
-        ))
+    for attempt in (1, 2):
+        checkin_id = None
+        welcomed = False
+        try:
+            with db.begin() as session:
+                event = repo.get_event(session)
+                decision: Decision = decide_in_session(session, day, event.days if event else ())
+                if decision.outcome is ScanOutcome.WELCOME and decision.registration is not None:
+                    welcomed = True
+                    checkin_id = store.record_checkin(session, decision.registration.registration_id, day, at, desk)
+                store.append_scan(session, store.ScanEntry(
+                    scan_id, desk, at, code, decision.outcome.value, decision.registration_id,
+                    " ".join(p for p in (decision.reason, decision.note) if p),
+                ))
+            break
+        except IntegrityError:
+            # Another desk on the hub checked the same person in a moment ago: decide again,
+            # which now answers "already in" with that desk's check-in.
+            if attempt == 2 or not welcomed:
+                raise
     return CheckinResult(decision.outcome, decision.registration, decision.first_checkin, decision.reason,
                          decision.note, code, desk, at, day, scan_id, checkin_id)
 

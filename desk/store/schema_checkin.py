@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from desk.store.schema import Base
@@ -18,7 +18,12 @@ class CheckinRow(Base):
     """One person let in on one day at one desk; undone check-ins stay, marked."""
 
     __tablename__ = "checkin"
-    __table_args__ = (Index("ix_checkin_registration_day", "registration_id", "day"),)
+    __table_args__ = (
+        Index("ix_checkin_registration_day", "registration_id", "day"),
+        # one active check-in per person and day, even when two desks scan at the same moment
+        Index("uq_checkin_active", "registration_id", "day", unique=True,
+              sqlite_where=text("undone_at IS NULL"), postgresql_where=text("undone_at IS NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     registration_id: Mapped[str] = mapped_column(ForeignKey("registration.registration_id"))

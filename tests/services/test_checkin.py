@@ -197,3 +197,36 @@ def test_the_hub_database_answers_the_same(pg_url) -> None:
         assert svc.desk_status(hub, later).recent[0].code == "\\u0000\\ud800evil"
     finally:
         hub.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "hub"])
+def test_two_desks_welcoming_one_person_at_once_store_one_checkin(backend, db, request) -> None:
+    """The second desk's welcome loses the race at the database and answers 'already in'."""
+    from desk.store import checkins as store
+    from desk.store.db import open_database
+
+    target = db if backend == "sqlite" else open_database(request.getfixturevalue("pg_url"))
+    try:
+        regs = install_demo(target, MATCH, now=at(MATCH, 7)).registrations
+        person = pick(regs)
+        first = svc.check_in(target, person.ticket_code, "desk A", at(CONF1, 8))
+        assert first.outcome is ScanOutcome.WELCOME
+        real = store.checkins_of
+        calls = {"n": 0}
+
+        def stale(session, rid):  # noqa: ANN001, ANN202 - desk B read before desk A's commit
+            calls["n"] += 1
+            return [] if calls["n"] == 1 else real(session, rid)
+
+        store.checkins_of = stale
+        try:
+            second = svc.check_in(target, person.ticket_code, "desk B", at(CONF1, 8))
+        finally:
+            store.checkins_of = real
+        assert second.outcome is ScanOutcome.ALREADY_IN
+        assert second.first_checkin is not None and second.first_checkin.desk == "desk A"
+        with target.begin() as session:
+            assert len([c for c in store.checkins_of(session, person.registration_id) if c.undone_at is None]) == 1
+    finally:
+        if target is not db:
+            target.close()
