@@ -11,11 +11,11 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from desk.ui import theme
+from desk.ui.big_screen import BigScreen
 from desk.ui.workers import Workers
 
 StatusFn = Callable[[dt.datetime], Sequence[Any]]  # at -> list[services.rooms.RoomStatus]
@@ -77,13 +77,12 @@ class RoomRow:
         self.next.setText(f"Next: {n.start.astimezone(tz):%a %H:%M}  {n.title}" if n else "Next: —")
 
 
-class RoomsBoard(QWidget):
+class RoomsBoard(BigScreen):
     """Every room against its capacity, refreshed from a worker about once a second."""
 
     def __init__(self, workers: Workers, status: StatusFn, clock: Callable[[], dt.datetime],
                  tz: dt.tzinfo | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Rooms — occupancy")
+        super().__init__("Rooms — occupancy", POLL_MS, parent)
         self._workers, self._status, self._clock, self._tz = workers, status, clock, tz
         self._busy = False
         self._rows: list[RoomRow] = []
@@ -96,29 +95,17 @@ class RoomsBoard(QWidget):
         header = QGridLayout()
         header.addWidget(self.title, 0, 0)
         header.addWidget(self.clock_label, 0, 1)
-        self._scale = 0.0
         self._host = QFrame()
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(32, 20, 32, 20)
         self._layout.addLayout(header)
         self._layout.addWidget(self._host, 1)
         self._layout.addWidget(self.error)
-        self._apply_style(1.0)
-        self._timer = QTimer(self, interval=POLL_MS)
-        self._timer.timeout.connect(self.refresh)
-        self._timer.start()
-        QShortcut(QKeySequence("F11"), self, activated=self._toggle_full_screen)
-        QShortcut(QKeySequence("Escape"), self, activated=self.showNormal)
-        self.refresh()
+        self.start(self.refresh)
 
-    def _apply_style(self, scale: float) -> None:
-        if abs(scale - self._scale) < 0.05:
-            return
-        self._scale = scale
-        # Sizes follow the window height so that 1366x768 and a 1080p screen both fill up
-        # and stay readable from 5 metres (room names ~5 % of the height).
-        px = lambda v: max(10, int(v * scale))  # noqa: E731
-        self.setStyleSheet(f"""
+    def style_rules(self, px: Callable[[float], int]) -> str:
+        # room names ~5 % of the screen height
+        return f"""
             RoomsBoard {{ background: #101418; }}
             QLabel {{ color: #f1f3f4; }}
             QLabel#boardTitle {{ font-size: {px(40)}px; font-weight: bold; }}
@@ -130,14 +117,7 @@ class RoomsBoard(QWidget):
             QLabel#boardError {{ font-size: {px(22)}px; color: #f28b82; }}
             QProgressBar {{ font-size: {px(26)}px; font-weight: bold; color: white; background: #3c4043;
                             border: none; border-radius: 6px; text-align: center; min-height: {px(48)}px; }}
-        """)
-
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802
-        self._apply_style(max(0.55, min(self.height() / 1080, self.width() / 1920)))
-        super().resizeEvent(event)
-
-    def _toggle_full_screen(self) -> None:
-        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+        """
 
     def refresh(self) -> None:
         """Ask a worker for the figures now; one request at a time."""
@@ -179,10 +159,3 @@ class RoomsBoard(QWidget):
         self._busy = False
         self.error.setText(f"⚠ {message} — still trying every second.")
 
-    def stop(self) -> None:
-        """Stop polling (the window is closing)."""
-        self._timer.stop()
-
-    def closeEvent(self, event: Any) -> None:  # noqa: N802
-        self.stop()
-        super().closeEvent(event)

@@ -13,13 +13,13 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from desk.core.matchmaking import Meeting
 from desk.services.match_day import DayState, RoundState, round_state
 from desk.ui import theme
+from desk.ui.big_screen import BigScreen
 
 TICK_MS = 250
 PAGE_S = 10
@@ -68,13 +68,12 @@ class TableLine:
             self.mark.setText("")
 
 
-class TableBoard(QWidget):
+class TableBoard(BigScreen):
     """The current round's tables with a countdown; pages every `page_s` seconds."""
 
     def __init__(self, clock: Callable[[], dt.datetime], sound: Any = None, tz: dt.tzinfo | None = None,
                  *, rows_per_page: int = 8, page_s: int = PAGE_S, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Matchmaking — tables")
+        super().__init__("Matchmaking — tables", TICK_MS, parent)
         self._clock, self._sound, self._tz = clock, sound, tz
         self._state: DayState | None = None
         self._page_s = page_s
@@ -102,22 +101,11 @@ class TableBoard(QWidget):
         layout.addLayout(header)
         layout.addLayout(grid, 1)
         layout.addWidget(self.page_label)
-        self._scale = 0.0
-        self._apply_style(1.0)
-        self._timer = QTimer(self, interval=TICK_MS)
-        self._timer.timeout.connect(self.tick)
-        self._timer.start()
-        QShortcut(QKeySequence("F11"), self, activated=self._toggle_full_screen)
-        QShortcut(QKeySequence("Escape"), self, activated=self.showNormal)
-        self.tick()
+        self.start(self.tick)
 
-    def _apply_style(self, scale: float) -> None:
-        if abs(scale - self._scale) < 0.05:
-            return
-        self._scale = scale
-        # Sized on the window height: table numbers and the countdown read from 5 metres.
-        px = lambda v: max(10, int(v * scale))  # noqa: E731
-        self.setStyleSheet(f"""
+    def style_rules(self, px: Callable[[float], int]) -> str:
+        # table numbers and the countdown read from 5 metres
+        return f"""
             TableBoard {{ background: #101418; }}
             QLabel {{ color: #f1f3f4; font-family: "{theme.FAMILY}"; }}
             QLabel#boardTitle {{ font-size: {px(46)}px; font-weight: bold; }}
@@ -127,14 +115,7 @@ class TableBoard(QWidget):
                                  border-radius: 8px; min-width: {px(96)}px; }}
             QLabel#boardSide {{ font-size: {px(32)}px; }}
             QLabel#boardMark {{ font-size: {px(28)}px; font-weight: bold; color: #fdd663; }}
-        """)
-
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802
-        self._apply_style(max(0.55, min(self.height() / 1080, self.width() / 1920)))
-        super().resizeEvent(event)
-
-    def _toggle_full_screen(self) -> None:
-        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+        """
 
     def set_state(self, state: DayState | None) -> None:
         """Show this day state (schedule, presence, outcomes) from the next tick on."""
@@ -184,10 +165,3 @@ class TableBoard(QWidget):
             self.next_label.setText("")
         self.countdown.setText(countdown_text(rs.remaining_s(at)) if rs.ends_at else "")
 
-    def stop(self) -> None:
-        """Stop ticking (the window is closing)."""
-        self._timer.stop()
-
-    def closeEvent(self, event: Any) -> None:  # noqa: N802
-        self.stop()
-        super().closeEvent(event)
