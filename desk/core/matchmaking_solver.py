@@ -33,6 +33,7 @@ from desk.core.matchmaking_review import ScheduleChange, diff_schedules
 WORKERS = 2  # the desk machines have two cores
 FIRST_PHASE_SHARE = 0.75  # of the time limit, for the phase that decides how many meetings are held
 POLISH_SHARE = 0.05  # of the time limit, kept for the final local search and the table numbers
+STEER_SHARE = 0.3  # of the time limit, at most, for steering the relaxation to the secondary goals
 CANCEL_POLL_S = 0.1
 
 Cancelled = Callable[[], bool]
@@ -171,21 +172,28 @@ def _idle_slots(m: _Model) -> cp_model.LinearExprT:
     return sum(terms)
 
 
-def _lp_relaxation(problem: Problem, keep: Mapping[int, tuple[int, int]]) -> tuple[int | None, dict[int, int]]:
+def _lp_relaxation(
+    problem: Problem, keep: Mapping[int, tuple[int, int]], fair_share: int | None = None, steer_s: float = 0.0
+) -> tuple[int | None, dict[int, int]]:
     """Solve the linear relaxation of "most meetings held" with GLOP.
 
     Returns (its value rounded down, a schedule rounded from it). The value is a valid upper
     bound. On matchmaking problems the relaxation is nearly integral: rounding it and moving a
     few blocking meetings (`augment`) usually reaches the bound, which proves the schedule
-    optimal without any search. Returns (None, {}) if GLOP fails.
+    optimal without any search. With `fair_share`, the relaxation is also steered, among the
+    most-meetings solutions, to priority, then fairness, then early slots, and the best rounding
+    is returned: a start the later CP-SAT phases often only need to confirm. Those steering
+    solves share `steer_s` seconds; one that runs out of it is skipped. Returns (None, {}) if
+    GLOP fails.
     """
+    steer_until = time.monotonic() + steer_s
     lp = pywraplp.Solver.CreateSolver("GLOP")
     infinity = lp.infinity()
     x: dict[tuple[int, int], pywraplp.Variable] = {}
     # rows are filled coefficient by coefficient: the natural `lp.Add(sum(...))` API is 4x slower
     person_rows: dict[tuple[str, int], pywraplp.Constraint] = {}
     slot_rows = {s: lp.Constraint(-infinity, problem.tables) for s in problem.session.numbers}
-    held_total = lp.Objective()
+    objective = lp.Objective()
     for i, (request, common) in enumerate(zip(problem.requests, problem.common)):
         if not common:
             continue
@@ -194,33 +202,82 @@ def _lp_relaxation(problem: Problem, keep: Mapping[int, tuple[int, int]]) -> tup
             var = x[i, s] = lp.NumVar(0.0, 1.0, "")
             once.SetCoefficient(var, 1.0)
             slot_rows[s].SetCoefficient(var, 1.0)
-            held_total.SetCoefficient(var, 1.0)
+            objective.SetCoefficient(var, 1.0)
             for pid in (request.requester, request.partner):
                 row = person_rows.get((pid, s))
                 if row is None:
                     row = person_rows[pid, s] = lp.Constraint(-infinity, 1.0)
                 row.SetCoefficient(var, 1.0)
-    held_total.SetMaximization()
+    objective.SetMaximization()
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return None, {}
-    best = held_total.Value()
+    best = objective.Value()
     bound = math.floor(best + 1e-6)
-    plain = _round(problem, {key: var.solution_value() for key, var in x.items()})
-    if len(plain) >= bound:
-        return bound, plain
-    # another optimal vertex, preferring early slots, often rounds better
-    at_least = lp.Constraint(best - 1e-6, infinity)
+    candidates = [_round(problem, {key: var.solution_value() for key, var in x.items()})]
+    if len(candidates[0]) >= bound and fair_share is None:
+        return bound, candidates[0]
+
+    def steer() -> bool:
+        """Solve within the steering time; True when an optimal relaxation came out."""
+        left_ms = int((steer_until - time.monotonic()) * 500)  # half of what is left
+        if left_ms < 10:
+            return False
+        lp.SetTimeLimit(left_ms)
+        return lp.Solve() == pywraplp.Solver.OPTIMAL
+
+    def keep_value() -> None:
+        # the next stage may not lose what this one reached
+        row = lp.Constraint(objective.Value() - 1e-6, infinity)
+        for var in x.values():
+            row.SetCoefficient(var, objective.GetCoefficient(var))
+        for var in extra:
+            row.SetCoefficient(var, objective.GetCoefficient(var))
+
+    extra: list[pywraplp.Variable] = []
+    keep_value()
+    if fair_share:
+        # priority first, then the shortfall below min(meetings, usable slots, k), in one objective
+        degree, usable = feasible_degree(problem), usable_slots(problem)
+        targets = {pid: min(d, len(usable[pid]), fair_share) for pid, d in degree.items()}
+        weight = sum(targets.values()) + 1.0
+        objective.Clear()
+        for (i, _), var in x.items():
+            objective.SetCoefficient(var, weight * problem.requests[i].priority)
+        for pid, target in targets.items():
+            if target == 0:
+                continue
+            short = lp.NumVar(0.0, float(target), "")
+            extra.append(short)
+            objective.SetCoefficient(short, -1.0)
+            row = lp.Constraint(float(target), infinity)
+            row.SetCoefficient(short, 1.0)
+            for i in problem.meetings_of[pid]:
+                for s in problem.common[i]:
+                    row.SetCoefficient(x[i, s], 1.0)
+        objective.SetMaximization()
+        if steer():
+            candidates.append(_round(problem, {key: var.solution_value() for key, var in x.items()}))
+            keep_value()
+    # early slots: packed agendas leave fewer idle slots (and this vertex often rounds better)
     position = {n: k for k, n in enumerate(problem.session.numbers)}
-    earliness = lp.Objective()
-    earliness.Clear()
-    for (i, s), var in x.items():
-        at_least.SetCoefficient(var, 1.0)
-        earliness.SetCoefficient(var, float(position[s]))
-    earliness.SetMinimization()
-    if lp.Solve() != pywraplp.Solver.OPTIMAL:
-        return bound, plain
-    early = _round(problem, {key: var.solution_value() for key, var in x.items()})
-    return bound, early if len(early) > len(plain) else plain
+    objective.Clear()
+    for (_, s), var in x.items():
+        objective.SetCoefficient(var, float(position[s]))
+    objective.SetMinimization()
+    if steer() or fair_share is None and lp.Solve() == pywraplp.Solver.OPTIMAL:
+        candidates.append(_round(problem, {key: var.solution_value() for key, var in x.items()}))
+    return bound, max(reversed(candidates), key=lambda c: _goals(problem, c, fair_share or 0))
+
+
+def _goals(problem: Problem, slot_of: Mapping[int, int], fair_share: int) -> tuple[int, int, int]:
+    """(meetings held, total priority, minus the total shortfall): larger is better."""
+    held: dict[str, int] = defaultdict(int)
+    for i in slot_of:
+        held[problem.requests[i].requester] += 1
+        held[problem.requests[i].partner] += 1
+    degree, usable = feasible_degree(problem), usable_slots(problem)
+    shortfall = sum(max(0, min(d, len(usable[p]), fair_share) - held[p]) for p, d in degree.items())
+    return len(slot_of), sum(problem.requests[i].priority for i in slot_of), -shortfall
 
 
 def _round(problem: Problem, values: Mapping[tuple[int, int], float]) -> dict[int, int]:
@@ -257,11 +314,15 @@ def _run(
     start = augment(problem, {i: s for i, (s, _) in keep.items()})
     if not any(problem.common):
         return complete_schedule(problem, start, bound, optimal=True, keep=keep)
-    lp_bound, rounded = _lp_relaxation(problem, keep)
+    steer_s = time_limit_s * STEER_SHARE if polish else 0.0
+    lp_bound, rounded = _lp_relaxation(problem, keep, fair_share if polish else None, steer_s)
     if lp_bound is not None:
         bound = min(bound, lp_bound)
-    if len(rounded) > len(start) and all(i in rounded for i in keep):
-        start = rounded
+    if rounded and all(i in rounded for i in keep):
+        # after publication only more meetings justify leaving the published slots
+        better = _goals(problem, rounded, fair_share) > _goals(problem, start, fair_share)
+        if len(rounded) > len(start) if keep else better:
+            start = rounded
     optimal = len(start) >= bound
     solution = start
 
@@ -322,9 +383,9 @@ def schedule_meetings(
     expect the call to take about `time_limit_s`). With `polish` False only the first goal is
     searched (idle slots are still reduced by local search): a quick answer, typically well
     under a second for the pre-event. When `cancelled()` turns true (polled every 0.1 s) the
-    search stops and the best schedule found so far is returned, still valid and complete. Returns a Schedule whose upper bound is the smallest of
-    the relaxation's, the solver's and the combinatorial bound. Raises MatchmakingError only
-    on an internal inconsistency.
+    search stops and the best schedule found so far is returned, still valid and complete.
+    Returns a Schedule whose upper bound is the smallest of the relaxation's, the solver's and
+    the combinatorial bound. Raises MatchmakingError only on an internal inconsistency.
     """
     return _run(problem, time_limit_s, seed, fair_share, polish=polish, cancelled=cancelled)
 
