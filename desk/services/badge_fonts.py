@@ -44,6 +44,15 @@ def text_width(text: str, bold: bool, size_pt: float) -> float:
 
 
 @lru_cache(maxsize=2)
+def fit_width(text: str, bold: bool, size_pt: float, width_pt: float) -> str:
+    """`text`, cut with an ellipsis when needed so that it fits `width_pt` (never runs into the next column)."""
+    if text_width(text, bold, size_pt) <= width_pt:
+        return text
+    while text and text_width(text + "…", bold, size_pt) > width_pt:
+        text = text[:-1]
+    return text + "…"
+
+
 def _cmap(bold: bool) -> frozenset[int]:
     register_fonts()
     font = pdfmetrics.getFont(font_name(bold))

@@ -19,7 +19,7 @@ from desk.core.attendees import Registration
 from desk.core.checkin import EVENT_TZ
 from desk.core.errors import DeskError
 from desk.core.text import fold
-from desk.services.badge_fonts import BOLD, REGULAR, register_fonts, text_width
+from desk.services.badge_fonts import BOLD, REGULAR, fit_width, register_fonts
 from desk.store import checkins as store
 from desk.store import registrations as repo
 from desk.store.db import Database
@@ -43,15 +43,6 @@ class Checklist:
     day: dt.date
     attendees: int
     pages: int
-
-
-def _fit(text: str, bold: bool, size: float, width: float) -> str:
-    # Cut with an ellipsis rather than run into the next column.
-    if text_width(text, bold, size) <= width:
-        return text
-    while text and text_width(text + "…", bold, size) > width:
-        text = text[:-1]
-    return text + "…"
 
 
 def sort_key(reg: Registration) -> tuple[str, str, str]:
@@ -92,7 +83,7 @@ def write_checklist(db: Database, out: Path | str, day: dt.date | None = None,
         chunk = people[page * per_page:(page + 1) * per_page]
         top = height - _MARGIN_PT
         canvas.setFont(BOLD, 14)
-        canvas.drawString(_MARGIN_PT, top, _fit(f"Check-in {day:%a %d %b %Y} · {event.name}", True, 14,
+        canvas.drawString(_MARGIN_PT, top, fit_width(f"Check-in {day:%a %d %b %Y} · {event.name}", True, 14,
                                                 width - 2 * _MARGIN_PT))
         canvas.setFont(REGULAR, 9)
         canvas.drawString(_MARGIN_PT, top - 6 * MM,
@@ -118,7 +109,7 @@ def write_checklist(db: Database, out: Path | str, day: dt.date | None = None,
             for (_title, col_width), value in zip(_COLUMNS[1:], values, strict=True):
                 bold = value is values[0]
                 canvas.setFont(BOLD if bold else REGULAR, 10)
-                canvas.drawString(x, y, _fit(value, bold, 10, col_width - 2 * MM))
+                canvas.drawString(x, y, fit_width(value, bold, 10, col_width - 2 * MM))
                 x += col_width
             canvas.setLineWidth(0.2)
             canvas.line(_MARGIN_PT, y - 2 * MM, width - _MARGIN_PT, y - 2 * MM)

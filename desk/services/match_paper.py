@@ -15,21 +15,12 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from desk.core.matchmaking import MatchmakingError, Meeting, Participant, Slot
-from desk.services.badge_fonts import BOLD, REGULAR, register_fonts, text_width
+from desk.services.badge_fonts import BOLD, REGULAR, fit_width, register_fonts
 from desk.store import match as store
 from desk.store.db import Database
 from desk.store.rooms import event_days_and_zone
 
 MARGIN = 18 * mm
-
-
-def _fit(text: str, bold: bool, size: float, width: float) -> str:
-    """Cut `text` with an ellipsis so that it fits `width` points."""
-    if text_width(text, bold, size) <= width:
-        return text
-    while text and text_width(text + "…", bold, size) > width:
-        text = text[:-1]
-    return text + "…"
 
 
 class _Sheet:
@@ -43,7 +34,7 @@ class _Sheet:
 
     def heading(self, text: str, size: float = 18) -> None:
         self.canvas.setFont(BOLD, size)
-        self.canvas.drawString(MARGIN, self.y - size, _fit(text, True, size, self.width - 2 * MARGIN))
+        self.canvas.drawString(MARGIN, self.y - size, fit_width(text, True, size, self.width - 2 * MARGIN))
         self.y -= size * 1.6
 
     def line(self, cells: Iterable[str], widths: Iterable[float], size: float = 11, bold: bool = False) -> None:
@@ -53,7 +44,7 @@ class _Sheet:
         x = MARGIN
         self.canvas.setFont(BOLD if bold else REGULAR, size)
         for text, width in zip(cells, widths):
-            self.canvas.drawString(x, self.y - size, _fit(text, bold, size, width - 4))
+            self.canvas.drawString(x, self.y - size, fit_width(text, bold, size, width - 4))
             x += width
         self.y -= size * 1.5
 
