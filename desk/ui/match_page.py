@@ -1,4 +1,5 @@
-"""The organiser's matchmaking page: import, schedule on a worker, publish, presence scans, the table board.
+"""The organiser's matchmaking page: import, schedule on a worker, publish, presence scans, the round's
+meetings (held / no-show, a new partner for a freed participant), the table board.
 
 Every service call runs on a worker: solving on the read pool (it may take the whole time
 limit), writes on the single writer. The page only shows results and forwards intent.
@@ -10,14 +11,25 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget, QProgressBar, QPushButton, QSpinBox, QVBoxLayout,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
     QWidget,
 )
 
 from desk.services import match, match_day
 from desk.services.match_demo import install_demo_matchmaking
+from desk.ui.match_meetings import MeetingsPanel
 
 
 class MatchPage(QWidget):
@@ -41,11 +53,14 @@ class MatchPage(QWidget):
         self.publish_button = QPushButton("&Publish")
         self.board_button = QPushButton("Table &board (Ctrl+B)")
         self.progress = QProgressBar(textVisible=False)
+        self.progress.hide()  # shown only while scheduling: at 768 px every row of meetings counts
         self.unscheduled = QListWidget()
         self.scan = QLineEdit(placeholderText="Scan a badge at the matchmaking area (Enter)")
         self.scan_answer = QLabel(objectName="matchScanAnswer")
         self.scan_answer.setStyleSheet("font-size: 22px; font-weight: bold;")
         self.message = QLabel(wordWrap=True)
+        desk = getattr(ctx.settings, "desk_name", "desk")
+        self.meetings = MeetingsPanel(self._db, self._workers, self._clock, desk)
         for button in (self.import_button, self.demo_button, self.schedule_button, self.stop_button,
                        self.publish_button, self.board_button):
             button.setMinimumHeight(44)
@@ -58,8 +73,17 @@ class MatchPage(QWidget):
         layout.addWidget(self.counts)
         layout.addWidget(self.progress)
         layout.addWidget(self.summary)
-        layout.addWidget(QLabel("Meetings not held, with the reason:"))
-        layout.addWidget(self.unscheduled, 1)
+        not_held = QWidget()
+        not_held_layout = QVBoxLayout(not_held)
+        not_held_layout.setContentsMargins(0, 0, 0, 0)
+        not_held_layout.addWidget(QLabel("Meetings not scheduled, with the reason:"))
+        not_held_layout.addWidget(self.unscheduled)
+        # the round's meetings matter on the day; the organiser can drag the reasons list larger
+        split = QSplitter(Qt.Orientation.Vertical, childrenCollapsible=False)
+        split.addWidget(self.meetings)
+        split.addWidget(not_held)
+        split.setSizes([1000, 120])
+        layout.addWidget(split, 1)
         layout.addWidget(self.scan)
         layout.addWidget(self.scan_answer)
         layout.addWidget(self.message)
@@ -70,15 +94,17 @@ class MatchPage(QWidget):
         self.publish_button.clicked.connect(self._on_publish)
         self.board_button.clicked.connect(self.open_board)
         self.scan.returnPressed.connect(self._on_scan)
+        self.meetings.state_loaded.connect(self._on_day_state)
         QShortcut(QKeySequence("Ctrl+R"), self, activated=self.schedule)
         QShortcut(QKeySequence("Ctrl+B"), self, activated=self.open_board)
         self.refresh()
 
     # --- reading ---------------------------------------------------------------------
     def refresh(self) -> None:
-        """Reload the counts and the newest schedule on a worker."""
+        """Reload the counts, the newest schedule and the round's meetings on workers."""
         self._workers.submit(lambda _h: match.overview(self._db), write=False, on_done=self._on_overview,
                              on_error=self._on_error)
+        self.meetings.reload()
 
     def _on_overview(self, view: match.Overview) -> None:
         self.counts.setText(f"{view.participants} participants · {view.requests} accepted requests · "
@@ -119,6 +145,7 @@ class MatchPage(QWidget):
         self.stop_button.setEnabled(True)
         self.progress.setRange(0, 100)
         self.progress.setValue(0)
+        self.progress.show()
 
         def work(handle: Any) -> match.Plan:
             return match.plan_schedule(self._db, tables=tables, time_limit_s=limit, progress=handle.progress,
@@ -130,7 +157,8 @@ class MatchPage(QWidget):
         self._end_job()
         at = self._clock()
         self._workers.submit(lambda _h: match.store_plan(self._db, plan, at), on_error=self._on_error,
-                             on_done=lambda v: self._show_schedule(plan.schedule, f"version {v}"))
+                             on_done=lambda v: (self._show_schedule(plan.schedule, f"version {v}"),
+                                                self.meetings.reload()))
         change = plan.change
         if change is not None:
             self.message.setText("Nothing to reprint." if change.unchanged else
@@ -146,6 +174,7 @@ class MatchPage(QWidget):
         self.schedule_button.setEnabled(True)
         self.stop_button.setEnabled(False)
         self.progress.setValue(100)
+        self.progress.hide()
 
     def _on_stop(self) -> None:
         if self._job is not None:
@@ -185,10 +214,12 @@ class MatchPage(QWidget):
         self._refresh_board()
 
     def _refresh_board(self) -> None:
+        # one read serves both: the meetings list hands each fresh day state to the board
+        self.meetings.reload()
+
+    def _on_day_state(self, state: match_day.DayState) -> None:
         if self.board is not None:
-            at = self._clock()
-            self._workers.submit(lambda _h: match_day.day_state(self._db, at), write=False,
-                                 on_done=self.board.set_state, on_error=self._on_error)
+            self.board.set_state(state)
 
     def _on_error(self, message: str) -> None:
         self.message.setText(f"⚠ {message}")

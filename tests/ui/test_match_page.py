@@ -1,11 +1,17 @@
-"""The organiser's matchmaking page: import, schedule on a worker, publish, the board."""
+"""The organiser's matchmaking page: import, schedule on a worker, publish, the board, the round's meetings."""
 
 from __future__ import annotations
 
 import datetime as dt
 from types import SimpleNamespace
 
+import pytest
+from PySide6.QtCore import Qt
+
+from desk.core.matchmaking import Meeting, Schedule
 from desk.devices.sound import RecordingSound
+from desk.services import match, match_day
+from desk.store import match as store
 from desk.ui.match_page import build_page
 from desk.ui.workers import Workers
 from tests.services.match_files import write
@@ -38,3 +44,110 @@ def test_import_schedule_publish_and_board(qtbot, db, tmp_path) -> None:
     qtbot.waitUntil(lambda: page.board.title.text() == "Round 1  ·  09:30–09:50", timeout=5000)
     page.board.stop()
     workers.shutdown()
+
+
+# --- on the day: the round's meetings, held / no-show, a new partner ---------------------
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> dt.datetime:
+        return self.at
+
+
+@pytest.fixture
+def day(qtbot, db, tmp_path):  # noqa: ANN201
+    """The five-cluster files with a fixed, published schedule; the page on screen at 09:35 (round 1)."""
+    match.import_files(db, write(tmp_path))
+    meetings = [Meeting("A", "C", 1, 1), Meeting("B", "E", 1, 2), Meeting("C", "E", 2, 1), Meeting("A", "B", 2, 2),
+                Meeting("C", "D", 3, 1)]
+    with db.begin() as session:
+        version = store.save_schedule(session, Schedule(5, 7, 5, True, meetings, []), 2, AT)
+        store.publish(session, version, AT)
+    for pid in ("A", "B", "E"):  # C and D have not arrived
+        match_day.mark_present(db, pid, AT, "entrance")
+    workers, clock = Workers(), FakeClock(AT)
+    ctx = SimpleNamespace(db=db, workers=workers, clock=clock, sound=RecordingSound(),
+                          settings=SimpleNamespace(desk_name="match desk"))
+    _title, page = build_page(ctx)
+    qtbot.addWidget(page)
+    page.resize(1366, 768)
+    page.show()
+    qtbot.waitExposed(page)
+    panel = page.meetings
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=5000)
+    panel.table.setFocus()
+    yield SimpleNamespace(page=page, panel=panel, clock=clock, db=db)
+    page.close()  # stops the periodic reload before the workers go
+    workers.shutdown()
+
+
+def _cells(panel, row: int) -> list[str]:  # noqa: ANN001
+    return [panel.model.index(row, c).data() for c in range(panel.model.columnCount())]
+
+
+def _select(panel, row: int) -> None:  # noqa: ANN001
+    panel.table.selectRow(row)
+    panel.table.setFocus()
+
+
+def test_the_round_on_is_listed_with_presence_and_h_records_held(qtbot, day) -> None:
+    panel = day.panel
+    assert panel.round_label.text().startswith("Round 1 · 09:30–09:50 · on now · 2 meetings, 0 recorded")
+    assert _cells(panel, 0) == ["1", "Silicon Saxony — Jürgen Müller", "✔ here", "Клъстер Мехатроника — Петър Петров",
+                                "✖ not here", "… pending"]
+    _select(panel, 1)
+    qtbot.keyClick(panel.table, Qt.Key.Key_H)
+    qtbot.waitUntil(lambda: _cells(panel, 1)[5] == "✔ held", timeout=5000)
+    assert panel.status.text() == "Table 2: held"
+    assert panel.round_label.text().endswith("2 meetings, 1 recorded")
+    # another round on demand; then back to the clock, which has moved on to round 2
+    qtbot.keyClick(panel.table, Qt.Key.Key_O)  # a held meeting frees nobody
+    assert panel.status.text().startswith("Record first who did not come")
+    panel.round_box.setCurrentIndex(panel.round_box.findData(3))
+    assert panel.round_label.text().startswith("Round 3 · 10:30–10:50 · 1 meetings")
+    assert _cells(panel, 0)[3] == "Aerospace Valley — Hélène Girard"
+    panel.round_box.setCurrentIndex(0)
+    day.clock.at = AT + dt.timedelta(minutes=20)
+    qtbot.waitUntil(lambda: panel.round_label.text().startswith("Round 2 · 09:50–10:10 · on now"), timeout=3000)
+
+
+def test_no_show_then_offer_and_accept_a_new_partner_at_the_freed_table(qtbot, day) -> None:
+    panel, page = day.panel, day.page
+    page.open_board()
+    qtbot.addWidget(page.board)
+    page.board.stop()
+    page.activateWindow()  # the organiser works on the page; the board is on the big screen
+    qtbot.waitUntil(page.isActiveWindow, timeout=5000)
+    _select(panel, 0)
+    qtbot.keyClick(panel.table, Qt.Key.Key_N)  # C was never scanned: no question asked
+    qtbot.waitUntil(lambda: _cells(panel, 0)[5] == "✖ no-show: Клъстер Мехатроника", timeout=5000)
+    assert "press O to offer a new partner" in panel.status.text()
+    qtbot.keyClick(panel.table, Qt.Key.Key_O)  # B and E are both meeting; D is free in round 3 only
+    qtbot.waitUntil(lambda: panel.status.text() == "Nobody is free in this round for Silicon Saxony.", timeout=5000)
+    assert not panel.offer_box.isVisible()
+    # both sides of B-E are here, so N asks who did not come; 1 = the first organisation
+    _select(panel, 1)
+    qtbot.keyClick(panel.table, Qt.Key.Key_N)
+    assert panel.chooser.isVisible() and panel.absent_buttons[0].text() == "1 · Στρατηγική Ομάδα Αθηνών"
+    qtbot.keyClick(panel.table, Qt.Key.Key_1)
+    qtbot.waitUntil(lambda: _cells(panel, 1)[5] == "✖ no-show: Στρατηγική Ομάδα Αθηνών", timeout=5000)
+    assert not panel.chooser.isVisible()
+    _select(panel, 0)
+    qtbot.keyClick(panel.table, Qt.Key.Key_O)
+    qtbot.waitUntil(panel.offer_box.isVisible, timeout=5000)
+    assert panel.offer_text.text() == ("<b>Silicon Saxony</b> can meet <b>Brainport Eindhoven (Joost de Vries)</b> "
+                                       "at table 1 in round 1 — their partner is absent too.")
+    qtbot.keyClick(panel.accept_button, Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 3, timeout=5000)
+    assert not panel.offer_box.isVisible()
+    assert panel.status.text() == "New meeting at table 1: Silicon Saxony – Brainport Eindhoven"
+    new = panel.selected()
+    assert (new.meeting.table, new.left, new.right) == (1, "Silicon Saxony — Jürgen Müller",
+                                                        "Brainport Eindhoven — Joost de Vries")
+    assert _cells(panel, panel.model.rows().index(new))[5] == "… pending · new today"
+    qtbot.waitUntil(lambda: any(line.right.text() == "Brainport Eindhoven\nJoost de Vries" and line.table.text() == "1"
+                                for line in page.board.lines), timeout=5000)
