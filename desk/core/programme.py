@@ -173,3 +173,57 @@ def parse_json(data: object, tz: dt.tzinfo) -> list[ProgrammeFile]:
     if not files:
         raise SourceError("the file holds no rooms or sessions")
     return files
+
+
+# --- one room or session from an editor form ----------------------------------------------
+
+def check_room(values: dict[str, object], other_names: Iterable[str]) -> tuple[Room | None, dict[str, str]]:
+    """A room typed into a form: (the Room, {}) or (None, {field: problem}).
+
+    Fields: 'room', 'capacity', 'full_policy'. `other_names` are the other rooms' names; a
+    name differing only in capitals counts as taken (two "Europa" rooms confuse a door host).
+    """
+    try:
+        room = _room(0, values)
+    except RowError as exc:
+        return None, {exc.field or "room": _sentence(exc.reason)}
+    taken = {n.casefold(): n for n in other_names}
+    if room.name.casefold() in taken:
+        return None, {"room": f"There is already a room called '{taken[room.name.casefold()]}'."}
+    return room, {}
+
+
+def check_session(
+    values: dict[str, object], room_names: Iterable[str], others: Iterable[ProgrammeSession],
+    event_days: tuple[dt.date, ...], tz: dt.tzinfo,
+) -> tuple[ProgrammeSession | None, dict[str, str]]:
+    """A session typed into a form: (the session, {}) or (None, {field: problem}).
+
+    Fields: 'title', 'room', 'start', 'end'. Naive times are local in `tz`. `others` are
+    the programme's other sessions: one in the same room at the same time is a clash, named.
+    Event days are checked only when known.
+    """
+    try:
+        s = _session(0, values, tz)
+    except RowError as exc:
+        return None, {exc.field or "title": _sentence(exc.reason)}
+    problems: dict[str, str] = {}
+    if s.room not in set(room_names):
+        problems["room"] = f"There is no room '{s.room}': add it to the rooms first."
+    if s.end <= s.start:
+        problems["end"] = (f"It ends ({s.end.astimezone(tz):%a %d %b %H:%M}) before it starts "
+                           f"({s.start.astimezone(tz):%a %d %b %H:%M}).")
+    allowed = " or ".join(f"{d:%a %d %b %Y}" for d in event_days)
+    for name, stamp in (("start", s.start), ("end", s.end - dt.timedelta(microseconds=1))):
+        day = stamp.astimezone(tz).date()
+        if event_days and day not in event_days and name not in problems:
+            problems[name] = f"{day:%a %d %b %Y} is not an event day: sessions can be on {allowed}."
+    clash = next((o for o in others if o.room == s.room and o.overlaps(s)), None)
+    if clash is not None and "room" not in problems and "end" not in problems:
+        problems["room"] = (f"{s.room} already has '{clash.title}' then "
+                            f"({clash.start.astimezone(tz):%a %d %b %H:%M}–{clash.end.astimezone(tz):%H:%M}).")
+    return (None, problems) if problems else (s, {})
+
+
+def _sentence(reason: str) -> str:
+    return reason[:1].upper() + reason[1:] + ("" if reason.endswith(".") else ".")

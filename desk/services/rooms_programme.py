@@ -1,18 +1,23 @@
-"""Loading the programme: import from CSV/XLSX/JSON files, and the demo event's programme.
+"""Loading the programme: import from CSV/XLSX/JSON files, editing it in the app, and the
+demo event's programme.
 
 A rooms file adds rooms or updates their capacity; a sessions file replaces the sessions.
-Bad rows are reported with their line and kept out; the good ones are stored.
+Bad rows are reported with their line and kept out; the good ones are stored. The editor
+changes one room or session at a time, checked by the same rules (desk.core.programme).
+Neither is logged: the store has no log of programme changes (scan and sync logs are for
+badges), so a change shows only in the programme itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from desk.core.errors import SourceError
-from desk.core.programme import ProgrammeFile, parse_json, parse_rows
+from desk.core.programme import ProgrammeFile, check_room, check_session, parse_json, parse_rows
 from desk.core.rooms import ProgrammeSession, Room, session_problems, validate_programme
 from desk.services.demo import HORIZONTAL_TOPICS, PRIORITY_AREAS
 from desk.services.tabular import decode_bytes, read_rows
@@ -90,6 +95,128 @@ def _check_sessions(sessions: list[ProgrammeSession], room_names: list[str], eve
         else:
             kept.append(s)
     return kept
+
+
+# --- editing in the app --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SessionEntry:
+    """A session as the editor lists it: its id (to change it) and the session."""
+
+    id: int
+    session: ProgrammeSession
+
+
+@dataclass(frozen=True)
+class ProgrammeSheet:
+    """What the editor shows: rooms, sessions, the event's days and zone, the usual words."""
+
+    rooms: tuple[Room, ...]
+    sessions: tuple[SessionEntry, ...]
+    event_days: tuple[dt.date, ...]
+    tz: dt.tzinfo
+    priority_areas: tuple[str, ...]
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ProgrammeEdit:
+    """The answer to one edit: done (with a sentence), or the problems by form field."""
+
+    ok: bool
+    message: str
+    errors: dict[str, str] = field(default_factory=dict)
+    renamed: tuple[str, str] | None = None  # (old, new) when a room got a new name
+
+
+def load_programme_sheet(db: Database) -> ProgrammeSheet:
+    """The programme for the editor, with the priority areas and topics to offer (the four
+    of the event plus any other in use)."""
+    with db.begin() as session:
+        days, tz = store.event_days_and_zone(session)
+        rooms = tuple(store.list_rooms(session))
+        entries = tuple(SessionEntry(i, s) for i, s in store.list_sessions_with_ids(session))
+    used = [e.session for e in entries]
+    return ProgrammeSheet(rooms, entries, days, tz,
+                          _words(PRIORITY_AREAS, (s.priority_area for s in used)),
+                          _words(HORIZONTAL_TOPICS, (s.topic for s in used)))
+
+
+def _words(first: tuple[str, ...], used: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([*first, *sorted(w for w in used if w)]))
+
+
+def save_room(db: Database, original: str | None, values: dict[str, object]) -> ProgrammeEdit:
+    """Add a room (`original` None) or change one: name, capacity, full_policy ('refuse'/'warn').
+
+    A new name keeps the room's sessions, door events and headcounts. Returns the problems
+    by field ('room', 'capacity', 'full_policy') instead of storing when the form is wrong.
+    """
+    with db.begin() as session:
+        names = [r.name for r in store.list_rooms(session)]
+        if original is not None and original not in names:
+            return ProgrammeEdit(False, f"The room '{original}' is gone (changed at another desk?): reload.")
+        room, errors = check_room(values, [n for n in names if n != original])
+        if room is None:
+            return ProgrammeEdit(False, "The room was not saved: " + " ".join(errors.values()), errors)
+        if original is None:
+            store.save_rooms(session, [room])
+            return ProgrammeEdit(True, f"Room '{room.name}' added ({room.capacity} seats).")
+        if room.name != original:
+            store.rename_room(session, original, room)
+            return ProgrammeEdit(True, f"Room '{original}' is now '{room.name}' ({room.capacity} seats); "
+                                       "its sessions and door history moved with it.", renamed=(original, room.name))
+        store.save_rooms(session, [room])
+        return ProgrammeEdit(True, f"Room '{room.name}' saved ({room.capacity} seats, when full: {room.full_policy}).")
+
+
+def delete_room(db: Database, name: str) -> ProgrammeEdit:
+    """Delete a room nothing refers to. A room with sessions, door scans or headcounts stays,
+    and the answer says how many (move or delete its sessions first)."""
+    with db.begin() as session:
+        usage = store.room_usage(session, name)
+        if usage["sessions"]:
+            return ProgrammeEdit(False, f"'{name}' has {usage['sessions']} session(s): move them to another room "
+                                        "or delete them first.")
+        if usage["door_events"] or usage["headcounts"]:
+            return ProgrammeEdit(False, f"'{name}' has door history ({usage['door_events']} scan(s), "
+                                        f"{usage['headcounts']} headcount(s)) that must be kept: rename it instead.")
+        if not store.delete_room(session, name):
+            return ProgrammeEdit(False, f"The room '{name}' is gone already.")
+    return ProgrammeEdit(True, f"Room '{name}' deleted.")
+
+
+def save_session(db: Database, session_id: int | None, values: dict[str, object]) -> ProgrammeEdit:
+    """Add a session (`session_id` None) or change one. `values`: title, priority_area, topic,
+    room, start, end (naive times are the event's local time).
+
+    Checked like an import: a known room, ending after it starts, on an event day, and no
+    other session in the room at the same time (named). Problems come back by field.
+    """
+    with db.begin() as session:
+        days, tz = store.event_days_and_zone(session)
+        names = [r.name for r in store.list_rooms(session)]
+        entries = store.list_sessions_with_ids(session)
+        if session_id is not None and session_id not in {i for i, _s in entries}:
+            return ProgrammeEdit(False, "This session is gone (the programme was imported again?): reload.")
+        checked, errors = check_session(values, names, [s for i, s in entries if i != session_id], days, tz)
+        if checked is None:
+            return ProgrammeEdit(False, "The session was not saved: " + " ".join(errors.values()), errors)
+        if session_id is None:
+            store.add_session(session, checked)
+        else:
+            store.update_session(session, session_id, checked)
+    when = f"{checked.start.astimezone(tz):%a %d %b %H:%M}–{checked.end.astimezone(tz):%H:%M}"
+    return ProgrammeEdit(True, f"Session '{checked.title}' saved: {checked.room}, {when}.")
+
+
+def delete_session(db: Database, session_id: int) -> ProgrammeEdit:
+    """Delete one session (door events refer to rooms, so none is lost)."""
+    with db.begin() as session:
+        title = next((s.title for i, s in store.list_sessions_with_ids(session) if i == session_id), None)
+        if title is None or not store.delete_session(session, session_id):
+            return ProgrammeEdit(False, "This session is gone already.")
+    return ProgrammeEdit(True, f"Session '{title}' deleted.")
 
 
 # --- the demo programme --------------------------------------------------------------------

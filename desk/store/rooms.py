@@ -78,6 +78,67 @@ def replace_sessions(session: Session, sessions: Sequence[ProgrammeSession]) -> 
              "start_at": s.start, "end_at": s.end} for s in sessions])
 
 
+def list_sessions_with_ids(session: Session) -> list[tuple[int, ProgrammeSession]]:
+    """(id, session) for every session in time order: the editor changes sessions by id."""
+    rows = session.scalars(select(SessionRow).order_by(SessionRow.start_at, SessionRow.room))
+    return [(r.id, ProgrammeSession(r.title, r.priority_area, r.topic, r.room, _aware(r.start_at), _aware(r.end_at)))
+            for r in rows]
+
+
+def _session_values(s: ProgrammeSession) -> dict[str, object]:
+    return {"title": s.title, "priority_area": s.priority_area, "topic": s.topic, "room": s.room,
+            "start_at": s.start, "end_at": s.end}
+
+
+def add_session(session: Session, s: ProgrammeSession) -> int:
+    """Add one session; return its id."""
+    row = SessionRow(**_session_values(s))
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def update_session(session: Session, session_id: int, s: ProgrammeSession) -> bool:
+    """Replace session `session_id` by `s`; False when there is no such session."""
+    done = session.execute(update(SessionRow).where(SessionRow.id == session_id).values(**_session_values(s)))
+    return bool(done.rowcount)
+
+
+def delete_session(session: Session, session_id: int) -> bool:
+    """Remove session `session_id`; False when there is no such session."""
+    return bool(session.execute(delete(SessionRow).where(SessionRow.id == session_id)).rowcount)
+
+
+def room_usage(session: Session, room: str) -> dict[str, int]:
+    """How much refers to `room`: {'sessions', 'door_events', 'headcounts'} counts."""
+    return {key: session.scalar(select(func.count()).select_from(table).where(table.room == room)) or 0
+            for key, table in (("sessions", SessionRow), ("door_events", DoorEventRow), ("headcounts", HeadcountRow))}
+
+
+def rename_room(session: Session, old: str, room: Room) -> None:
+    """Rename room `old` to `room.name` (and set its capacity and policy), keeping its place on
+    the board, its sessions, door events and headcounts. Raises KeyError for an unknown room.
+
+    The name is the key the other tables refer to: the new row is added first, the references
+    moved, then the old row removed, so foreign keys hold at every step (SQLite and PostgreSQL).
+    """
+    row = session.get(RoomRow, old)
+    if row is None:
+        raise KeyError(old)
+    session.add(RoomRow(name=room.name, capacity=room.capacity, full_policy=room.full_policy.value,
+                        position=row.position))
+    session.flush()
+    for table in (SessionRow, DoorEventRow, HeadcountRow):
+        session.execute(update(table).where(table.room == old).values(room=room.name))
+    session.delete(row)
+    session.flush()
+
+
+def delete_room(session: Session, name: str) -> bool:
+    """Remove room `name` (the caller checked nothing refers to it); False when unknown."""
+    return bool(session.execute(delete(RoomRow).where(RoomRow.name == name)).rowcount)
+
+
 def get_programme(session: Session) -> Programme:
     """Rooms and sessions as one Programme."""
     return Programme(tuple(list_rooms(session)), tuple(list_sessions(session)))

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 
+from desk.services import rooms_programme as edit
 from desk.services.demo import install_demo
 from desk.services.rooms import Rooms
 from desk.services.rooms_export import attendance_counts, attendee_sessions, export_attendance
@@ -90,3 +91,66 @@ def test_exports_are_formula_safe_and_count_attendance(db, tmp_path) -> None:
     assert book.sheetnames == ["Sessions", "Attendees", "Counts"]
     assert book["Sessions"]["A2"].value == "'=HYPERLINK(\"x\")"
     book.close()
+
+
+# --- editing in the app ------------------------------------------------------------------------
+
+
+def _session_values(**changes: object) -> dict[str, object]:
+    values: dict[str, object] = {"title": "Skills lab", "priority_area": "Circular economy", "topic": "Skills",
+                                 "room": "Europa", "start": dt.datetime(2016, 12, 2, 14, 0),
+                                 "end": dt.datetime(2016, 12, 2, 15, 0)}
+    return values | changes
+
+
+def test_room_edits_validate_rename_keeps_history_and_delete_says_why(db) -> None:
+    data = install_demo(db, START)
+    install_demo_programme(db, START)
+    assert edit.save_room(db, None, {"room": "europa", "capacity": 20}).errors == {
+        "room": "There is already a room called 'Europa'."}
+    assert edit.save_room(db, None, {"room": "Orangerie", "capacity": "many"}).errors == {
+        "capacity": "Capacity must be a whole number of seats, got 'many'."}
+    added = edit.save_room(db, None, {"room": "Orangerie", "capacity": 25, "full_policy": "warn"})
+    assert added.ok and added.message == "Room 'Orangerie' added (25 seats)."
+    person = next(r for r in data.registrations if r.is_attendee)
+    Rooms(db, keys={}).scan("Europa", person.ticket_code, dt.datetime(2016, 12, 1, 11, 0, tzinfo=BXL), "door")
+    renamed = edit.save_room(db, "Europa", {"room": "Europa Hall", "capacity": 90, "full_policy": "refuse"})
+    assert renamed.ok and renamed.renamed == ("Europa", "Europa Hall")
+    sheet = edit.load_programme_sheet(db)
+    assert [r.name for r in sheet.rooms][1] == "Europa Hall"  # same place on the board
+    assert sum(e.session.room == "Europa Hall" for e in sheet.sessions) == 4
+    assert not any(e.session.room == "Europa" for e in sheet.sessions)
+    with db.begin() as session:
+        assert [e.room for e in store.door_events(session)] == ["Europa Hall"]
+    refused = edit.delete_room(db, "Europa Hall")
+    assert not refused.ok and refused.message.startswith("'Europa Hall' has 4 session(s)")
+    assert edit.delete_room(db, "Orangerie").ok
+    assert "Circular economy" in sheet.priority_areas and len(sheet.topics) == 4
+
+
+def test_session_edits_name_the_clash_and_the_allowed_days(db) -> None:
+    install_demo(db, START)
+    install_demo_programme(db, START)
+    sheet = edit.load_programme_sheet(db)
+    clash = edit.save_session(db, None, _session_values(start=dt.datetime(2016, 12, 1, 12, 0),
+                                                        end=dt.datetime(2016, 12, 1, 13, 0)))
+    other = next(e.session for e in sheet.sessions if e.session.room == "Europa"
+                 and e.session.start == dt.datetime(2016, 12, 1, 11, 0, tzinfo=BXL))
+    assert not clash.ok and clash.errors == {
+        "room": f"Europa already has '{other.title}' then (Thu 01 Dec 11:00–12:30)."}
+    late = edit.save_session(db, None, _session_values(start="2016-12-05 09:00", end="2016-12-05 10:00"))
+    assert late.errors["start"] == ("Mon 05 Dec 2016 is not an event day: sessions can be on "
+                                    "Wed 30 Nov 2016 or Thu 01 Dec 2016 or Fri 02 Dec 2016.")
+    assert edit.save_session(db, None, _session_values(room="Mars")).errors == {
+        "room": "There is no room 'Mars': add it to the rooms first."}
+    assert "end" in edit.save_session(db, None, _session_values(end=dt.datetime(2016, 12, 2, 13, 0))).errors
+    assert edit.save_session(db, None, _session_values(title=" ")).errors == {"title": "The session has no title."}
+    saved = edit.save_session(db, None, _session_values())
+    assert saved.ok and saved.message == "Session 'Skills lab' saved: Europa, Fri 02 Dec 14:00–15:00."
+    entry = next(e for e in edit.load_programme_sheet(db).sessions if e.session.title == "Skills lab")
+    assert entry.session.start == dt.datetime(2016, 12, 2, 14, 0, tzinfo=BXL)
+    # moving a session onto itself is no clash; into a taken slot is
+    assert edit.save_session(db, entry.id, _session_values(end=dt.datetime(2016, 12, 2, 15, 30))).ok
+    assert edit.delete_session(db, entry.id).ok
+    assert not edit.delete_session(db, entry.id).ok
+    assert len(edit.load_programme_sheet(db).sessions) == len(sheet.sessions)
