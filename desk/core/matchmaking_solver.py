@@ -216,6 +216,8 @@ def _lp_relaxation(
     candidates = [_round(problem, {key: var.solution_value() for key, var in x.items()})]
     if len(candidates[0]) >= bound and fair_share is None:
         return bound, candidates[0]
+    if len(candidates[0]) < bound:
+        fair_share = None  # the most meetings are not settled: leave the time to that search
 
     def steer() -> bool:
         """Solve within the steering time; True when an optimal relaxation came out."""
