@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from desk.core.attendees import Category, Event, Registration, Status
 
@@ -115,6 +115,21 @@ _OTHERS = (("BE", "European Cluster Collaboration Platform"), ("BE", "EASME"),
            ("BE", "BusinessEurope"), ("IT", "Politecnico di Milano"), ("NL", "TNO"))
 
 
+# People a newcomer can search for right away: "lodz", "sao", "muller".
+_FEATURED = (("PL", "Klaster Łódź Chemia"), ("PT", "Cluster do Calçado de São João da Madeira"))
+
+
+def _feature(regs: list[Registration]) -> None:
+    # Moves two validated practitioners to the featured organisations after the draw, so
+    # the rest of the demo stays as the seed made it.
+    practitioners = [i for i, r in enumerate(regs)
+                     if r.is_attendee and r.category is Category.CLUSTER_PRACTITIONER]
+    for (country, org), index in zip(_FEATURED, reversed(practitioners), strict=False):
+        if sum(1 for r in regs if r.is_attendee and r.organisation == org) >= 2:
+            continue
+        regs[index] = replace(regs[index], organisation=org, country=country)
+
+
 @dataclass(frozen=True)
 class DemoData:
     event: Event
@@ -202,6 +217,7 @@ def demo_registrations(start: dt.date, seed: int = 2016) -> DemoData:
         else:
             days = rnd.choice(((conf1, conf2),) * 4 + ((conf1,), (conf2,)))
         add(country, name, category, Status.VALIDATED, days)
+    _feature(regs)
     # people the desk must turn away politely
     for status, count in ((Status.PENDING, 10), (Status.REJECTED, 6), (Status.CANCELLED, 5)):
         for _ in range(count):

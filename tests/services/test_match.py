@@ -70,9 +70,11 @@ def test_schedule_store_publish_and_reschedule_with_what_to_reprint(db, tmp_path
     plan = match.plan_schedule(db, tables=2, time_limit_s=0.5, progress=lambda d, t: ticks.append((d, t)))
     assert plan.change is None and ticks[-1] == (1, 1)
     assert plan.schedule.summary_line() == "held 5 of 7 requested, upper bound 5, optimal yes"
-    assert {(u.requester, u.partner, u.reason) for u in plan.schedule.unscheduled} == {
-        ("B", "C", "participant B has more accepted meetings than free slots"),
-        ("A", "D", "participant D has more accepted meetings than free slots")}
+    # Several schedules hold 5; whichever the solver settles on under load, each meeting left
+    # out names one of its own sides as having more accepted meetings than free slots.
+    assert len(plan.schedule.unscheduled) == 2
+    for u in plan.schedule.unscheduled:
+        assert u.reason in {f"participant {p} has more accepted meetings than free slots" for p in (u.requester, u.partner)}
     version = match.store_plan(db, plan, NOW)
     assert match.publish(db, NOW) == version
     # D can no longer come: the published meeting with D is dropped and must be reprinted
