@@ -176,7 +176,7 @@ def plan_schedule(db: Database, *, tables: int | None = None, time_limit_s: floa
     """Read the problem and schedule it (re-schedule, keeping published meetings, after publication).
 
     `progress(done, total)` follows the elapsed share of the time limit. Raises MatchCancelled
-    when `cancelled()` is true before the solve or after it (the solver runs to its limit),
+    when `cancelled()` turns true (the solver checks it every 0.1 s),
     MatchmakingError for input that cannot be scheduled.
     """
     problem = load_problem(db, tables)
@@ -189,9 +189,9 @@ def plan_schedule(db: Database, *, tables: int | None = None, time_limit_s: floa
     stop, thread = _ticking(progress, time_limit_s)
     try:
         if published is None:
-            schedule, change = schedule_meetings(problem, time_limit_s=time_limit_s), None
+            schedule, change = schedule_meetings(problem, time_limit_s=time_limit_s, cancelled=cancelled), None
         else:
-            result = reschedule(problem, published.all_meetings, time_limit_s=time_limit_s)
+            result = reschedule(problem, published.all_meetings, time_limit_s=time_limit_s, cancelled=cancelled)
             schedule, change = result.schedule, result.change
     finally:
         stop.set()
