@@ -216,7 +216,7 @@ def check_session(
     allowed = " or ".join(f"{d:%a %d %b %Y}" for d in event_days)
     for name, stamp in (("start", s.start), ("end", s.end - dt.timedelta(microseconds=1))):
         day = stamp.astimezone(tz).date()
-        if event_days and day not in event_days and name not in problems:
+        if event_days and day not in event_days and not {"start", name} & set(problems):
             problems[name] = f"{day:%a %d %b %Y} is not an event day: sessions can be on {allowed}."
     clash = next((o for o in others if o.room == s.room and o.overlaps(s)), None)
     if clash is not None and "room" not in problems and "end" not in problems:

@@ -2,8 +2,10 @@
 coloured sentence with a sound, the room's count against capacity stays in view.
 
 The handheld scanner types into the scan field (a burst ending in Enter); its keyboard
-layout damage is repaired by the service. F2 toggles exit mode, Ctrl+H sets a headcount,
-F11 opens the occupancy board.
+layout damage is repaired by the service. The webcam feeds the same scan through the
+entrance page's ScanWorker (preview with the code outlined, "no camera" with Retry). F2
+toggles exit mode, F3 retries the camera, Ctrl+H sets a headcount, Ctrl+E edits the
+programme, F11 opens the occupancy board.
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QApplication, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from desk.ui import theme
 from desk.ui.door_answers import headline
+from desk.ui.scan_worker import ScanWorker
 from desk.ui.workers import Workers
 
 _COLOURS = {"ok": theme.GREEN, "warn": theme.AMBER, "error": theme.RED}
@@ -30,10 +33,17 @@ class DoorPage(QWidget):
 
     def __init__(self, workers: Workers, rooms: Any, clock: Callable[[], dt.datetime], desk: str,
                  sound: Any = None, open_board: Callable[[], None] | None = None, tz: dt.tzinfo | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, camera_factory: Callable[[], Any] | None = None,
+                 decoder: Any = None, camera_on_show: bool = False) -> None:
         super().__init__(parent)
         self._workers, self._rooms, self._clock, self._desk = workers, rooms, clock, desk
         self._sound, self._open_board, self._tz = sound, open_board, tz
+        self._camera_factory, self._decoder, self._camera_on_show = camera_factory, decoder, camera_on_show
+        self._camera: ScanWorker | None = None
+        self._watching_window = False
+        self._editor: Any = None  # desk.ui.programme_editor.ProgrammeEditor, made on first use
+        self._room_list: tuple[tuple[str, int], ...] = ()  # what the picker shows, to notice imports
+        self._follow: str | None = None  # a renamed room the picker should stay on
         self._seq = 0
         self.answers = 0  # answers shown (tests wait on it)
 
@@ -45,6 +55,15 @@ class DoorPage(QWidget):
         self.exit_button = QPushButton("Exit mode  (F2)")
         self.exit_button.setCheckable(True)
         self.board_button = QPushButton("Board  (F11)")
+        self.programme_button = QPushButton("Programme…  (Ctrl+E)")
+        self.preview = QLabel("Camera off", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.preview.setFixedSize(320, 180)
+        self.preview.setStyleSheet("background: #202124; color: white;")
+        self.camera_status = QLabel("Webcam not started: F3 starts it.", objectName="status", wordWrap=True)
+        self.camera_status.setFixedWidth(320)
+        self.retry_button = QPushButton("Retry camera  (F3)")
+        self.retry_button.setMinimumHeight(44)
+        self.retry_button.setVisible(False)
         self.scan_field = QLineEdit(placeholderText="Scan a badge here (or type a ticket code and press Enter)")
         self.session_label = QLabel(objectName="doorSession")
         self.session_label.setWordWrap(True)
@@ -69,6 +88,15 @@ class DoorPage(QWidget):
         top.addWidget(self.policy_box, 1)
         top.addWidget(self.exit_button)
         top.addWidget(self.board_button)
+        top.addWidget(self.programme_button)
+        camera = QVBoxLayout()
+        camera.addWidget(self.preview)
+        camera.addWidget(self.camera_status)
+        camera.addWidget(self.retry_button)
+        camera.addStretch(1)
+        middle = QHBoxLayout()
+        middle.addWidget(self.answer, 1)
+        middle.addLayout(camera)
         counts = QHBoxLayout()
         counts.addWidget(self.session_label, 3)
         counts.addWidget(self.count_label, 1)
@@ -81,7 +109,7 @@ class DoorPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.scan_field)
         layout.addLayout(counts)
-        layout.addWidget(self.answer, 1)
+        layout.addLayout(middle, 1)
         layout.addWidget(self.detail)
         layout.addLayout(bottom)
         layout.addWidget(self.status_line)
@@ -99,7 +127,11 @@ class DoorPage(QWidget):
         self.exit_button.toggled.connect(self._on_exit_toggled)
         self.headcount_button.clicked.connect(self._on_headcount)
         self.board_button.clicked.connect(self._on_board)
+        self.programme_button.clicked.connect(self.open_editor)
+        self.retry_button.clicked.connect(self.start_camera)
         QShortcut(QKeySequence("F2"), self, activated=self.exit_button.toggle)
+        QShortcut(QKeySequence("F3"), self, activated=self.start_camera)
+        QShortcut(QKeySequence("Ctrl+E"), self, activated=self.open_editor)
         QShortcut(QKeySequence("Ctrl+H"), self, activated=self._focus_headcount)
         QShortcut(QKeySequence("F11"), self, activated=self._on_board)
         self._poll = QTimer(self, interval=1000)
@@ -114,7 +146,7 @@ class DoorPage(QWidget):
                              on_error=self._show_error)
 
     def _on_programme(self, programme: Any) -> None:
-        current = self.room_box.currentData()
+        current, self._follow = self._follow or self.room_box.currentData(), None
         self.room_box.blockSignals(True)
         self.room_box.clear()
         for room in programme.rooms:
@@ -122,8 +154,10 @@ class DoorPage(QWidget):
         index = max(0, self.room_box.findData(current))
         self.room_box.setCurrentIndex(index)
         self.room_box.blockSignals(False)
+        self._room_list = tuple((r.name, r.capacity) for r in programme.rooms)
         if not programme.rooms:
-            self.status_line.setText("No rooms yet: import the programme (desk programme import FILE).")
+            self.status_line.setText("No rooms yet: add them (Ctrl+E) or import the programme "
+                                     "(desk programme import FILE).")
         self._on_room_changed()
 
     def room(self) -> str | None:
@@ -144,6 +178,9 @@ class DoorPage(QWidget):
                              on_done=lambda figures: self._on_status(room, figures), on_error=self._show_error)
 
     def _on_status(self, room: str, figures: Any) -> None:
+        if tuple((f.room, f.capacity) for f in figures) != self._room_list:
+            self.load_rooms()  # the programme changed elsewhere (an import, another desk)
+            return
         mine = next((f for f in figures if f.room == room), None)
         if mine is None or room != self.room():
             return
@@ -224,6 +261,94 @@ class DoorPage(QWidget):
                              on_done=lambda _r: self.status_line.setText(f"{room}: when full, {policy}."),
                              on_error=self._show_error)
 
+    # --- programme editor ----------------------------------------------------------
+    def open_editor(self) -> None:
+        """Open the programme editor (Ctrl+E); the room picker follows its changes."""
+        from desk.ui.programme_editor import ProgrammeEditor  # noqa: PLC0415 - only when asked for
+
+        if self._editor is None:
+            self._editor = ProgrammeEditor(self._workers, self._rooms.db, self)
+            self._editor.programme_changed.connect(self._on_programme_edited)
+        else:
+            self._editor.load()
+        if self._editor.isVisible():
+            self._editor.raise_()  # open behind the door window: bring it forward
+        self._editor.show()
+        self._editor.activateWindow()
+
+    def _on_programme_edited(self, old: str, new: str) -> None:
+        if old and self.room() == old:
+            self._follow = new
+        self.load_rooms()
+
+    # --- webcam ----------------------------------------------------------------------
+    def start_camera(self) -> None:
+        """Start (or restart, F3) the webcam worker; without a camera or decoder, say so."""
+        if self._decoder is None or self._camera_factory is None:
+            self._on_camera_failed("No QR decoder or camera on this desk: scan with the handheld scanner.")
+            return
+        if self._camera is not None and self._camera.isRunning():
+            return
+        self.retry_button.setVisible(False)
+        self.camera_status.setStyleSheet("")
+        self.camera_status.setText("Starting the camera…")
+        worker = ScanWorker(self._camera_factory, self._decoder)
+        worker.scan_decoded.connect(self._on_camera_code)
+        worker.preview_ready.connect(self._on_preview)
+        worker.camera_started.connect(self._on_camera_started)
+        worker.camera_failed.connect(self._on_camera_failed)
+        self._camera = worker
+        worker.start()
+
+    def stop_camera(self) -> None:
+        """Stop the webcam worker and wait for it (page hidden, window closing)."""
+        if self._camera is not None:
+            self._camera.stop()
+            self._camera = None
+
+    def _on_camera_code(self, code: str) -> None:
+        room = self.room()
+        if room is not None:
+            self.scan(room, code, leaving=self.exit_button.isChecked())
+
+    def _on_preview(self, image: QImage) -> None:
+        self.preview.setPixmap(QPixmap.fromImage(image).scaled(
+            self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
+
+    def _on_camera_started(self, label: str) -> None:
+        self.camera_status.setStyleSheet("")
+        self.camera_status.setText(f"Camera on: {label}")
+
+    def _on_camera_failed(self, message: str) -> None:
+        self.preview.clear()
+        self.preview.setText("No camera")
+        self.camera_status.setText(f"⚠ {message}")
+        self.camera_status.setStyleSheet(f"color: {theme.RED};")
+        self.retry_button.setVisible(True)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.scan_field.setFocus()
+        if not self._watching_window:
+            self._watching_window = True
+            self.window().installEventFilter(self)
+            app = QApplication.instance()
+            if app is not None:
+                app.aboutToQuit.connect(self.stop)
+        if self._camera_on_show:
+            self.start_camera()
+
+    def hideEvent(self, event: Any) -> None:  # noqa: N802
+        # Another tab took over: let go of the webcam so that page can open it.
+        if not event.spontaneous():
+            self.stop_camera()
+        super().hideEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Close and watched is self.window():
+            self.stop()
+        return super().eventFilter(watched, event)
+
     def _on_board(self) -> None:
         if self._open_board is not None:
             self._open_board()
@@ -233,8 +358,9 @@ class DoorPage(QWidget):
         self.scan_field.setFocus()
 
     def stop(self) -> None:
-        """Stop polling (the window is closing)."""
+        """Stop polling and the webcam (the window is closing)."""
         self._poll.stop()
+        self.stop_camera()
 
 
 def build_page(ctx: Any) -> tuple[str, QWidget]:
@@ -255,5 +381,7 @@ def build_page(ctx: Any) -> tuple[str, QWidget]:
         boards[0].showFullScreen()
         boards[0].raise_()
 
-    page = DoorPage(ctx.workers, rooms, clock, f"{ctx.settings.desk_name} (door)", ctx.sound, open_board, tz)
+    camera_on = str(getattr(ctx.settings, "camera", "")).lower() not in ("", "none", "off")
+    page = DoorPage(ctx.workers, rooms, clock, f"{ctx.settings.desk_name} (door)", ctx.sound, open_board, tz,
+                    camera_factory=ctx.camera_factory, decoder=ctx.decoder, camera_on_show=camera_on)
     return "Door", page
