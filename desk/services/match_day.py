@@ -113,6 +113,23 @@ class DayState:
             gone.clear()
         return gone
 
+    def is_adhoc(self, meeting: Meeting) -> bool:
+        """True for a meeting arranged on the day (a freed participant's new partner)."""
+        return (pair_key(meeting.requester, meeting.partner), meeting.slot) in self.adhoc
+
+    def meeting_of(self, participant_id: str, slot: int) -> Meeting | None:
+        """The participant's meeting in `slot`; one arranged on the day wins over the schedule's."""
+        theirs = [m for m in self.meetings if m.slot == slot and participant_id in (m.requester, m.partner)]
+        theirs.sort(key=lambda m: not self.is_adhoc(m))
+        return theirs[0] if theirs else None
+
+    def live_meetings(self, slot: int) -> list[Meeting]:
+        """The meetings of `slot` as they now stand: a no-show whose remaining side got a new
+        partner on the day is left out (the new meeting sits at its table)."""
+        moved = {p for m in self.meetings if m.slot == slot and self.is_adhoc(m) for p in (m.requester, m.partner)}
+        return [m for m in self.meetings if m.slot == slot
+                and (self.is_adhoc(m) or not ({m.requester, m.partner} - self.absent_in(m)) & moved)]
+
 
 def day_state(db: Database, at: dt.datetime) -> DayState:
     """Read the published schedule, presence since local midnight and outcomes. Raises NoSchedule."""
@@ -151,8 +168,8 @@ def offer_partner(state: DayState, participant_id: str, slot: int) -> Offer | No
     idle participant with an accepted request with them that was not scheduled; any present,
     idle participant available then. None when nobody is free.
     """
-    in_slot = [m for m in state.meetings if m.slot == slot]
-    mine = next((m for m in in_slot if participant_id in (m.requester, m.partner)), None)
+    in_slot = state.live_meetings(slot)
+    mine = state.meeting_of(participant_id, slot)
     if mine is None:
         raise DeskError(f"{participant_id} has no meeting in slot {slot}")
     busy = {p for m in in_slot for p in (m.requester, m.partner)}
@@ -183,7 +200,7 @@ def offer_partner(state: DayState, participant_id: str, slot: int) -> Offer | No
 def accept_offer(db: Database, state: DayState, offer: Offer, at: dt.datetime, desk: str) -> Meeting:
     """Add the offered meeting to the schedule of the day; the abandoned meetings become no-shows."""
     meeting = Meeting(offer.participant, offer.partner, offer.slot, offer.table)
-    mine = next(m for m in state.meetings if m.slot == offer.slot and offer.participant in (m.requester, m.partner))
+    mine = state.meeting_of(offer.participant, offer.slot)
     with db.begin() as session:
         store.add_adhoc_meeting(session, state.version, meeting)
         for old, stayer in ((mine, offer.participant), (offer.partner_meeting, offer.partner)):

@@ -305,8 +305,14 @@ class CheckInPage(QWidget):
             app = QApplication.instance()
             if app is not None:
                 app.aboutToQuit.connect(self.shutdown)
-            if self._camera is None and str(getattr(self._ctx.settings, "camera", "")).lower() not in ("", "none", "off"):
-                self.start_camera()
+        if self._camera is None and str(getattr(self._ctx.settings, "camera", "")).lower() not in ("", "none", "off"):
+            self.start_camera()
+
+    def hideEvent(self, event: Any) -> None:  # noqa: N802
+        # Another tab (the door page) took over: let go of the webcam so it can open it.
+        if not event.spontaneous():
+            self.shutdown()
+        super().hideEvent(event)
 
     def start_camera(self) -> None:
         """Start (or restart) the webcam worker; without a camera or decoder, say so."""

@@ -132,7 +132,7 @@ class TableBoard(BigScreen):
         self._on_slot = rs.slot.number if rs.slot is not None else None
         self._show_heading(rs, at)
         shown_slot = rs.slot or rs.next_slot
-        meetings = ([m for m in state.meetings if m.slot == shown_slot.number]
+        meetings = (state.live_meetings(shown_slot.number)
                     if state is not None and shown_slot is not None else [])
         per_page = len(self.lines)
         self.pages = max(1, -(-len(meetings) // per_page))

@@ -73,6 +73,9 @@ def test_two_freed_participants_of_one_round_are_offered_to_each_other(scheduled
     meeting = match_day.accept_offer(db, state, offer, AT, "desk")
     after = match_day.day_state(db, AT)
     assert meeting in after.meetings and (tuple(sorted((meeting.requester, meeting.partner))), 1) in after.adhoc
+    # the board shows the round as it now stands: the new meeting, not the two it replaced
+    assert after.live_meetings(1) == [meeting]
+    assert after.meeting_of("A", 1) == meeting
 
 
 def test_an_idle_participant_with_an_unscheduled_request_comes_before_anyone_idle(scheduled) -> None:
