@@ -43,7 +43,6 @@ def text_width(text: str, bold: bool, size_pt: float) -> float:
     return _width_at_1pt(text, bold) * size_pt
 
 
-@lru_cache(maxsize=2)
 def fit_width(text: str, bold: bool, size_pt: float, width_pt: float) -> str:
     """`text`, cut with an ellipsis when needed so that it fits `width_pt` (never runs into the next column)."""
     if text_width(text, bold, size_pt) <= width_pt:
@@ -53,6 +52,7 @@ def fit_width(text: str, bold: bool, size_pt: float, width_pt: float) -> str:
     return text + "…"
 
 
+@lru_cache(maxsize=2)
 def _cmap(bold: bool) -> frozenset[int]:
     register_fonts()
     font = pdfmetrics.getFont(font_name(bold))
