@@ -46,6 +46,10 @@ class Source(Protocol):
         """Yield batches to apply in order. Raise SourceError when the source cannot be read."""
 
 
+# A JSON record's fields, laid out as a row in desk's column order.
+_JSON_HEADERS = HeaderMap({c: i for i, c in enumerate(COLUMNS)})
+
+
 class FileSource:
     """A portal export: CSV (any Excel dialect), XLSX, or a JSON array / {"items": [...]} file."""
 
@@ -108,7 +112,7 @@ class FileSource:
             batch.errors.append(RowError(line, f"{len(values)} fields but the header has {width} "
                                                "(a stray delimiter or an unquoted field?)"))
             return
-        batch.records.append(make_record(headers.take(values), line))
+        batch.records.append(make_record(headers, values, line))
 
     def _json_batch(self, cancelled: Cancelled, progress: Progress) -> Batch:
         try:
@@ -131,7 +135,7 @@ class FileSource:
             values = {k: item.get(k) for k in COLUMNS}
             if isinstance(values["days"], list):  # the feed's shape: a JSON list of dates
                 values["days"] = "|".join(str(d) for d in values["days"])
-            batch.records.append(make_record(values, number))
+            batch.records.append(make_record(_JSON_HEADERS, [values[c] for c in COLUMNS], number))
             if number % 2000 == 0 and cancelled():
                 raise SyncCancelled()
         batch.ignored_columns = sorted(ignored)
