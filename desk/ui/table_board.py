@@ -41,9 +41,9 @@ class TableLine:
         self.left = QLabel(objectName="boardSide")
         self.right = QLabel(objectName="boardSide")
         self.mark = QLabel(objectName="boardMark")
-        for label in (self.left, self.right):
+        for label in (self.left, self.right, self.mark):
             label.setTextFormat(Qt.TextFormat.PlainText)
-            label.setWordWrap(True)
+            label.setWordWrap(True)  # wraps within its column instead of widening it
         grid.addWidget(self.table, row, 0)
         grid.addWidget(self.left, row, 1)
         grid.addWidget(self.right, row, 2)
@@ -61,9 +61,11 @@ class TableLine:
             person = state.people.get(pid)
             label.setText(f"{person.organisation}\n{person.name}" if person else pid)
         absent = state.absent_in(meeting)
-        if absent:
-            names = ", ".join(state.people[p].organisation if p in state.people else p for p in sorted(absent))
-            self.mark.setText(f"⚠ waiting for {names}")
+        if len(absent) == 2:
+            self.mark.setText("⚠ both not here yet")
+        elif absent:
+            (pid,) = absent
+            self.mark.setText(f"⚠ waiting for {state.people[pid].organisation if pid in state.people else pid}")
         else:
             self.mark.setText("")
 
@@ -91,9 +93,9 @@ class TableBoard(BigScreen):
         header.addWidget(self.countdown, 0, 1, 2, 1)
         header.addWidget(self.next_label, 1, 0)
         grid = QGridLayout()
-        grid.setColumnStretch(1, 5)
-        grid.setColumnStretch(2, 5)
-        grid.setColumnStretch(3, 3)
+        grid.setColumnStretch(1, 7)
+        grid.setColumnStretch(2, 7)
+        grid.setColumnStretch(3, 4)
         grid.setHorizontalSpacing(24)
         self.lines = [TableLine(grid, i) for i in range(rows_per_page)]
         layout = QVBoxLayout(self)

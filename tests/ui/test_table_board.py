@@ -59,6 +59,8 @@ def test_current_round_countdown_and_absent_partner(qtbot) -> None:
     assert lines[1] == ("2", "Cluster 2\nPerson 2", "⚠ waiting for Cluster 3")  # recorded no-show
     assert lines[2][2] == "⚠ waiting for Cluster 5"  # not scanned at the area yet
     assert board.lines[3].table.text() == ""
+    board.set_state(_state(present={"P0", "P1"}))
+    assert board.lines[2].mark.text() == "⚠ both not here yet"  # short: the names are on the line already
 
 
 def test_gong_at_the_end_of_a_round_then_break_with_the_next_tables(qtbot) -> None:
