@@ -111,8 +111,8 @@ class RoomsBoard(BigScreen):
             QLabel#boardTitle {{ font-size: {px(40)}px; font-weight: bold; }}
             QLabel#boardClock {{ font-size: {px(40)}px; font-weight: bold; }}
             QLabel#boardRoom {{ font-size: {px(44)}px; font-weight: bold; }}
-            QLabel#boardSession {{ font-size: {px(22)}px; color: #dadce0; }}
-            QLabel#boardNext {{ font-size: {px(20)}px; color: #bdc1c6; }}
+            QLabel#boardSession {{ font-size: {px(28)}px; color: #dadce0; }}
+            QLabel#boardNext {{ font-size: {px(24)}px; color: #bdc1c6; }}
             QLabel#boardFree {{ font-size: {px(48)}px; font-weight: bold; }}
             QLabel#boardError {{ font-size: {px(22)}px; color: #f28b82; }}
             QProgressBar {{ font-size: {px(26)}px; font-weight: bold; color: white; background: #3c4043;
