@@ -27,6 +27,8 @@ def import_(state, location: str, token: str | None) -> None:  # noqa: ANN001
     report = run_sync(state.database(), source)
     for line in report.lines():
         click.echo(line)
+    for note in report.notes():
+        click.echo(note, err=True)
     if report.stopped:
         fail(f"the sync stopped early, applied pages are kept: {report.stopped}")
 

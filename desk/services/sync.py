@@ -52,9 +52,17 @@ class SyncReport:
         out += [str(e) for e in sorted(self.errors, key=lambda e: e.line)]
         out += [f"flag: {r}" for r in self.remarks]
         out += [f"flag: {f}" for f in self.flags]
-        if self.ignored_columns:
-            out.append("not stored (desk does not use them): " + ", ".join(self.ignored_columns))
         return out
+
+    def notes(self) -> list[str]:
+        """What else a person should know: the columns of the source that were not stored.
+
+        Kept apart from `lines()` (the command line prints them on stderr) so that the
+        report's lines stay exactly the summary, the bad rows and the flags.
+        """
+        if not self.ignored_columns:
+            return []
+        return ["not stored (desk does not use them): " + ", ".join(self.ignored_columns)]
 
 
 def _dedupe(rows: list[ParsedRow], errors: list[RowError]) -> list[ParsedRow]:

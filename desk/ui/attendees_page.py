@@ -146,7 +146,7 @@ class AttendeesPage(QWidget):
     def _on_sync_done(self, report: Any) -> None:
         self._sync_job = None
         self._set_busy(False)
-        lines = report.lines()
+        lines = report.lines() + report.notes()
         head = "Cancelled: nothing more was applied. " if report.cancelled else ""
         extra = f"  ({len(lines) - 1} more line(s): hover for details)" if len(lines) > 1 else ""
         self.sync_status.setText(head + lines[0] + extra)
