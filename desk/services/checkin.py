@@ -52,8 +52,8 @@ class CheckinResult:
         if self.first_checkin is not None:
             first = {"at": self.first_checkin.at.astimezone(EVENT_TZ).isoformat(), "desk": self.first_checkin.desk}
         return {
-            "outcome": self.outcome.value, "attendee": attendee_json(self.registration),
-            "first_checkin": first, "reason": self.reason, "note": self.note, "desk": self.desk,
+            "outcome": self.outcome.value, "attendee": attendee_id(self.registration),
+            "person": attendee_json(self.registration), "first_checkin": first, "reason": self.reason, "note": self.note, "desk": self.desk,
             "at": self.at.isoformat(), "day": self.day.isoformat(),
         }
 
@@ -73,7 +73,8 @@ class UndoResult:
         if self.undone is not None:
             undone = {"checkin_id": self.undone.checkin_id, "day": self.undone.day.isoformat(),
                       "at": self.undone.at.astimezone(EVENT_TZ).isoformat(), "desk": self.undone.desk}
-        return {"undone": undone, "attendee": attendee_json(self.registration), "reason": self.reason}
+        return {"undone": undone, "attendee": attendee_id(self.registration),
+                "person": attendee_json(self.registration), "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,14 @@ class DeskStatus:
     arrivals: list[arrivals.ArrivalBin] = field(default_factory=list)
 
 
+def attendee_id(reg: Registration | None) -> str | None:
+    """`attendee` in every answer's JSON: the registration_id, or None when the code names nobody
+    (the same word `desk verify` uses)."""
+    return reg.registration_id if reg is not None else None
+
+
 def attendee_json(reg: Registration | None) -> dict[str, Any] | None:
-    """The attendee part of a check-in's JSON (None when the code names nobody)."""
+    """`person` in a check-in's JSON: who it is, for a reader (None when the code names nobody)."""
     if reg is None:
         return None
     return {

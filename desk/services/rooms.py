@@ -80,7 +80,8 @@ class DoorAnswer:
         """The JSON object `desk door` prints; `redirect` only when the room is full."""
         out: dict[str, Any] = {"outcome": self.outcome.value, "occupancy": self.occupancy, "room": self.room,
                                "capacity": self.capacity, "recorded": self.recorded,
-                               "attendee": self.registration.full_name if self.registration else None,
+                               "attendee": self.registration.registration_id if self.registration else None,
+                               "name": self.registration.full_name if self.registration else None,
                                "reason": self.reason}
         if self.outcome is DoorOutcome.ROOM_FULL:
             out["redirect"] = ({"room": self.redirect.room, "session": self.redirect.session,

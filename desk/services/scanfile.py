@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from desk.core.checkin import ScanOutcome
-from desk.services.checkin import CheckinResult, PublicKeys, attendee_json, check_in
+from desk.services.checkin import CheckinResult, PublicKeys, attendee_id, check_in
 from desk.store.db import Database
 
 
@@ -40,7 +40,7 @@ class ScanRecord:
         """The JSON line `desk scan` prints: code, outcome, attendee, ms, and frame for a video."""
         doc: dict[str, Any] = {
             "code": self.code, "outcome": self.outcome.value,
-            "attendee": attendee_json(self.result.registration), "ms": round(self.ms, 2),
+            "attendee": attendee_id(self.result.registration), "ms": round(self.ms, 2),
         }
         if self.frame is not None:
             doc["frame"] = self.frame
