@@ -8,11 +8,11 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar,
-    QPushButton, QTableView, QVBoxLayout, QWidget,
+    QFileDialog, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget,
 )
 
 from desk.ui.models import AttendeeTableModel
+from desk.ui.tables import table_view
 from desk.ui.workers import Job, JobHandle, Workers
 
 SearchFn = Callable[[str], Any]          # -> services.attendees.SearchResult
@@ -36,14 +36,7 @@ class AttendeesPage(QWidget):
         self.search_box = QLineEdit(placeholderText="Search name, organisation or e-mail   (Ctrl+F)")
         self.search_box.setClearButtonEnabled(True)
         self.model = AttendeeTableModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setAlternatingRowColors(True)
+        self.table = table_view(self.model, fit_columns=False, zebra=True)
         self.count_label = QLabel(objectName="status")
 
         self.sync_button = QPushButton("Sync from portal  (F5)", objectName="primary")

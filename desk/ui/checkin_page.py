@@ -1,6 +1,6 @@
 """The entrance page: scan (webcam or handheld), a big answer, search and manual check-in, counters.
 
-Every database call runs through ctx.workers; the camera runs in its own ScanWorker thread.
+Every database call runs through ctx.workers; the camera runs in its own ScanWorker thread (through CameraPanel).
 The page only shows answers the check-in service returned, i.e. after their commit.
 """
 
@@ -10,36 +10,24 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
-    QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget,
+    QApplication, QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+    QVBoxLayout, QWidget,
 )
 
 from desk.core.checkin import EVENT_TZ, ScanOutcome
 from desk.services import checkin as svc
-from desk.ui import theme
+from desk.ui.camera_panel import CameraPanel
 from desk.ui.checkin_widgets import AnswerPanel, ArrivalsChart, cue
 from desk.ui.models import ListTableModel
-from desk.ui.scan_worker import ScanWorker
+from desk.ui.tables import table_view
 
 ANSWER_HOLD_MS = 8000
 
 
 def _local(stamp: dt.datetime) -> str:
     return stamp.astimezone(EVENT_TZ).strftime("%H:%M:%S")
-
-
-def _table(model: ListTableModel) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().setVisible(False)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    view.horizontalHeader().setStretchLastSection(True)
-    return view
 
 
 class CheckInPage(QWidget):
@@ -54,7 +42,6 @@ class CheckInPage(QWidget):
         self._keys: dict[int, Any] = {}
         self._last_welcome: str | None = None
         self._search_seq = 0
-        self._camera: ScanWorker | None = None
         self._watching_window = False
         self.answer_hold_ms = ANSWER_HOLD_MS
 
@@ -62,12 +49,10 @@ class CheckInPage(QWidget):
         self.scan_field = QLineEdit(placeholderText="Scan a badge, or type its code and press Enter")
         self.scan_field.installEventFilter(self)
         self.undo_button = QPushButton("Undo last check-in  (Ctrl+Z)")
-        self.preview = QLabel("Camera off", alignment=Qt.AlignmentFlag.AlignCenter)
-        self.preview.setFixedSize(320, 180)
-        self.preview.setStyleSheet("background: #202124; color: white;")
-        self.camera_status = QLabel(objectName="status", wordWrap=True)
-        self.retry_button = QPushButton("Retry camera  (F2)")
-        self.retry_button.setVisible(False)
+        self.camera = CameraPanel(ctx.camera_factory, ctx.decoder, "F2",
+                                  "No QR decoder or camera on this desk: scan by hand or search.", parent=self)
+        self.preview, self.camera_status, self.retry_button = (
+            self.camera.preview, self.camera.status, self.camera.retry_button)
         self.counters = QLabel(wordWrap=True)
         self.counters.setStyleSheet("font-size: 15pt; font-weight: bold;")
         self.categories = QLabel(objectName="status", wordWrap=True)
@@ -77,12 +62,12 @@ class CheckInPage(QWidget):
             ("Name", lambda r: f"{r.last_name.upper()}, {r.first_name}"), ("Organisation", lambda r: r.organisation),
             ("Category", lambda r: r.category.label),
         ], self)
-        self.search_table = _table(self.search_model)
+        self.search_table = table_view(self.search_model)
         self.recent_model = ListTableModel([
             ("Time", lambda s: _local(s.at)), ("Answer", lambda s: s.outcome.replace("_", " ")),
             ("Name", lambda s: s.name or s.code[:30]), ("Desk", lambda s: s.desk),
         ], self)
-        self.recent_table = _table(self.recent_model)
+        self.recent_table = table_view(self.recent_model)
         self.print_box = QCheckBox("Print badge on check-in  (Ctrl+B)")
         self.print_box.setChecked(bool(getattr(ctx.settings, "print_on_checkin", False)))
         self.checklist_button = QPushButton("Paper checklist…  (Ctrl+L)")
@@ -99,7 +84,7 @@ class CheckInPage(QWidget):
         self.search_table.activated.connect(lambda index: self.check_in_registration(
             self.search_model.row_at(index.row()).registration_id))
         self.undo_button.clicked.connect(self.undo_last)
-        self.retry_button.clicked.connect(self.start_camera)
+        self.camera.code_scanned.connect(self.submit_code)
         self.checklist_button.clicked.connect(self._on_checklist_clicked)
         self.print_box.toggled.connect(self._on_print_toggled)
         for keys, slot in (("Ctrl+Z", self.undo_last), ("Ctrl+F", self._focus_search), ("F2", self.start_camera),
@@ -305,7 +290,7 @@ class CheckInPage(QWidget):
             app = QApplication.instance()
             if app is not None:
                 app.aboutToQuit.connect(self.shutdown)
-        if self._camera is None and str(getattr(self._ctx.settings, "camera", "")).lower() not in ("", "none", "off"):
+        if not self.camera.running and str(getattr(self._ctx.settings, "camera", "")).lower() not in ("", "none", "off"):
             self.start_camera()
 
     def hideEvent(self, event: Any) -> None:  # noqa: N802
@@ -315,38 +300,12 @@ class CheckInPage(QWidget):
         super().hideEvent(event)
 
     def start_camera(self) -> None:
-        """Start (or restart) the webcam worker; without a camera or decoder, say so."""
-        if self._ctx.decoder is None or self._ctx.camera_factory is None:
-            self._on_camera_failed("No QR decoder or camera on this desk: scan by hand or search.")
-            return
-        if self._camera is not None and self._camera.isRunning():
-            return
-        self.retry_button.setVisible(False)
-        self.camera_status.setText("Starting the camera…")
-        worker = ScanWorker(self._ctx.camera_factory, self._ctx.decoder)
-        worker.scan_decoded.connect(lambda code: self.submit_code(code))
-        worker.preview_ready.connect(self._on_preview)
-        worker.camera_started.connect(lambda label: self.camera_status.setText(f"Camera on: {label}"))
-        worker.camera_failed.connect(self._on_camera_failed)
-        self._camera = worker
-        worker.start()
-
-    def _on_preview(self, image: QImage) -> None:
-        self.preview.setPixmap(QPixmap.fromImage(image).scaled(
-            self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
-
-    def _on_camera_failed(self, message: str) -> None:
-        self.preview.clear()
-        self.preview.setText("No camera")
-        self.camera_status.setText(f"⚠ {message}")
-        self.camera_status.setStyleSheet(f"color: {theme.RED};")
-        self.retry_button.setVisible(True)
+        """Start (or restart, F2) the webcam; without a camera or decoder, say so."""
+        self.camera.start()
 
     def shutdown(self) -> None:
         """Stop the camera worker and wait for it (window close, app quit, tests)."""
-        if self._camera is not None:
-            self._camera.stop()
-            self._camera = None
+        self.camera.stop()
 
     # --- settings and paper ------------------------------------------------------------
     def _on_print_toggled(self, on: bool) -> None:

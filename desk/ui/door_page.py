@@ -15,14 +15,14 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from desk.ui import theme
+from desk.ui.camera_panel import CameraPanel
 from desk.ui.door_answers import headline
-from desk.ui.scan_worker import ScanWorker
 from desk.ui.workers import Workers
 
 _COLOURS = {"ok": theme.GREEN, "warn": theme.AMBER, "error": theme.RED}
@@ -38,8 +38,7 @@ class DoorPage(QWidget):
         super().__init__(parent)
         self._workers, self._rooms, self._clock, self._desk = workers, rooms, clock, desk
         self._sound, self._open_board, self._tz = sound, open_board, tz
-        self._camera_factory, self._decoder, self._camera_on_show = camera_factory, decoder, camera_on_show
-        self._camera: ScanWorker | None = None
+        self._camera_on_show = camera_on_show
         self._watching_window = False
         self._editor: Any = None  # desk.ui.programme_editor.ProgrammeEditor, made on first use
         self._room_list: tuple[tuple[str, int], ...] = ()  # what the picker shows, to notice imports
@@ -56,14 +55,12 @@ class DoorPage(QWidget):
         self.exit_button.setCheckable(True)
         self.board_button = QPushButton("Board  (F11)")
         self.programme_button = QPushButton("Programme…  (Ctrl+E)")
-        self.preview = QLabel("Camera off", alignment=Qt.AlignmentFlag.AlignCenter)
-        self.preview.setFixedSize(320, 180)
-        self.preview.setStyleSheet("background: #202124; color: white;")
-        self.camera_status = QLabel("Webcam not started: F3 starts it.", objectName="status", wordWrap=True)
+        self.camera = CameraPanel(camera_factory, decoder, "F3",
+                                  "No QR decoder or camera on this desk: scan with the handheld scanner.",
+                                  "Webcam not started: F3 starts it.", self)
+        self.preview, self.camera_status, self.retry_button = (
+            self.camera.preview, self.camera.status, self.camera.retry_button)
         self.camera_status.setFixedWidth(320)
-        self.retry_button = QPushButton("Retry camera  (F3)")
-        self.retry_button.setMinimumHeight(44)
-        self.retry_button.setVisible(False)
         self.scan_field = QLineEdit(placeholderText="Scan a badge here (or type a ticket code and press Enter)")
         self.session_label = QLabel(objectName="doorSession")
         self.session_label.setWordWrap(True)
@@ -128,7 +125,7 @@ class DoorPage(QWidget):
         self.headcount_button.clicked.connect(self._on_headcount)
         self.board_button.clicked.connect(self._on_board)
         self.programme_button.clicked.connect(self.open_editor)
-        self.retry_button.clicked.connect(self.start_camera)
+        self.camera.code_scanned.connect(self._on_camera_code)
         QShortcut(QKeySequence("F2"), self, activated=self.exit_button.toggle)
         QShortcut(QKeySequence("F3"), self, activated=self.start_camera)
         QShortcut(QKeySequence("Ctrl+E"), self, activated=self.open_editor)
@@ -283,48 +280,17 @@ class DoorPage(QWidget):
 
     # --- webcam ----------------------------------------------------------------------
     def start_camera(self) -> None:
-        """Start (or restart, F3) the webcam worker; without a camera or decoder, say so."""
-        if self._decoder is None or self._camera_factory is None:
-            self._on_camera_failed("No QR decoder or camera on this desk: scan with the handheld scanner.")
-            return
-        if self._camera is not None and self._camera.isRunning():
-            return
-        self.retry_button.setVisible(False)
-        self.camera_status.setStyleSheet("")
-        self.camera_status.setText("Starting the camera…")
-        worker = ScanWorker(self._camera_factory, self._decoder)
-        worker.scan_decoded.connect(self._on_camera_code)
-        worker.preview_ready.connect(self._on_preview)
-        worker.camera_started.connect(self._on_camera_started)
-        worker.camera_failed.connect(self._on_camera_failed)
-        self._camera = worker
-        worker.start()
+        """Start (or restart, F3) the webcam; without a camera or decoder, say so."""
+        self.camera.start()
 
     def stop_camera(self) -> None:
-        """Stop the webcam worker and wait for it (page hidden, window closing)."""
-        if self._camera is not None:
-            self._camera.stop()
-            self._camera = None
+        """Stop the webcam and wait for it (page hidden, window closing)."""
+        self.camera.stop()
 
     def _on_camera_code(self, code: str) -> None:
         room = self.room()
         if room is not None:
             self.scan(room, code, leaving=self.exit_button.isChecked())
-
-    def _on_preview(self, image: QImage) -> None:
-        self.preview.setPixmap(QPixmap.fromImage(image).scaled(
-            self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
-
-    def _on_camera_started(self, label: str) -> None:
-        self.camera_status.setStyleSheet("")
-        self.camera_status.setText(f"Camera on: {label}")
-
-    def _on_camera_failed(self, message: str) -> None:
-        self.preview.clear()
-        self.preview.setText("No camera")
-        self.camera_status.setText(f"⚠ {message}")
-        self.camera_status.setStyleSheet(f"color: {theme.RED};")
-        self.retry_button.setVisible(True)
 
     def showEvent(self, event: Any) -> None:  # noqa: N802
         super().showEvent(event)

@@ -13,12 +13,13 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QProgressBar,
-    QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget,
+    QComboBox, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QSplitter, QTableView,
+    QVBoxLayout, QWidget,
 )
 
 from desk.ui.print_actions import PrintActions, build_actions, make_print_badge_hook
 from desk.ui.print_models import BadgeAttendeeModel, PrintJobModel
+from desk.ui.tables import table_view
 from desk.ui.workers import Job
 
 __all__ = ["PrintPage", "build_page", "make_print_badge_hook"]
@@ -30,20 +31,6 @@ def _fit_columns(view: QTableView, cap_px: int = 320) -> None:
     view.resizeColumnsToContents()
     for column in range(view.model().columnCount() - 1):
         view.setColumnWidth(column, min(view.columnWidth(column), cap_px))
-
-
-def _table(model: Any, multi: bool) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if multi
-                          else QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().setVisible(False)
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    view.setAlternatingRowColors(True)
-    return view
 
 
 class PrintPage(QWidget):
@@ -63,7 +50,7 @@ class PrintPage(QWidget):
         self.search_box.setClearButtonEnabled(True)
         self.count_label = QLabel(objectName="status")
         self.attendees = BadgeAttendeeModel(self)
-        self.table = _table(self.attendees, multi=True)
+        self.table = table_view(self.attendees, multi=True, fit_columns=False, zebra=True)
         self.layout_box = QComboBox()
         for name, label in LAYOUT_LABELS.items():
             self.layout_box.addItem(label, name)
@@ -77,7 +64,7 @@ class PrintPage(QWidget):
         self.cancel_button = QPushButton("Stop  (Esc)")
         self.progress = QProgressBar()
         self.jobs = PrintJobModel(self)
-        self.job_table = _table(self.jobs, multi=False)
+        self.job_table = table_view(self.jobs, multi=False, fit_columns=False, zebra=True)
         self.retry_button = QPushButton("Retry  (Ctrl+R)")
         self.remove_button = QPushButton("Remove from queue  (Del)")
         self.queue_label = QLabel("Print queue")

@@ -15,30 +15,18 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton, QStackedWidget, QTableView,
-    QVBoxLayout, QWidget,
+    QDialog, QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton, QStackedWidget, QTableView, QVBoxLayout,
+    QWidget,
 )
 
 from desk.services import rooms_programme as svc
 from desk.ui import theme
 from desk.ui.models import ListTableModel
 from desk.ui.programme_forms import FormPanel, RoomForm, SessionForm
+from desk.ui.tables import table_view
 from desk.ui.workers import Workers
 
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-
-
-def _table(model: ListTableModel) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().setVisible(False)
-    view.verticalHeader().setDefaultSectionSize(34)  # rows a finger can hit
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    view.horizontalHeader().setStretchLastSection(True)
-    return view
 
 
 def _button(text: str) -> QPushButton:
@@ -73,8 +61,8 @@ class ProgrammeEditor(QDialog):
             ("Time", lambda e: f"{e.session.start.astimezone(self._tz):%H:%M}–{e.session.end.astimezone(self._tz):%H:%M}"),
             ("Room", lambda e: e.session.room), ("Title", lambda e: e.session.title),
             ("Priority area", lambda e: e.session.priority_area), ("Topic", lambda e: e.session.topic)], self)
-        self.room_table = _table(self.room_model)
-        self.session_table = _table(self.session_model)
+        self.room_table = table_view(self.room_model, row_height=34)
+        self.session_table = table_view(self.session_model, row_height=34)
         # six rows without scrolling: a conference rarely has more rooms than that
         self.room_table.setFixedHeight(self.room_table.horizontalHeader().sizeHint().height() + 6 * 34 + 4)
         header = self.session_table.horizontalHeader()

@@ -136,7 +136,7 @@ def test_webcam_video_of_a_held_badge_is_one_scan(qtbot, make_page, people, tmp_
                     timeout=TIMEOUT_MS)
     assert page.camera_status.text().startswith("Camera on")
     # the video loops: the badge is in view again and again, still one scan
-    qtbot.waitUntil(lambda: page._camera is not None and page._camera.isRunning(), timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: page.camera.running, timeout=TIMEOUT_MS)
     with qtbot.waitSignal(page.status_refreshed, timeout=TIMEOUT_MS):
         page.refresh_status()
     assert [r.outcome for r in page.recent_model.rows()] == ["welcome"]

@@ -1,0 +1,81 @@
+"""The webcam part of a scanning page: preview, a state line, Retry, and the worker's life.
+
+The entrance and the room doors use the same panel, so the camera behaves alike on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QLabel, QPushButton
+
+from desk.ui import theme
+from desk.ui.scan_worker import ScanWorker
+
+PREVIEW_W, PREVIEW_H = 320, 180
+
+
+class CameraPanel(QObject):
+    """Owns the preview, the state line and the Retry button; emits `code_scanned` per new code."""
+
+    code_scanned = Signal(str)
+
+    def __init__(self, camera_factory: Callable[[], Any] | None, decoder: Any, retry_key: str,
+                 no_camera_hint: str, idle_text: str = "", parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._factory, self._decoder, self._hint = camera_factory, decoder, no_camera_hint
+        self._worker: ScanWorker | None = None
+        self.preview = QLabel("Camera off", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.preview.setFixedSize(PREVIEW_W, PREVIEW_H)
+        self.preview.setStyleSheet("background: #202124; color: white;")
+        self.status = QLabel(idle_text, objectName="status", wordWrap=True)
+        self.retry_button = QPushButton(f"Retry camera  ({retry_key})")
+        self.retry_button.setMinimumHeight(44)
+        self.retry_button.setVisible(False)
+        self.retry_button.clicked.connect(self.start)
+
+    @property
+    def running(self) -> bool:
+        return self._worker is not None and self._worker.isRunning()
+
+    def start(self) -> None:
+        """Start (or restart) the webcam worker; without a camera or decoder, say so."""
+        if self._decoder is None or self._factory is None:
+            self._on_failed(self._hint)
+            return
+        if self.running:
+            return
+        self.retry_button.setVisible(False)
+        self.status.setStyleSheet("")
+        self.status.setText("Starting the camera…")
+        worker = ScanWorker(self._factory, self._decoder)
+        worker.scan_decoded.connect(self.code_scanned)
+        worker.preview_ready.connect(self._on_preview)
+        worker.camera_started.connect(self._on_started)
+        worker.camera_failed.connect(self._on_failed)
+        self._worker = worker
+        worker.start()
+
+    def stop(self) -> None:
+        """Stop the worker and wait for it (page hidden, window closing, app quitting)."""
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+
+    def _on_preview(self, image: QImage) -> None:
+        self.preview.setPixmap(QPixmap.fromImage(image).scaled(
+            self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
+
+    def _on_started(self, label: str) -> None:
+        self.status.setStyleSheet("")
+        self.status.setText(f"Camera on: {label}")
+
+    def _on_failed(self, message: str) -> None:
+        self.preview.clear()
+        self.preview.setText("No camera")
+        self.status.setText(f"⚠ {message}")
+        self.status.setStyleSheet(f"color: {theme.RED};")
+        self.retry_button.setVisible(True)
