@@ -46,10 +46,10 @@ def build_devices(ctx: Context) -> None:
     """Pick the real devices for this desk from its settings."""
     from desk.devices.camera import OpenCVCamera  # noqa: PLC0415
     from desk.devices.decoder import default_decoder  # noqa: PLC0415
-    from desk.devices.sound import RecordingSound, SoundPlayer  # noqa: PLC0415
+    from desk.devices.sound import SoundPlayer  # noqa: PLC0415
 
     settings = ctx.settings
-    ctx.sound = SoundPlayer() if settings.sound else RecordingSound()
+    ctx.sound = _SettingsSound(SoundPlayer(), settings)
     try:
         ctx.decoder = default_decoder()
     except Exception as exc:  # noqa: BLE001 - no decoder: the desk still works by hand
@@ -57,6 +57,17 @@ def build_devices(ctx: Context) -> None:
     ctx.camera_factory = lambda: OpenCVCamera(settings.camera, settings.camera_width, settings.camera_height)
     ctx.printer_factory = _printer_factory(settings)
     ctx.clock = lambda: dt.datetime.now(dt.timezone.utc)
+
+
+class _SettingsSound:
+    """Plays cues while the desk's settings say sound is on (switchable while running)."""
+
+    def __init__(self, player: Any, settings: Settings) -> None:
+        self._player, self._settings = player, settings
+
+    def play(self, cue: str) -> None:
+        if self._settings.sound:
+            self._player.play(cue)
 
 
 def _printer_factory(settings: Settings) -> Any:
@@ -91,7 +102,7 @@ def build_pages(ctx: Context) -> list[tuple[str, Any]]:
         return run_sync(ctx.db, source, progress=handle.progress, cancelled=handle.cancelled)
 
     attendees = AttendeesPage(ctx.workers, lambda q: search_attendees(ctx.db, q), sync,
-                              feed_configured=bool(settings.feed_url))
+                              feed_configured=lambda: bool(settings.feed_url))
     attendees.refresh()
     pages: list[tuple[str, Any]] = []
     import importlib  # noqa: PLC0415
@@ -144,7 +155,18 @@ def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | N
 
         event = get_event(session)
     title = f"desk — {event.name}" if event else "desk"
-    window = MainWindow(title, build_pages(ctx), on_close=lambda: ctx.workers.shutdown())
+    def open_settings() -> None:
+        from desk.config import save_settings  # noqa: PLC0415
+        from desk.ui.settings_dialog import SettingsDialog  # noqa: PLC0415
+
+        def save(edited: Settings) -> None:
+            ctx.workers.submit(lambda _h: save_settings(edited), write=False, on_error=window.show_message)
+            window.show_message(f"Desk: {edited.desk_name}  ·  settings saved")
+
+        SettingsDialog(ctx.settings, save, window).exec()
+
+    window = MainWindow(title, build_pages(ctx), on_close=lambda: ctx.workers.shutdown(),
+                        open_settings=open_settings)
     window.show_message("  ·  ".join([f"Desk: {settings.desk_name}"] + ctx.warnings))
     try:
         from desk.ui.print_page import make_print_badge_hook  # noqa: PLC0415

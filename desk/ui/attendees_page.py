@@ -24,11 +24,12 @@ class AttendeesPage(QWidget):
 
     sync_finished = Signal(object)  # the SyncReport, for other pages to refresh
 
-    def __init__(self, workers: Workers, search: SearchFn, sync: SyncFn, feed_configured: bool,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, workers: Workers, search: SearchFn, sync: SyncFn,
+                 feed_configured: bool | Callable[[], bool], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._workers, self._search, self._sync = workers, search, sync
-        self._feed_configured = feed_configured
+        # a callable: the feed address can be set in the desk's settings while the window is open
+        self._feed_configured = feed_configured if callable(feed_configured) else (lambda: feed_configured)
         self._search_seq = 0
         self._sized = False
         self._sync_job: Job | None = None
@@ -40,8 +41,8 @@ class AttendeesPage(QWidget):
         self.count_label = QLabel(objectName="status")
 
         self.sync_button = QPushButton("Sync from portal  (F5)", objectName="primary")
-        self.sync_button.setToolTip("Fetch new and changed registrations from the portal feed"
-                                    if feed_configured else "No portal feed set: choose an export file")
+        self.sync_button.setToolTip("Fetch new and changed registrations from the portal feed; without a "
+                                    "feed address (Desk ▸ Settings) it asks for an export file")
         self.import_button = QPushButton("Import file…  (Ctrl+O)")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setVisible(False)
@@ -105,7 +106,7 @@ class AttendeesPage(QWidget):
 
     # --- sync ------------------------------------------------------------------------
     def _on_sync_clicked(self) -> None:
-        if not self._feed_configured:
+        if not self._feed_configured():
             self._on_import_clicked()
             return
         self.start_sync("")

@@ -13,10 +13,15 @@ class MainWindow(QMainWindow):
     """Tabs for the pages app.py hands in; Ctrl+1..9 switch between them."""
 
     def __init__(self, title: str, pages: Sequence[tuple[str, QWidget]],
-                 on_close: Callable[[], None] | None = None) -> None:
+                 on_close: Callable[[], None] | None = None,
+                 open_settings: Callable[[], None] | None = None) -> None:
         super().__init__()
         self.setWindowTitle(title)
         self._on_close = on_close
+        menu = self.menuBar().addMenu("&Desk")
+        if open_settings is not None:
+            menu.addAction("&Settings…", QKeySequence("Ctrl+,"), open_settings)
+        menu.addAction("&Quit", QKeySequence("Ctrl+Q"), self.close)
         self.tabs = QTabWidget()
         for label, page in pages:
             self.tabs.addTab(page, label)

@@ -61,11 +61,15 @@ class _Relay(QObject):
 
     def __init__(self) -> None:
         super().__init__()
+        self.closed = False
         self.posted.connect(self._run, Qt.ConnectionType.QueuedConnection)
 
     @Slot(object)
     def _run(self, fn: Callable[[], None]) -> None:
-        fn()
+        # After shutdown the widgets these callbacks touch may be gone: calling into a
+        # deleted widget crashes the process, so late answers are dropped instead.
+        if not self.closed:
+            fn()
 
 
 class Job:
@@ -125,7 +129,11 @@ class Workers:
         return job
 
     def shutdown(self, timeout_s: float = 5.0) -> None:
-        """Cancel pending jobs, ask running ones to stop, wait up to `timeout_s`."""
+        """Cancel pending jobs, ask running ones to stop, wait up to `timeout_s`.
+
+        Answers still on their way to the GUI thread are dropped.
+        """
+        self._relay.closed = True
         for job in list(self._jobs):
             job.cancel()
         deadline = time.monotonic() + timeout_s

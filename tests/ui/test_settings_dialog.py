@@ -1,0 +1,50 @@
+"""A desk worker changes this desk's settings in the window, not in a file."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from desk.config import Settings, load_settings, save_settings
+from desk.ui.settings_dialog import SettingsDialog
+
+
+def _ok(dialog: SettingsDialog) -> None:
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+
+
+def test_ok_updates_the_live_settings_and_saves_them(qtbot):
+    settings = Settings(desk_name="desk-1")
+    saved: list[Settings] = []
+    dialog = SettingsDialog(settings, lambda s: (saved.append(s), save_settings(s)))
+    qtbot.addWidget(dialog)
+    dialog.desk_name.setText("Entrée Ł")  # non-ASCII through setText (PLATFORM.md)
+    qtbot.keyClicks(dialog.feed_url, "https://portal.example.eu/api")
+    dialog.resolution.setCurrentIndex(dialog.resolution.findData("1920x1080"))
+    dialog.sound.setChecked(False)
+    _ok(dialog)
+    assert dialog.result() == SettingsDialog.DialogCode.Accepted
+    assert saved == [settings]  # the same object the pages read
+    assert (settings.desk_name, settings.feed_url, settings.camera_width, settings.sound) == (
+        "Entrée Ł", "https://portal.example.eu/api", 1920, False)
+    again = load_settings()
+    assert (again.desk_name, again.feed_url, again.camera_height) == ("Entrée Ł", "https://portal.example.eu/api", 1080)
+
+
+def test_a_bad_entry_is_said_beside_the_form_and_nothing_changes(qtbot):
+    settings = Settings(desk_name="desk-1")
+    saved: list[Settings] = []
+    dialog = SettingsDialog(settings, saved.append)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.desk_name.clear()
+    _ok(dialog)
+    assert "Give this desk a name" in dialog.problem.text() and not saved
+    dialog.desk_name.setText("Door Europa")
+    dialog.feed_url.setText("portal.example.eu")
+    _ok(dialog)
+    assert "https://" in dialog.problem.text() and not saved
+    assert settings.desk_name == "desk-1"  # untouched until OK succeeds
+    dialog.feed_url.clear()
+    qtbot.keyClick(dialog.feed_url, Qt.Key.Key_Return)
+    assert saved == [settings] and settings.desk_name == "Door Europa"
