@@ -123,15 +123,19 @@ class RuleView:
         return self.status is Status.VALIDATED
 
 
-def check_event_rules(event: Event, registrations: Sequence[Registration | RuleView]) -> list[Flag]:
-    """Return the flags for the event's rules over all stored registrations.
+def check_event_rules(event: Event, registrations: Sequence[Registration | RuleView],
+                      validated_total: int | None = None) -> list[Flag]:
+    """Return the flags for the event's rules over the stored registrations.
 
     Rules (from the announcement): at most `per_organisation_cap` validated people per
     organisation (names compared by `organisation_key`; staff are not counted), at most `seat_cap` validated
     attendees, no registration updated after the registration deadline.
+    `registrations` may be only the candidates (every validated member of an organisation
+    that may be over its cap, every late one) when `validated_total` gives the seat count.
     """
     flags: list[Flag] = []
     validated = [r for r in registrations if r.is_attendee]
+    seats_taken = len(validated) if validated_total is None else validated_total
     by_org: dict[str, list[Registration]] = {}
     for r in validated:
         # the organisers' own staff are not registrants competing for seats
@@ -149,11 +153,11 @@ def check_event_rules(event: Event, registrations: Sequence[Registration | RuleV
                 f"at most {event.per_organisation_cap} per organisation ({', '.join(ids)})",
                 ids,
             ))
-    if len(validated) > event.seat_cap:
+    if seats_taken > event.seat_cap:
         flags.append(Flag(
             "seat_cap",
-            f"{len(validated)} validated attendees for {event.seat_cap} seats "
-            f"({len(validated) - event.seat_cap} over)",
+            f"{seats_taken} validated attendees for {event.seat_cap} seats "
+            f"({seats_taken - event.seat_cap} over)",
         ))
     if event.registration_deadline is not None:
         late = sorted(

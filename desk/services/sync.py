@@ -185,5 +185,6 @@ def run_sync(
             report.stopped = str(exc)
         with db.begin() as session:
             event = repo.get_event(session) or Event(name="", venue="", days=())
-            report.flags = check_event_rules(event, repo.rule_views(session))
+            candidates, validated = repo.rule_candidates(session, event)
+            report.flags = check_event_rules(event, candidates, validated)
     return report

@@ -99,13 +99,29 @@ def all_registrations(session: Session) -> list[Registration]:
     return [_to_core(r) for r in session.execute(select(*_REG_COLUMNS))]
 
 
-def rule_views(session: Session) -> list[RuleView]:
-    """Every registration, reduced to what the event rules check (cheap for 100,000 rows)."""
+def rule_candidates(session: Session, event: Event) -> tuple[list[RuleView], int]:
+    """The registrations the event rules could flag, and the number of validated attendees.
+
+    Candidates are the validated members of organisations holding more validated people
+    than the cap (staff aside) and the registrations updated after the deadline: the core
+    decides on them, without reading 100,000 rows that cannot break a rule.
+    """
+    validated = RegistrationRow.status == Status.VALIDATED.value
+    total = session.scalar(select(func.count()).where(validated)) or 0
+    crowded = (select(RegistrationRow.organisation_id)
+               .where(validated, RegistrationRow.category != Category.STAFF.value,
+                      RegistrationRow.organisation_id.is_not(None))
+               .group_by(RegistrationRow.organisation_id)
+               .having(func.count() > event.per_organisation_cap))
+    which = validated & RegistrationRow.organisation_id.in_(crowded)
+    if event.registration_deadline is not None:
+        which = which | (RegistrationRow.portal_updated_at > event.registration_deadline)
     q = select(RegistrationRow.registration_id, RegistrationRow.status, RegistrationRow.organisation,
-               RegistrationRow.category, RegistrationRow.portal_updated_at)
-    return [RuleView(rid, _STATUS[status], org, _CATEGORY[cat],
-                     stamp.replace(tzinfo=_UTC) if stamp is not None and stamp.tzinfo is None else stamp)
-            for rid, status, org, cat, stamp in session.execute(q)]
+               RegistrationRow.category, RegistrationRow.portal_updated_at).where(which)
+    views = [RuleView(rid, _STATUS[status], org, _CATEGORY[cat],
+                      stamp.replace(tzinfo=_UTC) if stamp is not None and stamp.tzinfo is None else stamp)
+             for rid, status, org, cat, stamp in session.execute(q)]
+    return views, total
 
 
 def get_registration(session: Session, registration_id: str) -> Registration | None:
@@ -129,16 +145,19 @@ def _organisation_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
         key = organisation_key(name)
         if key and key not in wanted:
             wanted[key] = name
-    q = select(OrganisationRow.key, OrganisationRow.id)
-    if len(wanted) <= 500:
-        q = q.where(OrganisationRow.key.in_(list(wanted)))
-    ids: dict[str, int] = {key: oid for key, oid in session.execute(q)}
+
+    def load(keys: list[str]) -> dict[str, int]:
+        # a few keys: ask for them; many: reading the whole table is cheaper than a huge IN
+        q = select(OrganisationRow.key, OrganisationRow.id)
+        if len(keys) <= 500:
+            q = q.where(OrganisationRow.key.in_(keys))
+        return {key: oid for key, oid in session.execute(q)}
+
+    ids = load(list(wanted))
     missing = [{"key": k, "name": n} for k, n in wanted.items() if k not in ids]
     if missing:
-        session.execute(insert(OrganisationRow), missing)
-        added = select(OrganisationRow.key, OrganisationRow.id).where(
-            OrganisationRow.key.in_([m["key"] for m in missing]))
-        ids.update({key: oid for key, oid in session.execute(added)})
+        _insert(session.connection(), OrganisationRow.__table__, missing)
+        ids.update(load([m["key"] for m in missing]))
     return ids
 
 
