@@ -95,8 +95,8 @@ def registrations_by_id(session: Session, ids: Iterable[str] | None = None) -> d
 
 
 def all_registrations(session: Session) -> list[Registration]:
-    """Every stored registration, whatever its status."""
-    return [_to_core(r) for r in session.execute(select(*_REG_COLUMNS))]
+    """Every stored registration, whatever its status, in the order they were first stored."""
+    return [_to_core(r) for r in session.execute(select(*_REG_COLUMNS).order_by(RegistrationRow.id))]
 
 
 def rule_candidates(session: Session, event: Event) -> tuple[list[RuleView], int]:
@@ -117,7 +117,7 @@ def rule_candidates(session: Session, event: Event) -> tuple[list[RuleView], int
     if event.registration_deadline is not None:
         which = which | (RegistrationRow.portal_updated_at > event.registration_deadline)
     q = select(RegistrationRow.registration_id, RegistrationRow.status, RegistrationRow.organisation,
-               RegistrationRow.category, RegistrationRow.portal_updated_at).where(which)
+               RegistrationRow.category, RegistrationRow.portal_updated_at).where(which).order_by(RegistrationRow.id)
     views = [RuleView(rid, _STATUS[status], org, _CATEGORY[cat],
                       stamp.replace(tzinfo=_UTC) if stamp is not None and stamp.tzinfo is None else stamp)
              for rid, status, org, cat, stamp in session.execute(q)]
