@@ -56,6 +56,7 @@ class MeetingsPanel(QWidget):
         self._select: tuple[tuple[str, str], int] | None = None  # the meeting to select after a reload
         self._offer: tuple[DayState, Offer] | None = None
         self._no_show_for: Meeting | None = None
+        self._reload_seq = 0  # the newest day-state read asked for
         self.round_box = QComboBox(minimumHeight=40, minimumWidth=260)
         self.round_label = QLabel(objectName="matchRound")
         self.round_label.setStyleSheet("font-size: 18px; font-weight: bold;")
@@ -144,8 +145,21 @@ class MeetingsPanel(QWidget):
     def reload(self) -> None:
         """Read the day state (published schedule, presence, outcomes) on the read pool."""
         at = self._clock()
-        self._workers.submit(lambda _h: match_day.day_state(self._db, at), write=False, on_done=self._on_state,
-                             on_error=self._on_load_error)
+        # Reads run two at a time and may finish out of order: only the newest answer counts,
+        # or an older read could put back a meeting's state from before an outcome was recorded.
+        self._reload_seq += 1
+        seq = self._reload_seq
+
+        def loaded(state: DayState) -> None:
+            if seq == self._reload_seq:
+                self._on_state(state)
+
+        def failed(message: str) -> None:
+            if seq == self._reload_seq:
+                self._on_load_error(message)
+
+        self._workers.submit(lambda _h: match_day.day_state(self._db, at), write=False, on_done=loaded,
+                             on_error=failed)
 
     def _on_state(self, state: DayState) -> None:
         slots = sorted(state.slots, key=lambda s: s.start)
