@@ -27,6 +27,8 @@ class Context:
     decoder: Any = None  # desk.devices.base.Decoder
     camera_factory: Any = None  # () -> desk.devices.base.Camera
     printer_factory: Any = None  # () -> desk.devices.base.Printer
+    printer_for: Any = None  # (choice, layout) -> Printer: "folder:<path>" or a system printer's name
+    list_printers: Any = None  # () -> the system's printer names (may talk to CUPS: on a worker)
     clock: Any = None  # () -> aware datetime
     print_badge: Any = None  # (registration_id) -> None: queue a badge (set once the window exists)
 
@@ -55,6 +57,8 @@ def build_devices(ctx: Context) -> None:
     except Exception as exc:  # noqa: BLE001 - no decoder: the desk still works by hand
         ctx.warnings.append(f"no QR decoder available ({exc}); scan with a handheld scanner or search")
     ctx.camera_factory = lambda: OpenCVCamera(settings.camera, settings.camera_width, settings.camera_height)
+    ctx.printer_for = make_printer
+    ctx.list_printers = system_printers
     ctx.printer_factory = _printer_factory(settings)
     ctx.clock = lambda: dt.datetime.now(dt.timezone.utc)
 
@@ -70,14 +74,34 @@ class _SettingsSound:
             self._player.play(cue)
 
 
+def make_printer(choice: str, layout: str = "a6") -> Any:
+    """The printer device for a choice: "folder:<path>" or a system printer's name.
+
+    The Qt printer is imported only when a system printer is chosen: it is the one device
+    that needs Qt, and the folder printer does without it.
+    """
+    from desk.ui.print_actions import FOLDER, MEDIA, folder_printer  # noqa: PLC0415
+
+    if choice.startswith(FOLDER):
+        return folder_printer(choice, layout)
+    from desk.devices.qtprinter import QtPrinter  # noqa: PLC0415
+
+    return QtPrinter(choice, media=MEDIA.get(layout, "A6"))
+
+
+def system_printers() -> list[str]:
+    """The system's printers (may talk to CUPS: call it on a worker)."""
+    from desk.devices.qtprinter import system_printers as names  # noqa: PLC0415
+
+    return names()
+
+
 def _printer_factory(settings: Settings) -> Any:
     def make() -> Any:
         from desk.config import data_dir  # noqa: PLC0415
-        from desk.ui.print_actions import make_printer  # noqa: PLC0415
 
         # no printer chosen yet: badges go to a PDF folder rather than to whatever is default
-        choice = settings.printer or f"folder:{data_dir() / 'printed-badges'}"
-        return make_printer(choice, settings.badge_layout)
+        return make_printer(settings.printer or f"folder:{data_dir() / 'printed-badges'}", settings.badge_layout)
     return make
 
 

@@ -33,28 +33,17 @@ def default_folder() -> Path:
     return data_dir() / "printed-badges"
 
 
-def make_printer(choice: str, layout: str = "a6") -> Any:
-    """The printer device for a choice: "folder:<path>" or a system printer's name.
+def folder_printer(choice: str, layout: str = "a6") -> Any:
+    """The printer for a "folder:<path>" choice. System printers come from the desk's
+    context (app.py picks the real printer class); without one, say so."""
+    from desk.devices.base import DeviceError  # noqa: PLC0415
+    from desk.devices.printer import FolderPrinter  # noqa: PLC0415
 
-    The Qt printer is imported only when a system printer is chosen: it is the one
-    device that needs Qt, and tests and the folder printer do without it.
-    """
-    if choice.startswith(FOLDER):
-        from desk.devices.printer import FolderPrinter  # noqa: PLC0415
-
-        folder = Path(choice[len(FOLDER):])
-        folder.mkdir(parents=True, exist_ok=True)
-        return FolderPrinter(folder, name="PDF folder")
-    from desk.devices.qtprinter import QtPrinter  # noqa: PLC0415
-
-    return QtPrinter(choice, media=MEDIA.get(layout, "A6"))
-
-
-def system_printers() -> list[str]:
-    """The system's printers (may talk to CUPS: call it on a worker)."""
-    from desk.devices.qtprinter import system_printers as names  # noqa: PLC0415
-
-    return names()
+    if not choice.startswith(FOLDER):
+        raise DeviceError(f"the printer '{choice}' cannot be used from this desk; choose the PDF folder")
+    folder = Path(choice[len(FOLDER):])
+    folder.mkdir(parents=True, exist_ok=True)
+    return FolderPrinter(folder, name="PDF folder")
 
 
 @dataclass
@@ -63,8 +52,8 @@ class PrintActions:
 
     ctx: Any
     user: str
-    printer_for: Callable[[str, str], Any] = make_printer
-    list_printers: Callable[[], list[str]] = system_printers
+    printer_for: Callable[[str, str], Any] = folder_printer
+    list_printers: Callable[[], list[str]] = list
 
     @property
     def workers(self) -> Any:
@@ -138,8 +127,9 @@ class PrintActions:
 
 
 def build_actions(ctx: Any) -> PrintActions:
-    """Printing actions for the desk window's context."""
-    return PrintActions(ctx, _user())
+    """Printing actions for the desk window's context (its printer maker and printer list)."""
+    return PrintActions(ctx, _user(), printer_for=getattr(ctx, "printer_for", None) or folder_printer,
+                        list_printers=getattr(ctx, "list_printers", None) or list)
 
 
 def make_print_badge_hook(ctx: Any, on_result: Callable[[str], None] | None = None) -> Callable[[str], None]:
