@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from desk.core.attendees import Status
 from desk.core.checkin import EVENT_TZ, ScanOutcome
 from desk.services import checkin as svc
 from desk.ui.camera_panel import CameraPanel
@@ -24,6 +25,12 @@ from desk.ui.models import ListTableModel
 from desk.ui.tables import table_view
 
 ANSWER_HOLD_MS = 8000
+
+
+_STATUS_WORDS = {
+    Status.VALIDATED: "✔ registered", Status.PENDING: "⏳ awaiting validation",
+    Status.REJECTED: "✖ not accepted", Status.CANCELLED: "✖ cancelled",
+}
 
 
 def _local(stamp: dt.datetime) -> str:
@@ -58,9 +65,10 @@ class CheckInPage(QWidget):
         self.categories = QLabel(objectName="status", wordWrap=True)
         self.chart = ArrivalsChart()
         self.search_box = QLineEdit(placeholderText="Search name, organisation, e-mail  (Ctrl+F) — Enter checks in")
+        # every registration, not only attendees: the desk can tell a person why they are not let in
         self.search_model = ListTableModel([
             ("Name", lambda r: f"{r.last_name.upper()}, {r.first_name}"), ("Organisation", lambda r: r.organisation),
-            ("Category", lambda r: r.category.label),
+            ("Registration", lambda r: _STATUS_WORDS[r.status]), ("Category", lambda r: r.category.label),
         ], self)
         self.search_table = table_view(self.search_model)
         self.recent_model = ListTableModel([
@@ -242,7 +250,7 @@ class CheckInPage(QWidget):
         self.scan_field.setFocus()
 
     def _run_search(self) -> None:
-        from desk.services.attendees import search_attendees  # noqa: PLC0415
+        from desk.services.attendees import find_registration  # noqa: PLC0415
 
         self._search_seq += 1
         seq, query = self._search_seq, self.search_box.text()
@@ -250,12 +258,12 @@ class CheckInPage(QWidget):
             self.search_model.set_rows([])
             return
 
-        def found(result: Any) -> None:
+        def found(registrations: list[Any]) -> None:
             if seq == self._search_seq:
-                self.search_model.set_rows(result.attendees)
-                if result.attendees:
+                self.search_model.set_rows(registrations)
+                if registrations:
                     self.search_table.selectRow(0)
-        self._submit(lambda: search_attendees(self._ctx.db, query, limit=30), found, write=False,
+        self._submit(lambda: find_registration(self._ctx.db, query, limit=30), found, write=False,
                      on_error=self._on_read_error)
 
     def _on_search_entered(self) -> None:

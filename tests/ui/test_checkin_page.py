@@ -123,6 +123,21 @@ def test_search_and_enter_checks_in_then_undo(qtbot, make_page, people) -> None:
     assert "Checked in today: 0 /" in page.counters.text()
 
 
+def test_search_finds_a_pending_registration_and_says_why_it_is_not_let_in(qtbot, make_page, db) -> None:
+    from desk.core.attendees import Status  # noqa: PLC0415
+    from desk.store.registrations import all_registrations  # noqa: PLC0415
+
+    page, ctx = make_page()
+    with db.begin() as session:
+        pending = next(r for r in all_registrations(session) if r.status is Status.PENDING)
+    page.search_box.setText(pending.email)
+    qtbot.waitUntil(lambda: page.search_model.rowCount() == 1, timeout=TIMEOUT_MS)
+    assert page.search_model.index(0, 2).data() == "⏳ awaiting validation"
+    qtbot.keyClick(page.search_box, Qt.Key.Key_Return)
+    wait_answer(qtbot, page, "NOT VALIDATED")
+    assert "waiting for validation" in page.answer.sentence.text() and ctx.sound.played == ["warn"]
+
+
 def test_webcam_video_of_a_held_badge_is_one_scan(qtbot, make_page, people, tmp_path) -> None:
     person = people[3]
     degraded = Degradation(tilt_deg=25, blur_sigma=0.8, noise_sigma=6, glare=0.5, jpeg_quality=70)
