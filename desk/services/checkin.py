@@ -114,27 +114,6 @@ def attendee_json(reg: Registration | None) -> dict[str, Any] | None:
     }
 
 
-def key_file_name(event_name: str) -> str:
-    """The key-file name of an event (one rule for every desk: badge_codes.key_name_for)."""
-    from desk.services.badge_codes import key_name_for  # noqa: PLC0415
-
-    return key_name_for(event_name)
-
-
-def event_public_keys(event_name: str) -> tuple[dict[int, Any], str]:
-    """Return the event's public keys and '' or, when this desk holds none, ({}, a sentence why).
-
-    Without keys a desk still checks in portal ticket codes; desk badge codes answer
-    `unknown` with the hint to import the event keys.
-    """
-    from desk.services import keys as keyfiles  # noqa: PLC0415 - cryptography loads lazily
-
-    try:
-        return dict(keyfiles.load_keys(key_file_name(event_name)).public_keys), ""
-    except keyfiles.KeyFileError as exc:
-        return {}, f"{exc} — badge codes cannot be checked until the event keys are imported"
-
-
 def desk_keys(db: Database) -> tuple[dict[int, Any], str]:
     """The public keys of the database's event for this desk, and '' or a sentence why there are none."""
     from desk.services.badge_codes import verification_keys  # noqa: PLC0415 - cryptography loads lazily

@@ -89,13 +89,6 @@ class DoorAnswer:
         return out
 
 
-def key_file_name(event_name: str) -> str:
-    """The key-file name of an event (one rule for every desk: badge_codes.key_name_for)."""
-    from desk.services.badge_codes import key_name_for  # noqa: PLC0415
-
-    return key_name_for(event_name)
-
-
 def load_public_keys(db: Database) -> dict[int, Any]:
     """The event's public keys at this desk (see badge_codes.verification_keys); {} when none.
 

@@ -14,7 +14,8 @@ from sqlalchemy import update
 
 from desk.core.tokens import badge_ref, issue_code
 from desk.devices.synthetic import make_frame, write_video
-from desk.services.checkin import attendee_json, key_file_name
+from desk.services.badge_codes import key_name_for
+from desk.services.checkin import attendee_json
 from desk.services.demo import install_demo
 from desk.services.keys import create_keys
 from desk.store.db import open_database
@@ -74,7 +75,7 @@ def test_checkin_undo_and_the_outcome_words(url, monkeypatch) -> None:
 
 def test_badge_codes_need_the_event_keys(url) -> None:
     person = people(url)[0]
-    keys = create_keys(key_file_name("European Cluster Conference 2016"))
+    keys = create_keys(key_name_for("European Cluster Conference 2016"))
     ref = badge_ref(keys.ref_secret, person["registration_id"])
     db = open_database(url)
     with db.begin() as session:
@@ -96,7 +97,7 @@ def test_badge_codes_need_the_event_keys(url) -> None:
 def keys_file_path():  # noqa: ANN201
     from desk.services.keys import key_path
 
-    return key_path(key_file_name("European Cluster Conference 2016"))
+    return key_path(key_name_for("European Cluster Conference 2016"))
 
 
 def test_scan_prints_one_line_per_code_and_checklist_writes_a_pdf(url, tmp_path) -> None:

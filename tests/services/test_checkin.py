@@ -14,6 +14,7 @@ from desk.core.checkin import EVENT_TZ, ScanOutcome
 from desk.core.tokens import badge_ref, issue_code
 from desk.core.wedge import mangle
 from desk.services import checkin as svc
+from desk.services.badge_codes import key_name_for
 from desk.services.demo import install_demo
 from desk.services.keys import create_keys
 from desk.store import checkins as store
@@ -87,10 +88,10 @@ def test_refusals_name_the_reason(db, demo) -> None:
 
 
 def test_badge_code_and_ticket_name_the_same_attendee(db, demo) -> None:
-    keys = create_keys(svc.key_file_name("European Cluster Conference 2016"))
+    keys = create_keys(key_name_for("European Cluster Conference 2016"))
     person = pick(demo)
     code = give_badges(db, keys, [person])[person.registration_id]
-    loaded, problem = svc.event_public_keys("European Cluster Conference 2016")
+    loaded, problem = svc.desk_keys(db)  # the key file: the database holds no keys yet
     assert problem == "" and set(loaded) == {1}
     badge = svc.check_in(db, code, "d", at(CONF1, 8), loaded)
     ticket = svc.check_in(db, person.ticket_code, "d", at(CONF1, 8, 1), loaded)

@@ -14,7 +14,8 @@ from desk.core.rooms import FullPolicy
 from desk.core.tokens import badge_ref, issue_code
 from desk.services.demo import install_demo
 from desk.services.keys import create_keys
-from desk.services.rooms import Rooms, UnknownRoom, key_file_name
+from desk.services.badge_codes import key_name_for
+from desk.services.rooms import Rooms, UnknownRoom
 from desk.services.rooms_programme import install_demo_programme
 from desk.store import registrations as repo
 from desk.store import rooms as store
@@ -113,7 +114,7 @@ def test_entrance_refusals_are_answered_as_at_the_entrance(event, status) -> Non
 
 def test_badge_codes_verify_with_the_event_keys_and_forgeries_are_refused(event) -> None:
     db, people, data = event
-    keys = create_keys(key_file_name(data.event.name))
+    keys = create_keys(key_name_for(data.event.name))
     ref = badge_ref(keys.ref_secret, people[0].registration_id)
     with db.begin() as session:
         session.execute(update(RegistrationRow).where(RegistrationRow.registration_id == people[0].registration_id)
