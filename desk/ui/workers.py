@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from desk.core.errors import DeskError
+from desk.ui.gc_guard import collect_on_gui_thread
 
 
 def describe_error(exc: BaseException) -> str:
@@ -35,7 +36,7 @@ class JobHandle:
     def __init__(self, emit_progress: Callable[[int, int], None], min_interval_s: float = 0.1) -> None:
         self._emit = emit_progress
         self._cancel = threading.Event()
-        self._last = 0.0
+        self._last = float("-inf")  # the first report always goes out
         self._last_pct = -1
         self._interval = min_interval_s
 
@@ -91,6 +92,8 @@ class Workers:
     """The desk's worker threads: one writer, a small pool for reads and network."""
 
     def __init__(self, read_threads: int = 2) -> None:
+        # Worker threads must never run the cycle collector over Qt objects.
+        collect_on_gui_thread()
         self._relay = _Relay()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="desk-db-write")
         self._pool = ThreadPoolExecutor(read_threads, thread_name_prefix="desk-io")
@@ -117,9 +120,13 @@ class Workers:
                     traceback.print_exc()
                 if on_error:
                     self.post(lambda: on_error(message))
-                return None
-            if on_done:
-                self.post(lambda: on_done(result))
+                result = None
+            else:
+                if on_done:
+                    self.post(lambda: on_done(result))
+            # The job's functions usually hold widgets: let the GUI thread drop the last
+            # reference to them, never this worker.
+            self.post(lambda keep=(fn, on_done, on_error, on_progress): None)
             return result
 
         future = (self._writer if write else self._pool).submit(run)

@@ -40,3 +40,34 @@ def test_progress_is_throttled_but_the_end_always_arrives():
     for done in range(1, 1001):
         handle.progress(done, 1000)
     assert sent[0] == (1, 1000) and sent[-1] == (1000, 1000) and len(sent) == 2
+
+
+class _Witness:
+    """Part of a reference cycle; notes which thread finally freed it."""
+
+    freed_on: list[str] = []
+
+    def __init__(self) -> None:
+        self.me = self
+
+    def __del__(self) -> None:
+        _Witness.freed_on.append(threading.current_thread().name)
+
+
+def test_cycles_made_by_a_worker_are_collected_on_the_gui_thread(qtbot):
+    import gc
+
+    workers = Workers()
+    assert not gc.isenabled()  # the automatic collector would run in whichever thread allocates
+
+    def churn(_h: JobHandle) -> list:
+        _Witness()
+        # Far past the first generation's threshold: CPython would collect in this thread.
+        return [[i] for i in range(gc.get_threshold()[0] * 50)]
+
+    done: list[list] = []
+    workers.submit(churn, on_done=done.append, write=False)
+    qtbot.waitUntil(lambda: bool(done), timeout=5000)
+    qtbot.waitUntil(lambda: bool(_Witness.freed_on), timeout=5000)  # the GUI thread's timer collects
+    assert _Witness.freed_on == [threading.current_thread().name]
+    workers.shutdown()
