@@ -58,7 +58,7 @@ def write_export(path: Path, n: int, seed: int = 1) -> None:
             w.writerow([
                 f"R{i:06d}", rnd.choice(["validated"] * 8 + ["pending", "cancelled"]), rnd.choice(FIRST),
                 rnd.choice(LAST if i % 10 == 0 else SURNAMES), f"person{i}@cluster{i % 997}.eu",
-                f"{ORGS[i % len(ORGS)]} {i // 2}",  # two people per organisation, the event's rule
+                f"{ORGS[i // 2 % len(ORGS)]} {i // 2}",  # two people per organisation, the event's rule
                 rnd.choice(COUNTRIES), rnd.choice(["policy-maker", "cluster practitioner", "speaker", "press"]),
                 "2016-12-01|2016-12-02", f"T{i:08d}", (base + dt.timedelta(seconds=i)).isoformat(), "X1234567",
             ])

@@ -85,8 +85,17 @@ class Registration:
 
     def search_text(self) -> str:
         """Folded text that search matches against: name, organisation, email."""
-        # folded field by field: names and organisations repeat, so each fold is cached
-        return " ".join(fold(f) for f in (self.first_name, self.last_name, self.organisation, self.email) if f)
+        return self.folded_texts()[0]
+
+    def folded_texts(self) -> tuple[str, str]:
+        """(search text, sort key): the folded words search matches, and "last first" folded."""
+        first, last = fold(self.first_name), fold(self.last_name)
+        rest = f"{self.organisation} {self.email}"
+        if rest.isascii():  # the common case: folding ASCII is lowering it
+            rest = " ".join(rest.lower().split())
+        else:  # folded field by field: organisations repeat, so each fold is cached
+            rest = " ".join(folded for folded in (fold(self.organisation), fold(self.email)) if folded)
+        return " ".join(folded for folded in (first, last, rest) if folded), f"{last} {first}"
 
     def comparable(self) -> tuple:
         """The fields whose change makes an update (everything the portal sends)."""

@@ -35,11 +35,31 @@ def fold(text: str | None) -> str:
     return _fold_unicode(text)
 
 
+def _combining_class() -> re.Pattern[str]:
+    """Every combining mark of the Basic Multilingual Plane, as one character class."""
+    ranges: list[tuple[int, int]] = []
+    for cp in range(0x300, 0x10000):
+        if 0xD800 <= cp <= 0xDFFF or not unicodedata.combining(chr(cp)):
+            continue
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1] = (ranges[-1][0], cp)
+        else:
+            ranges.append((cp, cp))
+    parts = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    return re.compile(f"[{parts}]+")
+
+
+_COMBINING = _combining_class()
+
+
 @lru_cache(maxsize=65536)
 def _fold_unicode(text: str) -> str:
     text = text.translate(_EXTRA)
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if max(decomposed) <= "\uffff":
+        stripped = _COMBINING.sub("", decomposed)
+    else:  # beyond the BMP (rare in a name): ask character by character
+        stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     stripped = stripped.translate(_EXTRA).casefold()
     # casefold turns final sigma into σ already; keep one space between words
     return _SPACES.sub(" ", stripped).strip()
@@ -65,6 +85,10 @@ _LEGAL_SUFFIXES = {
 }
 
 
+_MULTI_WORD_SUFFIXES = ("sp z oo", "s p a", "s a", "s r l", "b v", "n v", "e v", "sp zoo", "z oo")
+_MULTI_WORD_TAILS = {m.rsplit(" ", 1)[-1] for m in _MULTI_WORD_SUFFIXES}
+
+
 @lru_cache(maxsize=65536)
 def organisation_key(name: str | None) -> str:
     """Return the key under which two spellings of one organisation compare equal.
@@ -72,13 +96,15 @@ def organisation_key(name: str | None) -> str:
     Ignores case, accents, punctuation and legal-form suffixes:
     "Łódź Cluster Sp. z o.o." and "lodz cluster" give the same key.
     """
-    words = fold_key((name or "").replace(".", "")).split(" ")
-    # "sp z oo" and similar multi-word forms collapse once dots are gone
-    joined = " ".join(w for w in words if w)
-    for multi in ("sp z oo", "s p a", "s a", "s r l", "b v", "n v", "e v", "sp zoo", "z oo"):
-        if joined.endswith(" " + multi):
-            joined = joined[: -len(multi) - 1]
-    words = joined.split(" ")
+    folded = fold((name or "").replace(".", "")).replace("&", " and ")
+    words = _NON_ALNUM.sub(" ", folded).split()
+    if words and words[-1] in _MULTI_WORD_TAILS:
+        # "sp z oo" and similar multi-word forms collapse once dots are gone
+        joined = " ".join(words)
+        for multi in _MULTI_WORD_SUFFIXES:
+            if joined.endswith(" " + multi):
+                joined = joined[: -len(multi) - 1]
+        words = joined.split(" ")
     # "GmbH & Co. KG" leaves a dangling "and" once its suffixes are gone
     while len(words) > 1 and (words[-1] in _LEGAL_SUFFIXES or words[-1] == "and"):
         words.pop()

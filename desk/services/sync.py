@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable
@@ -10,7 +9,8 @@ from dataclasses import dataclass, field
 
 from desk.core.attendees import Event, Flag, Registration, check_event_rules
 from desk.core.errors import RowError, SourceError, SyncCancelled
-from desk.core.portal import ParsedRow, parse_registration
+from desk.core.portal import ParsedRow
+from desk.services import gcpause
 from desk.services.feed import FeedCursorRejected
 from desk.services.sources import KEEP_CURSOR, Batch, Source
 from desk.store import registrations as repo
@@ -101,11 +101,9 @@ def _validate(batch: Batch, stored: dict[str, str | None], report: SyncReport) -
             report.unchanged += 1
             continue
         try:
-            parsed = parse_registration(record.values, record.line)
+            rows.append(record.parse())
         except RowError as err:
             report.errors.append(err)
-            continue
-        rows.append(dataclasses.replace(parsed, fingerprint=record.fingerprint))
     return rows
 
 
@@ -165,7 +163,7 @@ def run_sync(
     be read at all (for the feed: before any page was applied).
     """
     report = SyncReport(source=source.name)
-    with db.sync_lock():
+    with db.sync_lock(), gcpause.bulk_work():
         with db.begin() as session:
             since = repo.get_cursor(session, source.name) if source.incremental else None
         try:

@@ -136,34 +136,32 @@ def parse_csv_text(text: str) -> Iterator[tuple[int, list[str]]]:
         first = _first_line(text)
     if delimiter is None:
         delimiter = _pick_delimiter(first)
-    consumed: list[str] = []
-
-    def physical_lines() -> Iterator[str]:
-        for line in io.StringIO(text, newline=""):
-            consumed.append(line)
-            yield line
-
-    reader = csv.reader(physical_lines(), delimiter=delimiter, quotechar='"',
-                        skipinitialspace=False, strict=False)
+    # Physical lines split as csv itself splits them (CR, LF, CRLF): the reader walks this list,
+    # and `line_num` says how many it took, so a record's own text is at hand when needed.
+    lines = list(io.StringIO(text, newline=""))
+    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', skipinitialspace=False, strict=False)
     previous_end = 0
+    last = len(lines)
     while True:
-        consumed.clear()
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            raise TableCutShort(previous_end + 1 + offset, offset + previous_end + len(consumed),
+            raise TableCutShort(previous_end + 1 + offset, offset + max(reader.line_num, previous_end + 1),
                                 f"the file is not readable as CSV from here on ({exc})") from None
         start = previous_end + 1
         previous_end = reader.line_num
-        multi_line_or_last = len(consumed) > 1 or not consumed[-1].endswith(("\n", "\r"))
-        if multi_line_or_last and _ends_inside_quotes("".join(consumed), delimiter):
+        if (previous_end > start or previous_end == last) and \
+                _ends_inside_quotes("".join(lines[start - 1:previous_end]), delimiter):
             # csv (non-strict) swallows the rest of the file into the open field
             raise TableCutShort(start + offset, previous_end + offset,
                                 "a quoted field opens on this line and is never closed")
-        if not row or all(not f.strip() for f in row):
+        if not row:
             continue
+        head = row[0]
+        if (not head or head.isspace()) and not "".join(row).strip():
+            continue  # a blank record: only empty fields
         yield start + offset, row
 
 

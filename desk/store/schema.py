@@ -77,6 +77,8 @@ class RegistrationRow(Base):
         CheckConstraint("status IN ('validated','pending','rejected','cancelled')", name="status"),
         # the attendee list walks this in order and stops at the first screenful
         Index("ix_registration_status_sort", "status", "sort_key", "registration_id"),
+        # the per-organisation cap counts validated people by organisation after each sync
+        Index("ix_registration_organisation", "status", "organisation_id", "category"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

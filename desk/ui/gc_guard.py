@@ -14,6 +14,8 @@ import gc
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
+from desk.services import gcpause
+
 _INTERVAL_MS = 200
 
 _guard: _GuiThreadCollector | None = None
@@ -31,7 +33,12 @@ class _GuiThreadCollector(QObject):
         app.aboutToQuit.connect(self._stop)
 
     def check(self) -> int:
-        """Collect the oldest generation whose count passed its threshold; return objects found."""
+        """Collect the oldest generation whose count passed its threshold; return objects found.
+
+        Nothing while a bulk job (an import) asked the collector to wait.
+        """
+        if gcpause.paused():
+            return 0
         counts = gc.get_count()
         for generation in (2, 1, 0):
             if self._thresholds[generation] and counts[generation] > self._thresholds[generation]:
