@@ -118,7 +118,7 @@ def test_search_and_enter_checks_in_then_undo(qtbot, make_page, people) -> None:
     qtbot.keyClick(page, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     wait_answer(qtbot, page, "CHECK-IN UNDONE")
     assert page.answer.family == "warn" and ctx.sound.played == ["ok", "warn"]
-    qtbot.waitUntil(lambda: page.recent_model.rows() and page.recent_model.rows()[0].outcome == "undo",
+    qtbot.waitUntil(lambda: bool(page.recent_model.rows()) and page.recent_model.rows()[0].outcome == "undo",
                     timeout=TIMEOUT_MS)
     assert "Checked in today: 0 /" in page.counters.text()
 
