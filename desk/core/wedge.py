@@ -163,9 +163,12 @@ def _mismatch_hint(family: Layout | None) -> str:
     )
 
 
+_CAPS = "caps+"  # marks a reading made with Caps Lock undone
+
+
 def _only_family(names: Collection[str]) -> Layout | None:
     """The one layout family these layouts share ("us" aside), or None when they differ."""
-    families = {FAMILIES[n] for n in names if n != "us"}
+    families = {FAMILIES[n.removeprefix(_CAPS)] for n in names if n.removeprefix(_CAPS) != "us"}
     return families.pop() if len(families) == 1 else None
 
 
@@ -186,16 +189,32 @@ def repair(raw: str, *, prefixes: Collection[str] | None = None) -> WedgeResult:
         meant = _unmangle(text, name)
         if meant is not None and meant != text and is_desk_code(meant, prefixes):
             readings.setdefault(meant, []).append(name)
+    # Caps Lock on the laptop swaps the case of every letter the scanner types (the digits
+    # stay): the same readings once more, from the burst with its letters swapped back. Only
+    # against known prefixes, so that a lower-case portal ticket is never taken for a code.
+    unlocked = text.swapcase()
+    if unlocked != text and prefixes is not None:
+        for name in ("us", *_LAYOUT_ROWS):
+            meant = unlocked if name == "us" else _unmangle(unlocked, name)
+            if meant is not None and is_desk_code(meant, prefixes):
+                readings.setdefault(meant, []).append(_CAPS + name)
 
     if len(readings) == 1:
         ((code, names),) = readings.items()
         if names == ["us"]:
             return WedgeResult(code, "us", "clean")
         family = _only_family(names)
-        return WedgeResult(code, family, "repaired", f"repaired: {_mismatch_hint(family)}")
+        hints = []
+        if all(n.startswith(_CAPS) for n in names):
+            hints.append("Caps Lock is on: switch it off")
+        if any(n.removeprefix(_CAPS) != "us" for n in names):
+            hints.append(_mismatch_hint(family))
+        return WedgeResult(code, family or "us", "repaired", "repaired: " + "; ".join(hints))
     if len(readings) > 1:
         family = _only_family([n for names in readings.values() for n in names])
         hint = f"this code can be read in more than one way; {_mismatch_hint(family)}, then scan again"
+        if any(n.startswith(_CAPS) for names in readings.values() for n in names):
+            hint = f"this code can be read in more than one way; switch Caps Lock off and {_mismatch_hint(family)}, then scan again"
         return WedgeResult(text, None, "ambiguous", hint)
 
     if any(not c.isascii() for c in text):

@@ -221,14 +221,15 @@ HOSTILE = st.one_of(
 
 
 def _typings(code: str) -> set[str]:
-    """The code as typed by a US scanner on each laptop layout (and on a US one)."""
+    """The code as typed by a US scanner on each laptop layout (and on a US one), with and
+    without Caps Lock (which swaps the case of the letters typed)."""
     typed = {code}
     for layout in layouts():
         try:
             typed.add(mangle(code, layout))
         except ValueError:
             pass
-    return typed
+    return typed | {t.swapcase() for t in typed}
 
 
 def _is_genuine(payload: str, decision) -> bool:  # noqa: ANN001

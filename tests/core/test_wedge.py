@@ -168,3 +168,15 @@ def test_known_prefixes_keep_portal_codes_from_being_repaired() -> None:
 def test_a_clean_desk_code_is_clean() -> None:
     result = repair("D1:ABCDEFGH234567\r\n")
     assert (result.text, result.layout, result.status, result.hint) == ("D1:ABCDEFGH234567", "us", "clean", "")
+
+
+@pytest.mark.parametrize("layout", ALL_LAYOUTS)
+def test_caps_lock_is_undone_against_known_prefixes_and_named(layout: str) -> None:
+    code = "D1:ABCDEFGHJK:MNPQRSTUVWXYZ234567"
+    burst = mangle(code, layout).swapcase()  # the laptop's Caps Lock swaps every letter typed
+    result = repair(burst, prefixes={"D1:"})
+    assert (result.text, result.status) == (code, "repaired")
+    assert result.hint.startswith("repaired: Caps Lock is on: switch it off")
+    assert ("set the scanner or the laptop layout to match" in result.hint) == (layout != "us")
+    # without known prefixes a lower-case text stays what it is (a portal ticket, say)
+    assert repair(burst.lower()).status in ("clean", "garbled")
