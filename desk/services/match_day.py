@@ -89,6 +89,31 @@ def record_outcome(db: Database, meeting: Meeting, outcome: str, at: dt.datetime
         store.record_outcome(session, meeting, outcome, absent if outcome == NO_SHOW else None, at, desk)
 
 
+def undo_outcome(db: Database, meeting: Meeting, at: dt.datetime, desk: str) -> store.Outcome:
+    """Take back the meeting's latest outcome (a wrong key): the meeting is pending again.
+
+    The log stays append-only (an 'undone' record is added). Returns what was undone. Raises
+    DeskError when nothing is recorded, or when the no-show already gave somebody of the
+    meeting a new partner in that round (undo that new meeting's outcome first, not this).
+    """
+    key = (pair_key(meeting.requester, meeting.partner), meeting.slot)
+    with db.begin() as session:
+        current = store.latest_outcomes(session, [meeting.slot]).get(key)
+        if current is None:
+            raise DeskError(f"Table {meeting.table}: nothing recorded yet, nothing to undo")
+        if current.outcome == NO_SHOW:
+            version = store.latest_version(session, published=True) or store.latest_version(session)
+            stored = store.load_schedule(session, version) if version is not None else None
+            moved = [m for m in (stored.adhoc if stored else ()) if m.slot == meeting.slot
+                     and {m.requester, m.partner} & {meeting.requester, meeting.partner}
+                     and pair_key(m.requester, m.partner) != key[0]]
+            if moved:
+                raise DeskError(f"Table {meeting.table}: the no-show stays, a new meeting was arranged "
+                                f"in its place at table {moved[0].table}")
+        store.record_outcome(session, meeting, store.UNDONE, None, at, desk)
+    return current
+
+
 @dataclass(frozen=True)
 class DayState:
     """Everything the day's screens need, read in one unit of work."""

@@ -47,6 +47,9 @@ class StoredSchedule:
         return sorted([*self.schedule.meetings, *self.adhoc], key=lambda m: (m.slot, m.table))
 
 
+UNDONE = "undone"  # appended to take a meeting's last outcome back
+
+
 @dataclass(frozen=True)
 class Outcome:
     """The latest record for one meeting: 'held' or 'no_show' (with who was absent)."""
@@ -221,7 +224,7 @@ def present_ids(session: Session, since: dt.datetime) -> set[str]:
 
 def record_outcome(session: Session, meeting: Meeting, outcome: str, absent: str | None, at: dt.datetime,
                    desk: str) -> None:
-    """Append 'held' or 'no_show' (with the absent participant) for a meeting."""
+    """Append 'held', 'no_show' (with the absent participant) or 'undone' for a meeting."""
     session.execute(insert(MatchOutcomeRow), [{
         "id": uuid.uuid4().hex, "at": at, "requester": meeting.requester, "partner": meeting.partner,
         "slot": meeting.slot, "outcome": outcome, "absent": absent, "desk": desk[:100]}])
@@ -234,6 +237,9 @@ def latest_outcomes(session: Session, slots: Iterable[int] | None = None) -> dic
         query = query.where(MatchOutcomeRow.slot.in_(list(slots)))
     found: dict[tuple[tuple[str, str], int], Outcome] = {}
     for r in session.scalars(query):
-        found[(pair_key(r.requester, r.partner), r.slot)] = Outcome(
-            r.requester, r.partner, r.slot, r.outcome, r.absent, r.desk, _aware(r.at))
+        key = (pair_key(r.requester, r.partner), r.slot)
+        if r.outcome == UNDONE:
+            found.pop(key, None)  # back to pending: as if nothing had been recorded
+            continue
+        found[key] = Outcome(r.requester, r.partner, r.slot, r.outcome, r.absent, r.desk, _aware(r.at))
     return found

@@ -120,10 +120,11 @@ class MatchPresenceRow(Base):
 
 
 class MatchOutcomeRow(Base):
-    """Append-only: a meeting recorded as held or as a no-show (of `absent`), by whom and when."""
+    """Append-only: a meeting recorded as held, as a no-show (of `absent`), or its last record
+    undone; by whom and when."""
 
     __tablename__ = "match_outcome"
-    __table_args__ = (CheckConstraint("outcome IN ('held','no_show')", name="outcome"),)
+    __table_args__ = (CheckConstraint("outcome IN ('held','no_show','undone')", name="outcome"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -77,6 +77,7 @@ class MeetingsPanel(QWidget):
         self.held_button = QPushButton("✔ Held (H)")
         self.no_show_button = QPushButton("✖ No-show (N)")
         self.offer_button = QPushButton("Offer a new partner (O)")
+        self.undo_button = QPushButton("↶ Undo (Ctrl+Z)")
         self.status = QLabel(wordWrap=True, objectName="matchDayStatus")
         # asked only when presence does not tell who stayed away
         self.chooser = QFrame()
@@ -94,6 +95,7 @@ class MeetingsPanel(QWidget):
         self.held_button.clicked.connect(self.record_held)
         self.no_show_button.clicked.connect(self.record_no_show)
         self.offer_button.clicked.connect(self.offer)
+        self.undo_button.clicked.connect(self.undo)
         self.absent_buttons[0].clicked.connect(lambda: self._choose_absent(0))
         self.absent_buttons[1].clicked.connect(lambda: self._choose_absent(1))
         self.accept_button.clicked.connect(self.accept)
@@ -101,7 +103,7 @@ class MeetingsPanel(QWidget):
         # only while the focus is on this panel: the scan field next to it takes letters
         for keys, slot in (("H", self.record_held), ("N", self.record_no_show), ("O", self.offer),
                            ("A", self.accept), ("Escape", self.dismiss), ("1", lambda: self._choose_absent(0)),
-                           ("2", lambda: self._choose_absent(1))):
+                           ("2", lambda: self._choose_absent(1)), ("Ctrl+Z", self.undo)):
             QShortcut(QKeySequence(keys), self, activated=slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._tick = QTimer(self, interval=1000)
         self._tick.timeout.connect(self._follow_clock)
@@ -111,15 +113,15 @@ class MeetingsPanel(QWidget):
         self._update_buttons()
 
     def _lay_out(self) -> None:
-        for button in (self.held_button, self.no_show_button, self.offer_button, *self.absent_buttons,
-                       self.accept_button, self.dismiss_button):
+        for button in (self.held_button, self.no_show_button, self.offer_button, self.undo_button,
+                       *self.absent_buttons, self.accept_button, self.dismiss_button):
             button.setMinimumHeight(44)
         head = QHBoxLayout()
         head.addWidget(self.round_label, 1)
         head.addWidget(QLabel("Show:"))
         head.addWidget(self.round_box)
         actions = QHBoxLayout()
-        for w in (self.held_button, self.no_show_button, self.offer_button):
+        for w in (self.held_button, self.no_show_button, self.offer_button, self.undo_button):
             actions.addWidget(w)
         actions.addWidget(self.status, 1)
         chooser = QHBoxLayout(self.chooser)
@@ -234,6 +236,7 @@ class MeetingsPanel(QWidget):
         for button in (self.held_button, self.no_show_button):
             button.setEnabled(row is not None)
         self.offer_button.setEnabled(row is not None and self._freed(row) is not None)
+        self.undo_button.setEnabled(row is not None and row.outcome in (match_day.HELD, match_day.NO_SHOW))
 
     def _freed(self, row: MeetingRow) -> str | None:
         """The side left without a partner: the other one of a recorded no-show, else the only one scanned."""
@@ -299,6 +302,21 @@ class MeetingsPanel(QWidget):
             self._say(said, theme.GREEN if outcome == match_day.HELD else theme.RED)
             self.reload()
         self._workers.submit(lambda _h: match_day.record_outcome(self._db, meeting, outcome, at, desk, absent),
+                             on_done=done, on_error=lambda msg: self._say(f"⚠ {msg}", theme.RED))
+
+    def undo(self) -> None:
+        """Take back the selected meeting's outcome (a wrong key): it is pending again."""
+        row = self.selected()
+        if row is None:
+            return
+        meeting, at, desk = row.meeting, self._clock(), self._desk
+        key = (pair_key(meeting.requester, meeting.partner), meeting.slot)
+
+        def done(_r: object) -> None:
+            self._select = key
+            self._say(f"Table {meeting.table}: outcome undone, pending again", theme.AMBER)
+            self.reload()
+        self._workers.submit(lambda _h: match_day.undo_outcome(self._db, meeting, at, desk),
                              on_done=done, on_error=lambda msg: self._say(f"⚠ {msg}", theme.RED))
 
     # --- a new partner ---------------------------------------------------------------

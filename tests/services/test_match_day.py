@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import text
 
 from desk.core.errors import DeskError
-from desk.core.matchmaking import Meeting, Schedule, Slot, Unscheduled
+from desk.core.matchmaking import Meeting, Schedule, Slot, Unscheduled, pair_key
 from desk.services import match, match_day
 from desk.services.demo import install_demo
 from desk.services.match_demo import install_demo_matchmaking
@@ -76,6 +77,43 @@ def test_two_freed_participants_of_one_round_are_offered_to_each_other(scheduled
     # the board shows the round as it now stands: the new meeting, not the two it replaced
     assert after.live_meetings(1) == [meeting]
     assert after.meeting_of("A", 1) == meeting
+
+
+def test_a_wrong_outcome_is_undone_and_the_log_keeps_both(scheduled) -> None:
+    db = scheduled
+    for pid in ("A", "B", "C", "D", "E"):
+        match_day.mark_present(db, pid, AT, "desk")
+    state = match_day.day_state(db, AT)
+    first = _meeting_of(state, "A", 1)
+    with pytest.raises(DeskError, match="nothing recorded yet"):
+        match_day.undo_outcome(db, first, AT, "host")
+    match_day.record_outcome(db, first, match_day.HELD, AT, "host")  # meant the next table
+    undone = match_day.undo_outcome(db, first, AT + dt.timedelta(seconds=5), "host")
+    assert undone.outcome == match_day.HELD
+    state = match_day.day_state(db, AT + dt.timedelta(seconds=5))
+    assert (pair_key(first.requester, first.partner), 1) not in state.outcomes
+    assert state.absent_in(first) == set()
+    # the log is append-only: the held and its undo are both there
+    with db.begin() as session:
+        rows = session.execute(text("SELECT outcome FROM match_outcome ORDER BY at")).scalars().all()
+    assert rows == ["held", "undone"]
+
+
+def test_a_no_show_that_gave_somebody_a_new_partner_is_not_undone(scheduled) -> None:
+    db = scheduled
+    for pid in ("A", "B", "C", "D", "E"):
+        match_day.mark_present(db, pid, AT, "desk")
+    state = match_day.day_state(db, AT)
+    first, second = (m for m in state.meetings if m.slot == 1)
+    match_day.record_outcome(db, first, match_day.NO_SHOW, AT, "host", absent="C")
+    match_day.record_outcome(db, second, match_day.NO_SHOW, AT, "host", absent="B")
+    state = match_day.day_state(db, AT)
+    meeting = match_day.accept_offer(db, state, match_day.offer_partner(state, "A", 1), AT, "desk")
+    with pytest.raises(DeskError, match=f"a new meeting was arranged in its place at table {meeting.table}"):
+        match_day.undo_outcome(db, first, AT, "host")
+    # the new meeting's own outcome can be undone
+    match_day.record_outcome(db, meeting, match_day.HELD, AT, "host")
+    assert match_day.undo_outcome(db, meeting, AT + dt.timedelta(seconds=1), "host").outcome == match_day.HELD
 
 
 def test_an_idle_participant_with_an_unscheduled_request_comes_before_anyone_idle(scheduled) -> None:

@@ -151,3 +151,19 @@ def test_no_show_then_offer_and_accept_a_new_partner_at_the_freed_table(qtbot, d
     assert _cells(panel, panel.model.rows().index(new))[5] == "… pending · new today"
     qtbot.waitUntil(lambda: any(line.right.text() == "Brainport Eindhoven\nJoost de Vries" and line.table.text() == "1"
                                 for line in page.board.lines), timeout=5000)
+
+
+def test_ctrl_z_takes_a_wrong_held_back_and_the_button_follows(qtbot, day) -> None:
+    panel = day.panel
+    _select(panel, 0)
+    assert not panel.undo_button.isEnabled()  # nothing recorded yet
+    qtbot.keyClick(panel.table, Qt.Key.Key_H)
+    qtbot.waitUntil(lambda: _cells(panel, 0)[5] == "✔ held", timeout=5000)
+    _select(panel, 0)
+    qtbot.waitUntil(panel.undo_button.isEnabled, timeout=5000)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: _cells(panel, 0)[5] == "… pending", timeout=5000)
+    assert panel.status.text() == "Table 1: outcome undone, pending again"
+    qtbot.waitUntil(lambda: not panel.undo_button.isEnabled(), timeout=5000)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # nothing left to undo
+    qtbot.waitUntil(lambda: panel.status.text() == "⚠ Table 1: nothing recorded yet, nothing to undo", timeout=5000)
