@@ -319,7 +319,8 @@ def make_record(headers: HeaderMap, row: Sequence[object], line: int) -> Record:
     """
     try:
         text = _FIELD_SEP.join(row)  # type: ignore[arg-type]  # CSV rows (all text): cheap and exact
-        clean = _clean_row_text(text)
+        # (a separator inside a value would pass for a field boundary: such a row is not clean)
+        clean = text.count(_FIELD_SEP) == len(row) - 1 and _clean_row_text(text)
     except TypeError:
         text = repr(row)  # workbook cells: numbers, dates, None
         clean = False

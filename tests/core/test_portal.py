@@ -15,7 +15,8 @@ _PIECES = {
     "first_name": ["Łukasz", "Anna", "", "Zoë", "Jo\u0308rg", "A  B", "x" * 501, "Δημήτρης", "Se\ufffdn", "Ann\te"],
     "last_name": ["Wójcik", "", "Nøvák-Øster", "Петров", " Dvořák", "O'Brien ", "Ní Bhriain", "Şahin"],
     "email": ["a@b.eu", "A@B.EU", "", "not-an-email", "a @b.eu", "é@b.eu", "a@b.e"],
-    "organisation": ["Klaster Łódź", "", "Silicon Saxony e.V.", "Clúster  Energía", "x" * 500, "Org\x1cX"],
+    "organisation": ["Klaster Łódź", "", "Silicon Saxony e.V.", "Clúster  Energía", "x" * 500, "Org\x1cX",
+                     "Org\x1fUnit"],
     "country": ["PL", "be", "Belgium", "EL", "Atlantis", "", " DE", "Deutschland"],
     "category": ["policy-maker", "Speaker", "", "astronaut", "press ", "Cluster practitioner"],
     "days": ["2016-12-01|2016-12-02", "", "2016-12-01", "2016-12-01;2016-12-02", "tomorrow", "2016-12-01, 2016-12-02"],
@@ -47,7 +48,7 @@ def test_fast_and_general_validation_agree_on_messy_rows(seed: int) -> None:
         assert fast == general, row
         assert record.registration_id == (general[1].registration_id if general[0] == "row"
                                           else record.registration_id)
-    assert 300 < clean_rows < 2900  # both paths were exercised
+    assert 150 < clean_rows < 2900  # both paths were exercised
 
 
 def test_a_header_without_some_columns_reads_them_as_empty() -> None:
