@@ -110,6 +110,9 @@ def undo_outcome(db: Database, meeting: Meeting, at: dt.datetime, desk: str) -> 
             if moved:
                 raise DeskError(f"Table {meeting.table}: the no-show stays, a new meeting was arranged "
                                 f"in its place at table {moved[0].table}")
+        # the latest record wins: the undo must come after what it undoes, even when this
+        # desk's clock is behind the one that recorded it (or the same instant)
+        at = max(at, current.at + dt.timedelta(microseconds=1))
         store.record_outcome(session, meeting, store.UNDONE, None, at, desk)
     return current
 
