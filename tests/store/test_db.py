@@ -107,3 +107,32 @@ def test_core_and_services_do_not_load_qt():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_an_older_matchmaking_database_keeps_its_outcomes_through_the_undo_migration(tmp_path):
+    from alembic import command  # noqa: PLC0415
+    from sqlalchemy import create_engine  # noqa: PLC0415
+
+    from desk.store.migrate import alembic_config  # noqa: PLC0415
+
+    path = tmp_path / "old.sqlite"
+    engine = create_engine(f"sqlite:///{path}")
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0005")  # the schema before outcomes could be undone
+        conn.exec_driver_sql("INSERT INTO match_outcome (id, at, requester, partner, slot, outcome, absent, desk) "
+                             "VALUES ('a1', '2016-11-30 08:35:00.000000', 'A', 'C', 1, 'held', NULL, 'host')")
+    engine.dispose()
+    db = open_database(f"sqlite:///{path}")  # upgrades to every head
+    with db.engine.begin() as conn:
+        assert conn.exec_driver_sql("SELECT id, outcome FROM match_outcome").fetchall() == [("a1", "held")]
+        conn.exec_driver_sql("INSERT INTO match_outcome (id, at, requester, partner, slot, outcome, absent, desk) "
+                             "VALUES ('a2', '2016-11-30 08:36:00.000000', 'A', 'C', 1, 'undone', NULL, 'host')")
+        with pytest.raises(Exception, match="CHECK constraint"):
+            conn.exec_driver_sql("INSERT INTO match_outcome (id, at, requester, partner, slot, outcome, absent, desk) "
+                                 "VALUES ('a3', '2016-11-30 08:37:00.000000', 'A', 'C', 1, 'late', NULL, 'host')")
+        indexes = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE tbl_name = 'match_outcome'"
+                                                      " AND type = 'index'")}
+    assert "ix_match_outcome_at" in indexes
+    db.close()
