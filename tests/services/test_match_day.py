@@ -57,16 +57,25 @@ def _meeting_of(state: match_day.DayState, pid: str, slot: int) -> Meeting:
     return next(m for m in state.meetings if m.slot == slot and pid in (m.requester, m.partner))
 
 
-def test_two_freed_participants_of_one_round_are_offered_to_each_other(scheduled) -> None:
-    db = scheduled
+@pytest.fixture
+def all_here(scheduled):  # noqa: ANN201
     for pid in ("A", "B", "C", "D", "E"):
-        match_day.mark_present(db, pid, AT, "desk")
+        match_day.mark_present(scheduled, pid, AT, "desk")
+    return scheduled
+
+
+def _two_no_shows_in_round_one(db) -> tuple[Meeting, Meeting, match_day.DayState]:  # noqa: ANN001
+    """C did not come to A-C, B did not come to B-E (A and B meet later anyway)."""
     state = match_day.day_state(db, AT)
     first, second = (m for m in state.meetings if m.slot == 1)
-    # C did not come to A-C, B did not come to B-E (A and B meet later anyway)
     match_day.record_outcome(db, first, match_day.NO_SHOW, AT, "host", absent="C")
     match_day.record_outcome(db, second, match_day.NO_SHOW, AT, "host", absent="B")
-    state = match_day.day_state(db, AT)
+    return first, second, match_day.day_state(db, AT)
+
+
+def test_two_freed_participants_of_one_round_are_offered_to_each_other(all_here) -> None:
+    db = all_here
+    first, _second, state = _two_no_shows_in_round_one(db)
     assert state.absent_in(first) == {"C"}
     offer = match_day.offer_partner(state, "A", 1)
     assert (offer.partner, offer.table) == ("E", 1)
@@ -79,10 +88,8 @@ def test_two_freed_participants_of_one_round_are_offered_to_each_other(scheduled
     assert after.meeting_of("A", 1) == meeting
 
 
-def test_a_wrong_outcome_is_undone_and_the_log_keeps_both(scheduled) -> None:
-    db = scheduled
-    for pid in ("A", "B", "C", "D", "E"):
-        match_day.mark_present(db, pid, AT, "desk")
+def test_a_wrong_outcome_is_undone_and_the_log_keeps_both(all_here) -> None:
+    db = all_here
     state = match_day.day_state(db, AT)
     first = _meeting_of(state, "A", 1)
     with pytest.raises(DeskError, match="nothing recorded yet"):
@@ -100,15 +107,9 @@ def test_a_wrong_outcome_is_undone_and_the_log_keeps_both(scheduled) -> None:
     assert rows == ["held", "undone"]
 
 
-def test_a_no_show_that_gave_somebody_a_new_partner_is_not_undone(scheduled) -> None:
-    db = scheduled
-    for pid in ("A", "B", "C", "D", "E"):
-        match_day.mark_present(db, pid, AT, "desk")
-    state = match_day.day_state(db, AT)
-    first, second = (m for m in state.meetings if m.slot == 1)
-    match_day.record_outcome(db, first, match_day.NO_SHOW, AT, "host", absent="C")
-    match_day.record_outcome(db, second, match_day.NO_SHOW, AT, "host", absent="B")
-    state = match_day.day_state(db, AT)
+def test_a_no_show_that_gave_somebody_a_new_partner_is_not_undone(all_here) -> None:
+    db = all_here
+    first, _second, state = _two_no_shows_in_round_one(db)
     meeting = match_day.accept_offer(db, state, match_day.offer_partner(state, "A", 1), AT, "desk")
     with pytest.raises(DeskError, match=f"a new meeting was arranged in its place at table {meeting.table}"):
         match_day.undo_outcome(db, first, AT, "host")
