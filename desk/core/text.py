@@ -11,14 +11,21 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_EXTRA = str.maketrans(
-    {
-        "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ß": "ss", "ẞ": "ss",
-        "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "þ": "th", "Þ": "th", "ð": "d", "Ð": "d",
-        "ı": "i", "ħ": "h", "Ħ": "h", "ŀ": "l", "Ŀ": "l", "ŧ": "t", "Ŧ": "t",
-        "’": "'", "‘": "'", "‐": "-", "‑": "-", "–": "-", "—": "-",
-    }
-)
+_EXTRA_MAP = {
+    "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ß": "ss", "ẞ": "ss",
+    "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "þ": "th", "Þ": "th", "ð": "d", "Ð": "d",
+    "ı": "i", "ħ": "h", "Ħ": "h", "ŀ": "l", "Ŀ": "l", "ŧ": "t", "Ŧ": "t",
+    "’": "'", "‘": "'", "‐": "-", "‑": "-", "–": "-", "—": "-",
+}
+_EXTRA = str.maketrans(_EXTRA_MAP)
+# str.translate looks every character up in a dict; a character class finds the few that
+# need it far faster (most names hold none)
+_EXTRA_CHARS = re.compile("[" + "".join(map(re.escape, _EXTRA_MAP)) + "]")
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
+def _extra(text: str) -> str:
+    return text.translate(_EXTRA) if _EXTRA_CHARS.search(text) else text
 _SPACES = re.compile(r"\s+")
 _NON_ALNUM = re.compile(r"[^0-9a-zα-ωа-яёіїєґўјљњћџѓќѕ ]+")
 
@@ -54,15 +61,13 @@ _COMBINING = _combining_class()
 
 @lru_cache(maxsize=65536)
 def _fold_unicode(text: str) -> str:
-    text = text.translate(_EXTRA)
-    decomposed = unicodedata.normalize("NFKD", text)
-    if max(decomposed) <= "\uffff":
+    decomposed = unicodedata.normalize("NFKD", _extra(text))
+    if _ASTRAL.search(decomposed) is None:
         stripped = _COMBINING.sub("", decomposed)
     else:  # beyond the BMP (rare in a name): ask character by character
         stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    stripped = stripped.translate(_EXTRA).casefold()
     # casefold turns final sigma into σ already; keep one space between words
-    return _SPACES.sub(" ", stripped).strip()
+    return " ".join(_extra(stripped).casefold().split())
 
 
 def fold_key(text: str | None) -> str:
