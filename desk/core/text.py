@@ -33,7 +33,7 @@ _NON_ALNUM = re.compile(r"[^0-9a-zα-ωа-яёіїєґўјљњћџѓќѕ ]+")
 def fold(text: str | None) -> str:
     """Return `text` case-folded, without accents, with runs of space collapsed.
 
-    "Łódź" → "lodz", "Müller" → "muller", "Δημήτρης" → "δημητρης".
+    "Łódź" → "lodz", "Müller" → "muller", "Δημήτρης" → "δημητρησ" (final sigma folds to σ).
     """
     if not text:
         return ""
