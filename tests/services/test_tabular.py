@@ -156,3 +156,42 @@ def test_read_rows_tells_a_workbook_by_content_not_name(tmp_path: Path):
     wb.save(path)
 
     assert list(tabular.read_rows(path)) == [(1, ["registration_id", "status"]), (2, [7, "validated"])]
+
+
+def _csv_only(text: str, delimiter: str) -> tuple[list[tuple[int, list[str]]], tuple | None]:
+    """The plain way: csv for every line (what `parse_csv_text` does for lines with quotes)."""
+    lines = list(io.StringIO(text, newline=""))
+    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', skipinitialspace=False, strict=False)
+    out: list[tuple[int, list[str]]] = []
+    end = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return out, None
+        except csv.Error:
+            return out, ("unreadable", end + 1)
+        start, end = end + 1, reader.line_num
+        if (end > start or end == len(lines)) and tabular._ends_inside_quotes("".join(lines[start - 1:end]), delimiter):
+            return out, ("unclosed", start, end)
+        if row and "".join(row).strip():
+            out.append((start, row))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(alphabet='ab ;,"\r\n\té', max_size=14), min_size=1, max_size=8),
+       st.sampled_from([";", ","]))
+def test_splitting_quote_free_lines_reads_exactly_what_csv_reads(records, delimiter) -> None:
+    text = "id;name\n".replace(";", delimiter) + "".join(records)
+    expected, problem = _csv_only(text, delimiter)
+    got: list[tuple[int, list[str]]] = []
+    try:
+        got.extend(tabular.parse_csv_text(text))
+    except tabular.TableCutShort as cut:
+        kind = "unclosed" if "never closed" in cut.reason else "unreadable"
+        assert problem is not None and (kind, cut.line) == problem[:2]
+        if kind == "unclosed":
+            assert cut.last_line == problem[2]
+    else:
+        assert problem is None
+    assert got == expected[:len(got)] and (problem is not None or got == expected)
