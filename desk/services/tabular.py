@@ -80,9 +80,13 @@ def _count_outside_quotes(line: str, delimiter: str) -> int:
     return count
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # a physical line, as csv splits them
+
+
 def _first_line(text: str) -> str:
     """The first line that is not blank (a header preceded by empty lines still counts)."""
-    for line in io.StringIO(text, newline=""):
+    for found in _LINE.finditer(text):  # lazily: the file can be large
+        line = found.group()
         if line.strip(" \r\n"):
             return line.rstrip("\r\n")
     return ""
