@@ -8,14 +8,43 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 
 from desk.ui import theme
 from desk.ui.scan_worker import ScanWorker
 
 PREVIEW_W, PREVIEW_H = 320, 180
+
+
+class _WindowCloseWatch(QObject):
+    """Calls `stop` when the page's window closes (lives and dies with the page)."""
+
+    def __init__(self, page: QWidget, stop: Callable[[], None]) -> None:
+        super().__init__(page)
+        self._page, self._stop = page, stop
+        page.window().installEventFilter(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self._on_quit)
+
+    def _on_quit(self) -> None:
+        self._stop()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Close and watched is self._page.window():
+            self._stop()
+        return False
+
+
+def stop_with_window(page: QWidget, stop: Callable[[], None]) -> QObject:
+    """Have `stop` called when the page's window closes or the application quits.
+
+    Call it once the page is in its window (from the first showEvent) and keep what it
+    returns; a scanning page uses it to let go of the webcam and its timers.
+    """
+    return _WindowCloseWatch(page, stop)
 
 
 class CameraPanel(QObject):

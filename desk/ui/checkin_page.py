@@ -12,14 +12,14 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication, QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+    QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
     QVBoxLayout, QWidget,
 )
 
 from desk.core.attendees import Status
 from desk.core.checkin import EVENT_TZ, ScanOutcome
 from desk.services import checkin as svc
-from desk.ui.camera_panel import CameraPanel
+from desk.ui.camera_panel import CameraPanel, stop_with_window
 from desk.ui.checkin_widgets import AnswerPanel, ArrivalsChart, cue
 from desk.ui.models import ListTableModel
 from desk.ui.tables import table_view
@@ -49,7 +49,7 @@ class CheckInPage(QWidget):
         self._keys: dict[int, Any] = {}
         self._last_welcome: str | None = None
         self._search_seq = 0
-        self._watching_window = False
+        self._close_watch: QObject | None = None  # stops the camera with the window
         self.answer_hold_ms = ANSWER_HOLD_MS
 
         self.answer = AnswerPanel()
@@ -172,8 +172,6 @@ class CheckInPage(QWidget):
         if watched is self.scan_field and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Tab:
             self._on_scan_entered()
             return True
-        if event.type() == QEvent.Type.Close and watched is self.window():
-            self.shutdown()
         return super().eventFilter(watched, event)
 
     def _on_scan_entered(self) -> None:
@@ -292,12 +290,8 @@ class CheckInPage(QWidget):
     def showEvent(self, event: Any) -> None:  # noqa: N802
         super().showEvent(event)
         self.scan_field.setFocus()
-        if not self._watching_window:
-            self._watching_window = True
-            self.window().installEventFilter(self)
-            app = QApplication.instance()
-            if app is not None:
-                app.aboutToQuit.connect(self.shutdown)
+        if self._close_watch is None:
+            self._close_watch = stop_with_window(self, self.shutdown)
         if not self.camera.running and str(getattr(self._ctx.settings, "camera", "")).lower() not in ("", "none", "off"):
             self.start_camera()
 

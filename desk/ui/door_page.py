@@ -14,14 +14,14 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from desk.ui import theme
-from desk.ui.camera_panel import CameraPanel
+from desk.ui.camera_panel import CameraPanel, stop_with_window
 from desk.ui.door_answers import headline
 from desk.ui.workers import Workers
 
@@ -39,7 +39,7 @@ class DoorPage(QWidget):
         self._workers, self._rooms, self._clock, self._desk = workers, rooms, clock, desk
         self._sound, self._open_board, self._tz = sound, open_board, tz
         self._camera_on_show = camera_on_show
-        self._watching_window = False
+        self._close_watch: QObject | None = None  # stops the camera and the poll with the window
         self._editor: Any = None  # desk.ui.programme_editor.ProgrammeEditor, made on first use
         self._room_list: tuple[tuple[str, int], ...] = ()  # what the picker shows, to notice imports
         self._follow: str | None = None  # a renamed room the picker should stay on
@@ -295,12 +295,8 @@ class DoorPage(QWidget):
     def showEvent(self, event: Any) -> None:  # noqa: N802
         super().showEvent(event)
         self.scan_field.setFocus()
-        if not self._watching_window:
-            self._watching_window = True
-            self.window().installEventFilter(self)
-            app = QApplication.instance()
-            if app is not None:
-                app.aboutToQuit.connect(self.stop)
+        if self._close_watch is None:
+            self._close_watch = stop_with_window(self, self.stop)
         if self._camera_on_show:
             self.start_camera()
 
@@ -309,11 +305,6 @@ class DoorPage(QWidget):
         if not event.spontaneous():
             self.stop_camera()
         super().hideEvent(event)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.Close and watched is self.window():
-            self.stop()
-        return super().eventFilter(watched, event)
 
     def _on_board(self) -> None:
         if self._open_board is not None:

@@ -158,6 +158,16 @@ def test_webcam_video_of_a_held_badge_is_one_scan(qtbot, make_page, people, tmp_
     assert ctx.sound.played == ["ok"]
 
 
+def test_closing_the_window_lets_go_of_the_webcam(qtbot, make_page, tmp_path) -> None:
+    frames = [make_frame(None, (320, 240), seed=i) for i in range(5)]
+    video = write_video(tmp_path / "idle.avi", frames, fps=30, codec="MJPG")
+    page, _ctx = make_page(camera_factory=lambda: FileCamera(video, loop=True))
+    page.start_camera()
+    qtbot.waitUntil(lambda: page.camera.running, timeout=TIMEOUT_MS)
+    page.window().close()  # the desk window (here the page itself) closes: the camera stops
+    qtbot.waitUntil(lambda: not page.camera.running, timeout=TIMEOUT_MS)
+
+
 def test_a_missing_camera_is_a_state_with_retry(qtbot, make_page) -> None:
     def missing() -> FileCamera:
         raise DeviceError("camera 0 is not connected or busy")
