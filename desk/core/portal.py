@@ -254,8 +254,7 @@ def parse_timestamp(value: object, line: int) -> dt.datetime | None:
     return stamp.astimezone(_UTC)
 
 
-def _checked(value: object, line: int, name: str, limit: int = MAX_FIELD_CHARS) -> str:
-    text = _text(value)
+def _fits(text: str, line: int, name: str, limit: int = MAX_FIELD_CHARS) -> str:
     if len(text) > limit:
         raise RowError(line, f"{name} is {len(text)} characters long (at most {limit})", name)
     return text
@@ -340,124 +339,69 @@ def parse_registration(values: Mapping[str, object], line: int) -> ParsedRow:
     return parse_fields(tuple(values.get(c) for c in COLUMNS), line)
 
 
-def _clean(value: object, line: int, name: str, limit: int = MAX_FIELD_CHARS) -> str:
-    # `_checked` with the common case first: short, printable ASCII with single spaces inside
-    if (value.__class__ is str and value.isascii() and value.isprintable() and len(value) <= limit  # type: ignore[attr-defined]
-            and "  " not in value and value[:1] != " " and value[-1:] != " "):  # type: ignore[index, operator]
-        return value  # type: ignore[return-value]
-    return _checked(value, line, name, limit)
+# Fields read as they come (dates from a workbook are date objects); the others are text.
+_DAYS, _UPDATED = COLUMNS.index("days"), COLUMNS.index("updated_at")
 
 
 def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", clean: bool = False) -> ParsedRow:
     """Validate one record given as its fields in `COLUMNS` order into a Registration.
 
     `clean` promises that every value is None or text `_text` leaves as it is (see
-    `make_record`): then only the lengths are checked. Raises RowError naming the line, the
-    field and what was expected.
+    `make_record`): then the values are not cleaned again (the hot path of a large import).
+    Raises RowError naming the line, the field and what was expected.
     """
-    (rid_v, status_v, first_v, last_v, email_v, org_v, country_v, category_v, days_v, ticket_v,
-     updated_v) = values
     if clean:
-        return _parse_clean(values, line, fingerprint)
-    reg_id = _clean(rid_v, line, "registration_id", MAX_ID_CHARS)
-    if not reg_id:
-        raise RowError(line, "no registration_id", "registration_id")
-    status = _STATUS_WORDS.get(status_v) if status_v.__class__ is str else None  # type: ignore[arg-type]
-    if status is None:
-        status = parse_status(status_v, line)
-    first = _clean(first_v, line, "first_name")
-    last = _clean(last_v, line, "last_name")
-    if not first and not last:
-        raise RowError(line, "neither first_name nor last_name", "first_name")
-    email = _clean(email_v, line, "email")
-    if " " in email:
-        email = email.replace(" ", "")
-    if email and not _EMAIL.match(email):
-        raise RowError(line, f"email '{email[:60]}' is not an e-mail address", "email")
-    raw_country = _clean(country_v, line, "country")
-    country = (_country(raw_country) if raw_country else "")
-    if country is None:
-        raise RowError(
-            line, f"country '{raw_country[:40]}' is neither an ISO 3166 code nor a country name", "country"
-        )
-    remarks: tuple[str, ...] = ()
-    organisation = _clean(org_v, line, "organisation")
-    if not (first.isascii() and last.isascii() and email.isascii() and organisation.isascii()):
-        damaged = [name for name, text in (("first_name", first), ("last_name", last), ("email", email),
-                                           ("organisation", organisation))
-                   if "\ufffd" in text]
-        if damaged:
-            # stored all the same: a slightly damaged name still finds the person at the desk
-            remarks += (f"row {line}: {', '.join(damaged)} holds characters that could not be read "
-                        "(shown as \ufffd); check the file's encoding",)
-    raw_category = _clean(category_v, line, "category")
-    category = _category(raw_category)
-    if category is None:
-        remarks += (f"row {line}: category '{raw_category[:40]}' not recognised, stored as other stakeholder",)
-        category = Category.OTHER_STAKEHOLDER
-    registration = Registration(
-        registration_id=reg_id,
-        status=status,
-        first_name=first,
-        last_name=last,
-        email=email.lower(),
-        organisation=organisation,
-        country=country,
-        category=category,
-        days=parse_days(days_v, line),
-        ticket_code=_clean(ticket_v, line, "ticket_code", 256),
-        updated_at=parse_timestamp(updated_v, line),
-    )
-    return ParsedRow(registration, line, remarks, fingerprint)
-
-
-def _parse_clean(values: Sequence[object], line: int, fingerprint: str) -> ParsedRow:
-    # parse_fields for a row of clean text: the same checks in the same order, without
-    # cleaning each value again (the hot path of a large import)
-    if None in values:  # absent columns
-        values = tuple(v if v is not None else "" for v in values)
+        if None in values:  # absent columns
+            values = tuple(v if v is not None else "" for v in values)
+    else:
+        values = tuple(v if k in (_DAYS, _UPDATED) else _text(v) for k, v in enumerate(values))
     (reg_id, status_v, first, last, email, organisation, raw_country, raw_category, days_v, ticket,
      updated_v) = values
-    if (len(reg_id) > MAX_ID_CHARS or len(first) > MAX_FIELD_CHARS or len(last) > MAX_FIELD_CHARS  # type: ignore[arg-type]
-            or len(email) > MAX_FIELD_CHARS or len(organisation) > MAX_FIELD_CHARS  # type: ignore[arg-type]
-            or len(raw_country) > MAX_FIELD_CHARS or len(raw_category) > MAX_FIELD_CHARS  # type: ignore[arg-type]
-            or len(ticket) > 256):  # type: ignore[arg-type]
-        return parse_fields(values, line, fingerprint)  # the slow path names the long field
+    _fits(reg_id, line, "registration_id", MAX_ID_CHARS)  # type: ignore[arg-type]
     if not reg_id:
         raise RowError(line, "no registration_id", "registration_id")
     status = _STATUS_WORDS.get(status_v)  # type: ignore[arg-type]
     if status is None:
         status = parse_status(status_v, line)
+    _fits(first, line, "first_name")  # type: ignore[arg-type]
+    _fits(last, line, "last_name")  # type: ignore[arg-type]
     if not first and not last:
         raise RowError(line, "neither first_name nor last_name", "first_name")
+    _fits(email, line, "email")  # type: ignore[arg-type]
     if " " in email:  # type: ignore[operator]
         email = email.replace(" ", "")  # type: ignore[attr-defined]
     if email and not _EMAIL.match(email):  # type: ignore[arg-type]
         raise RowError(line, f"email '{email[:60]}' is not an e-mail address", "email")  # type: ignore[index]
+    _fits(raw_country, line, "country")  # type: ignore[arg-type]
     country = _country(raw_country) if raw_country else ""  # type: ignore[arg-type]
     if country is None:
         raise RowError(
             line, f"country '{raw_country[:40]}' is neither an ISO 3166 code nor a country name", "country"  # type: ignore[index]
         )
     remarks: tuple[str, ...] = ()
+    _fits(organisation, line, "organisation")  # type: ignore[arg-type]
     if not (first.isascii() and last.isascii() and email.isascii() and organisation.isascii()):  # type: ignore[attr-defined]
         damaged = [name for name, text in (("first_name", first), ("last_name", last), ("email", email),
                                            ("organisation", organisation))
                    if "\ufffd" in text]  # type: ignore[operator]
         if damaged:
+            # stored all the same: a slightly damaged name still finds the person at the desk
             remarks += (f"row {line}: {', '.join(damaged)} holds characters that could not be read "
                         "(shown as \ufffd); check the file's encoding",)
+    _fits(raw_category, line, "category")  # type: ignore[arg-type]
     category = _category(raw_category)  # type: ignore[arg-type]
     if category is None:
         remarks += (f"row {line}: category '{raw_category[:40]}' not recognised, stored as other stakeholder",)  # type: ignore[index]
         category = Category.OTHER_STAKEHOLDER
-    days = _days_from_text(days_v)  # type: ignore[arg-type]
+    # an export repeats a handful of day lists: most are found in the cache of parsed ones
+    days = _days_from_text(days_v) if days_v.__class__ is str else None  # type: ignore[arg-type]
     if days is None or len(days) > MAX_DAYS:
         days = parse_days(days_v, line)
     registration = Registration(
         registration_id=reg_id, status=status, first_name=first, last_name=last,  # type: ignore[arg-type]
         email=email.lower(), organisation=organisation, country=country, category=category,  # type: ignore[attr-defined, arg-type]
-        days=days, ticket_code=ticket, updated_at=parse_timestamp(updated_v, line),  # type: ignore[arg-type]
+        days=days, ticket_code=_fits(ticket, line, "ticket_code", 256),  # type: ignore[arg-type]
+        updated_at=parse_timestamp(updated_v, line),
     )
     return ParsedRow(registration, line, remarks, fingerprint)
 
