@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -167,19 +167,6 @@ def _organisation_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
     return {name: ids[key] for name, key in key_of.items() if key}
 
 
-def _values(reg: Registration, org_ids: dict[str, int], now: dt.datetime,
-            digest: str | None = None) -> dict[str, object]:
-    search, sort = reg.folded_texts()
-    return {
-        "source_hash": digest,
-        "registration_id": reg.registration_id, "status": reg.status.value, "first_name": reg.first_name,
-        "last_name": reg.last_name, "email": reg.email, "organisation": reg.organisation,
-        "organisation_id": org_ids.get(reg.organisation), "country": reg.country,
-        "category": reg.category.value, "days": _days_text(reg.days), "ticket_code": reg.ticket_code,
-        "portal_updated_at": reg.updated_at, "search_text": search, "sort_key": sort, "synced_at": now,
-    }
-
-
 _ROW_COLUMNS = ("registration_id", "status", "first_name", "last_name", "email", "organisation",
                 "organisation_id", "country", "category", "days", "ticket_code", "portal_updated_at",
                 "search_text", "sort_key", "source_hash", "synced_at")
@@ -189,26 +176,32 @@ _STATUS_TEXT = {s: s.value for s in Status}
 _CATEGORY_TEXT = {c: c.value for c in Category}
 
 
+@lru_cache(maxsize=256)
+def _days_text_of(days: tuple[dt.date, ...]) -> str:
+    return _days_text(days)  # an event has a handful of day sets
+
+
+def _row(reg: Registration, org_id: int | None, synced: object, digest: str | None,
+         stamp: Callable[[dt.datetime], object] = lambda value: value) -> tuple[object, ...]:
+    """A registration's stored values in `_ROW_COLUMNS` order; `stamp` writes its updated_at."""
+    search, sort = reg.folded_texts()
+    updated = reg.updated_at
+    return (reg.registration_id, _STATUS_TEXT[reg.status], reg.first_name, reg.last_name, reg.email,
+            reg.organisation, org_id, reg.country, _CATEGORY_TEXT[reg.category], _days_text_of(reg.days),
+            reg.ticket_code, None if updated is None else stamp(updated), search, sort, digest, synced)
+
+
+def _values(reg: Registration, org_ids: dict[str, int], now: dt.datetime,
+            digest: str | None = None) -> dict[str, object]:
+    return dict(zip(_ROW_COLUMNS, _row(reg, org_ids.get(reg.organisation), now, digest)))
+
+
 def _sqlite_rows(added: Sequence[Registration], org_ids: dict[str, int], now: dt.datetime,
                  digests: Mapping[str, str]) -> list[tuple[object, ...]]:
-    """`_values` as driver-ready tuples in `_ROW_COLUMNS` order (100,000 rows: the hot loop)."""
+    """`_values` as driver-ready tuples, time stamps as SQLite text (100,000 rows: the hot loop)."""
     synced = _sqlite_stamp(now)
-    days_text: dict[tuple[dt.date, ...], str] = {}
-    rows = []
-    for reg in added:
-        days = days_text.get(reg.days)
-        if days is None:
-            days = days_text[reg.days] = _days_text(reg.days)
-        stamp = reg.updated_at
-        rid = reg.registration_id
-        search, sort = reg.folded_texts()
-        rows.append((
-            rid, _STATUS_TEXT[reg.status], reg.first_name, reg.last_name, reg.email, reg.organisation,
-            org_ids.get(reg.organisation), reg.country, _CATEGORY_TEXT[reg.category], days, reg.ticket_code,
-            None if stamp is None else _sqlite_stamp(stamp), search, sort,
-            digests.get(rid), synced,
-        ))
-    return rows
+    return [_row(reg, org_ids.get(reg.organisation), synced, digests.get(reg.registration_id), _sqlite_stamp)
+            for reg in added]
 
 
 # Secondary indexes a bulk load rebuilds rather than maintains row by row (the unique ones
