@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from desk.core.attendees import Category, Event, Registration, RuleView, Status
@@ -43,15 +43,17 @@ _STATUS = {s.value: s for s in Status}
 _CATEGORY = {c.value: c for c in Category}
 
 
-def _to_core(row: Row) -> Registration:
-    stamp = row.portal_updated_at
-    if stamp is not None and stamp.tzinfo is None:  # Core selects bypass the type's result hook
+def _to_core(row: Sequence[Any]) -> Registration:
+    """A registration from a row of `_REG_COLUMNS`, through SQLAlchemy or straight from the driver."""
+    (_id, rid, status, first, last, email, organisation, country, category, days, ticket, stamp) = row
+    if isinstance(stamp, str):  # the driver gives SQLite's stored text
+        stamp = dt.datetime.fromisoformat(stamp)
+    if stamp is not None and stamp.tzinfo is None:  # stored as naive UTC; Core selects skip the type's hook
         stamp = stamp.replace(tzinfo=_UTC)
     return Registration(
-        registration_id=row.registration_id, status=_STATUS[row.status], first_name=row.first_name,
-        last_name=row.last_name, email=row.email, organisation=row.organisation, country=row.country,
-        category=_CATEGORY[row.category], days=_days_tuple(row.days), ticket_code=row.ticket_code,
-        updated_at=stamp,
+        registration_id=rid, status=_STATUS[status], first_name=first, last_name=last, email=email,
+        organisation=organisation, country=country, category=_CATEGORY[category], days=_days_tuple(days),
+        ticket_code=ticket, updated_at=stamp,
     )
 
 
@@ -382,18 +384,6 @@ _FEW_HITS = 3000
 _RAW_COLUMNS = ", ".join(f"r.{c.key}" for c in _REG_COLUMNS)
 
 
-def _raw_to_core(row: Sequence[Any]) -> Registration:
-    """A registration from a plain driver row in `_REG_COLUMNS` order (stamps as stored text)."""
-    (_id, rid, status, first, last, email, organisation, country, category, days, ticket, stamp) = row
-    if stamp is not None:
-        stamp = dt.datetime.fromisoformat(stamp).replace(tzinfo=_UTC)
-    return Registration(
-        registration_id=rid, status=_STATUS[status], first_name=first, last_name=last, email=email,
-        organisation=organisation, country=country, category=_CATEGORY[category], days=_days_tuple(days),
-        ticket_code=ticket, updated_at=stamp,
-    )
-
-
 def _sqlite_search(conn: Connection, terms: list[str], attendees_only: bool,
                    limit: int | None) -> list[Registration]:
     """The FTS5 word index: every typed word must start a word of name, organisation or e-mail.
@@ -416,7 +406,7 @@ def _sqlite_search(conn: Connection, terms: list[str], attendees_only: bool,
         # Many: walk the name order and stop at `limit`, testing each name against the hits.
         sql = (f"SELECT {_RAW_COLUMNS} FROM registration AS r WHERE r.id IN "
                f"(SELECT rowid FROM registration_fts WHERE registration_fts MATCH ?){validated}{tail}")
-    return [_raw_to_core(row) for row in conn.exec_driver_sql(sql, (match,)).fetchall()]
+    return [_to_core(row) for row in conn.exec_driver_sql(sql, (match,)).fetchall()]
 
 
 def search_registrations(
