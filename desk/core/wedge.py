@@ -182,22 +182,22 @@ def repair(raw: str, *, prefixes: Collection[str] | None = None) -> WedgeResult:
     `prefixes` (e.g. {"D1:"}) narrows what counts as a desk code. Never raises.
     """
     text = raw.strip("\r\n\t")  # scanners end a burst with Enter or Tab
-    readings: dict[str, list[str]] = {}
-    if is_desk_code(text, prefixes):
-        readings[text] = ["us"]
-    for name in _LAYOUT_ROWS:
-        meant = _unmangle(text, name)
-        if meant is not None and meant != text and is_desk_code(meant, prefixes):
-            readings.setdefault(meant, []).append(name)
-    # Caps Lock on the laptop swaps the case of every letter the scanner types (the digits
-    # stay): the same readings once more, from the burst with its letters swapped back. Only
-    # against known prefixes, so that a lower-case portal ticket is never taken for a code.
+    # Every modelled layout, read backwards. Caps Lock on the laptop swaps the case of every
+    # letter the scanner types (the digits stay): the same readings once more from the burst
+    # with its letters swapped back; only against known prefixes, so that a lower-case portal
+    # ticket is never taken for a code.
+    bursts = [(text, "")]
     unlocked = text.swapcase()
     if unlocked != text and prefixes is not None:
+        bursts.append((unlocked, _CAPS))
+    readings: dict[str, list[str]] = {}
+    for burst, mark in bursts:
         for name in ("us", *_LAYOUT_ROWS):
-            meant = unlocked if name == "us" else _unmangle(unlocked, name)
-            if meant is not None and is_desk_code(meant, prefixes):
-                readings.setdefault(meant, []).append(_CAPS + name)
+            meant = burst if name == "us" else _unmangle(burst, name)
+            if meant is None or (not mark and name != "us" and meant == text):
+                continue  # (a layout reading equal to the burst is the plain reading)
+            if is_desk_code(meant, prefixes):
+                readings.setdefault(meant, []).append(mark + name)
 
     if len(readings) == 1:
         ((code, names),) = readings.items()
