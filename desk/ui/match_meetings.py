@@ -295,29 +295,30 @@ class MeetingsPanel(QWidget):
 
     def _record(self, meeting: Meeting, outcome: str, absent: str | None,
                 select: tuple[tuple[str, str], int], said: str) -> None:
-        at, desk = self._clock(), self._desk
-
-        def done(_r: object) -> None:
-            self._select = select
-            self._say(said, theme.GREEN if outcome == match_day.HELD else theme.RED)
-            self.reload()
-        self._workers.submit(lambda _h: match_day.record_outcome(self._db, meeting, outcome, at, desk, absent),
-                             on_done=done, on_error=lambda msg: self._say(f"⚠ {msg}", theme.RED))
+        colour = theme.GREEN if outcome == match_day.HELD else theme.RED
+        self._write(lambda at, desk: match_day.record_outcome(self._db, meeting, outcome, at, desk, absent),
+                    select, said, colour)
 
     def undo(self) -> None:
         """Take back the selected meeting's outcome (a wrong key): it is pending again."""
         row = self.selected()
         if row is None:
             return
-        meeting, at, desk = row.meeting, self._clock(), self._desk
-        key = (pair_key(meeting.requester, meeting.partner), meeting.slot)
+        meeting = row.meeting
+        self._write(lambda at, desk: match_day.undo_outcome(self._db, meeting, at, desk),
+                    row.key, f"Table {meeting.table}: outcome undone, pending again", theme.AMBER)
+
+    def _write(self, change: Callable[[dt.datetime, str], object], select: tuple[tuple[str, str], int],
+               said: str, colour: str) -> None:
+        """Run `change(at, desk)` on the writer; then select the row, say `said` and reload."""
+        at, desk = self._clock(), self._desk
 
         def done(_r: object) -> None:
-            self._select = key
-            self._say(f"Table {meeting.table}: outcome undone, pending again", theme.AMBER)
+            self._select = select
+            self._say(said, colour)
             self.reload()
-        self._workers.submit(lambda _h: match_day.undo_outcome(self._db, meeting, at, desk),
-                             on_done=done, on_error=lambda msg: self._say(f"⚠ {msg}", theme.RED))
+        self._workers.submit(lambda _h: change(at, desk), on_done=done,
+                             on_error=lambda msg: self._say(f"⚠ {msg}", theme.RED))
 
     # --- a new partner ---------------------------------------------------------------
     def offer(self) -> None:
