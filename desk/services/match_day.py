@@ -102,7 +102,7 @@ def undo_outcome(db: Database, meeting: Meeting, at: dt.datetime, desk: str) -> 
         if current is None:
             raise DeskError(f"Table {meeting.table}: nothing recorded yet, nothing to undo")
         if current.outcome == NO_SHOW:
-            version = store.latest_version(session, published=True) or store.latest_version(session)
+            version = store.current_version(session)
             stored = store.load_schedule(session, version) if version is not None else None
             moved = [m for m in (stored.adhoc if stored else ()) if m.slot == meeting.slot
                      and {m.requester, m.partner} & {meeting.requester, meeting.partner}
@@ -162,7 +162,7 @@ class DayState:
 def day_state(db: Database, at: dt.datetime) -> DayState:
     """Read the published schedule, presence since local midnight and outcomes. Raises NoSchedule."""
     with db.begin() as session:
-        version = store.latest_version(session, published=True) or store.latest_version(session)
+        version = store.current_version(session)
         if version is None:
             raise NoSchedule("no schedule yet: import the files and run the scheduler")
         stored = store.load_schedule(session, version)

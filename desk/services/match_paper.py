@@ -64,7 +64,7 @@ def write_paper(db: Database, out: Path, only: set[str] | None = None) -> list[P
     """
     register_fonts()
     with db.begin() as session:
-        version = store.latest_version(session, published=True) or store.latest_version(session)
+        version = store.current_version(session)
         if version is None:
             raise MatchmakingError("no schedule yet: run the scheduler first")
         meetings = store.load_schedule(session, version).all_meetings

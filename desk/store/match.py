@@ -178,6 +178,11 @@ def latest_version(session: Session, *, published: bool = False) -> int | None:
     return session.scalar(query)
 
 
+def current_version(session: Session) -> int | None:
+    """The schedule the day runs on: the newest published version, else the newest one."""
+    return latest_version(session, published=True) or latest_version(session)
+
+
 def load_schedule(session: Session, version: int) -> StoredSchedule | None:
     """One schedule version with its meetings, reasons and ad-hoc meetings; None if absent."""
     head = session.get(MatchScheduleRow, version)
