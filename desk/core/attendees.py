@@ -83,10 +83,6 @@ class Registration:
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
-    def search_text(self) -> str:
-        """Folded text that search matches against: name, organisation, email."""
-        return self.folded_texts()[0]
-
     def folded_texts(self) -> tuple[str, str]:
         """(search text, sort key): the folded words search matches, and "last first" folded."""
         first, last = fold(self.first_name), fold(self.last_name)

@@ -87,10 +87,6 @@ class HeaderMap:
 
         self._getter = getter
 
-    def take(self, row: Sequence[object]) -> dict[str, object]:
-        """Pick desk's fields out of one row's values."""
-        return {col: (row[i] if i < len(row) else None) for col, i in self.index.items()}
-
     def fields(self, row: Sequence[object]) -> tuple[object, ...]:
         """desk's fields of one row in `COLUMNS` order (None where the column is absent or the row short)."""
         if len(row) >= self._width:
@@ -284,11 +280,6 @@ class Record:
         self.fingerprint = fingerprint
         self.registration_id = registration_id
         self.clean = clean  # every value is text that `_text` would return unchanged
-
-    @property
-    def values(self) -> dict[str, object]:
-        """desk's fields of the row, by column name."""
-        return self.headers.take(self.row)
 
     def parse(self) -> ParsedRow:
         """Validate the record (see `parse_fields`)."""
