@@ -87,8 +87,8 @@ class Registration:
         """(search text, sort key): the folded words search matches, and "last first" folded."""
         first, last = fold(self.first_name), fold(self.last_name)
         rest = f"{self.organisation} {self.email}"
-        if rest.isascii():  # the common case: folding ASCII is lowering it
-            rest = " ".join(rest.lower().split())
+        if rest.isascii():  # the common case: both at once (fold drops the space of an empty one)
+            rest = fold(rest)
         else:  # folded field by field: organisations repeat, so each fold is cached
             rest = " ".join(folded for folded in (fold(self.organisation), fold(self.email)) if folded)
         return " ".join(folded for folded in (first, last, rest) if folded), f"{last} {first}"
