@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from desk.core.attendees import Event, Flag, Registration, check_event_rules
@@ -91,51 +91,82 @@ def _is_newer(old: Registration, new: Registration) -> bool:
     return old.comparable() != new.comparable()
 
 
-def _validate(batch: Batch, stored: dict[str, str | None], report: SyncReport) -> list[ParsedRow]:
-    """Parse the batch's records, except those stored unchanged (same digest as last applied)."""
-    rows = list(batch.rows)
-    seen = Counter(r.registration_id for r in batch.records)
+_CHUNK = 5000  # records validated before their registrations go to the store
+
+
+def _validated(batch: Batch, stored: dict[str, str | None], report: SyncReport) -> Iterator[list[ParsedRow]]:
+    """The batch's rows to apply, validated, one per registration_id, a chunk at a time.
+
+    Records stored unchanged (same digest as last applied) are counted, not parsed. Rows of a
+    registration_id that appears more than once come last, deduplicated together.
+    """
+    seen = Counter(r.registration.registration_id for r in batch.rows)
+    seen.update(r.registration_id for r in batch.records)
+    repeated: list[ParsedRow] = []
+    chunk: list[ParsedRow] = []
+    for row in batch.rows:
+        (repeated if seen[row.registration.registration_id] > 1 else chunk).append(row)
     for record in batch.records:
-        # a registration_id that appears twice is always parsed, so duplicates are reported
-        if seen[record.registration_id] == 1 and stored.get(record.registration_id) == record.fingerprint:
+        once = seen[record.registration_id] == 1
+        if once and stored.get(record.registration_id) == record.fingerprint:
             report.unchanged += 1
             continue
         try:
-            rows.append(record.parse())
+            row = record.parse()
         except RowError as err:
             report.errors.append(err)
-    return rows
+            continue
+        if not once:
+            repeated.append(row)
+            continue
+        chunk.append(row)
+        if len(chunk) >= _CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+    if repeated:
+        yield _dedupe(repeated, report.errors)
 
 
 def _apply(db: Database, source: Source, batch: Batch, report: SyncReport, now: dt.datetime) -> None:
     with db.begin() as session:
         wanted = [r.registration_id for r in batch.records] + [r.registration.registration_id for r in batch.rows]
         scope = None if len(wanted) > 5000 else wanted
-        rows = _dedupe(_validate(batch, repo.fingerprints(session, scope) if batch.records else {}, report),
-                       report.errors)
-        ids = [r.registration.registration_id for r in rows]
-        existing = repo.registrations_by_id(session, None if len(ids) > 5000 else ids)
-        digests = {r.registration.registration_id: r.fingerprint for r in rows if r.fingerprint}
+        stored = repo.fingerprints(session, scope) if batch.records else {}
+        existing = repo.registrations_by_id(session, scope)
         refresh: dict[str, str] = {}
-        added: list[Registration] = []
         updated: list[tuple[Registration, Registration]] = []
-        for row in rows:
-            new = row.registration
-            old = existing.get(new.registration_id)
-            if old is None:
-                added.append(new)
-            elif _is_newer(old, new):
-                updated.append((old, new))
-            else:
-                report.unchanged += 1
-                if row.fingerprint and old.comparable() == new.comparable():
-                    refresh[new.registration_id] = row.fingerprint  # the next import skips this record
-            report.remarks.extend(row.remarks)
-        repo.store_registrations(session, added, updated, source.name, now, digests)
+        added = 0
+        with repo.RegistrationWriter(session, source.name, now) as writer:
+            # the store keeps chunk k while chunk k+1 is validated
+            for rows in _validated(batch, stored, report):
+                new_ones: list[Registration] = []
+                digests: dict[str, str] = {}
+                for row in rows:
+                    new = row.registration
+                    old = existing.get(new.registration_id)
+                    if old is None:
+                        new_ones.append(new)
+                        if row.fingerprint:
+                            digests[new.registration_id] = row.fingerprint
+                    elif _is_newer(old, new):
+                        updated.append((old, new))
+                        if row.fingerprint:
+                            digests[new.registration_id] = row.fingerprint
+                    else:
+                        report.unchanged += 1
+                        if row.fingerprint and old.comparable() == new.comparable():
+                            refresh[new.registration_id] = row.fingerprint  # the next import skips this record
+                    if row.remarks:
+                        report.remarks.extend(row.remarks)
+                writer.add(new_ones, digests)
+                added += len(new_ones)
+            writer.finish(updated)
         repo.set_fingerprints(session, refresh)
         if source.incremental and batch.cursor is not KEEP_CURSOR:
             repo.set_cursor(session, source.name, batch.cursor, now)  # type: ignore[arg-type]
-    report.added += len(added)
+    report.added += added
     report.updated += len(updated)
 
 

@@ -6,7 +6,9 @@ Every function receives an open unit of work (a Session) and returns core datacl
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from desk.core.attendees import Category, Event, Registration, RuleView, Status
 from desk.core.text import organisation_key, search_terms
+from desk.store import bulkload
 from desk.store.schema import (
     EventRow, OrganisationRow, RegistrationRow, SyncCursorRow, SyncLogRow,
 )
@@ -206,29 +209,6 @@ def _sqlite_rows(added: Sequence[Registration], org_ids: dict[str, int], now: dt
             for reg in added]
 
 
-# Secondary indexes a bulk load rebuilds rather than maintains row by row (the unique ones
-# stay: they are constraints). Building an index from sorted data takes a fraction of the
-# time that 100,000 random insertions into it do.
-_BULK_REBUILT_INDEXES = ("ix_registration_status_sort", "ix_registration_ticket_code", "ix_registration_organisation")
-_BULK_ROWS = 20_000
-
-
-def _sqlite_add(conn: Connection, rows: list[tuple[object, ...]], stored: int) -> None:
-    """Insert driver-ready registration rows; `stored` is about how many the table holds."""
-    if len(rows) < _BULK_ROWS or len(rows) < stored:
-        conn.exec_driver_sql(_SQLITE_INSERT, rows)
-        return
-    # In the sync's own transaction: a failure rolls the indexes back with the rows.
-    definitions = dict(conn.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ({})".format(
-            ",".join("?" * len(_BULK_REBUILT_INDEXES))), _BULK_REBUILT_INDEXES).fetchall())
-    for name in definitions:
-        conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    conn.exec_driver_sql(_SQLITE_INSERT, rows)
-    for sql in definitions.values():
-        conn.exec_driver_sql(sql)
-
-
 def _jsonable(value: object) -> object:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
@@ -282,9 +262,11 @@ def set_fingerprints(session: Session, digests: Mapping[str, str]) -> None:
 def _sqlite_stamp(value: object) -> object:
     # SQLAlchemy's SQLite DateTime text format, naive UTC (as UTCDateTime stores it)
     if isinstance(value, dt.datetime):
-        if value.tzinfo is not _UTC:
+        if value.tzinfo is _UTC:  # what desk's parsers give: drop the "+00:00"
+            return value.isoformat(" ", "microseconds")[:-6]
+        if value.tzinfo is not None:
             value = value.astimezone(_UTC)
-        return value.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
     return value
 
 
@@ -321,7 +303,7 @@ def store_registrations(
     if fts:
         first_new_id = (conn.exec_driver_sql("SELECT max(id) FROM registration").scalar() or 0) + 1
         if added:
-            _sqlite_add(conn, _sqlite_rows(added, org_ids, now, digests), first_new_id - 1)
+            conn.exec_driver_sql(_SQLITE_INSERT, _sqlite_rows(added, org_ids, now, digests))
     else:
         _insert(conn, RegistrationRow.__table__,
                 [_values(r, org_ids, now, digests.get(r.registration_id)) for r in added])
@@ -351,6 +333,104 @@ def store_registrations(
     log += [{"at": now, "source": source[:500], "registration_id": new.registration_id, "action": "updated",
              "changes": json.dumps(changes_between(old, new), ensure_ascii=False)} for old, new in updated]
     _insert(conn, SyncLogRow.__table__, log)
+
+
+# --- large imports on SQLite --------------------------------------------------------------
+
+_CHUNK_ROWS = 5_000  # registrations stored per job once an import is large
+_FTS_RANGE = ("INSERT INTO registration_fts(rowid, search_text) "
+              "SELECT id, search_text FROM registration WHERE id > ? AND id <= ?")
+_LOG_RANGE = ("INSERT INTO sync_log (at, source, registration_id, action, changes) "
+              "SELECT ?, ?, registration_id, 'added', '{}' FROM registration WHERE id > ? AND id <= ? ORDER BY id")
+
+
+class RegistrationWriter:
+    """Stores a sync's registrations while the sync still validates the next ones.
+
+    `add` takes new registrations a chunk at a time; `finish` applies the updates and waits
+    for everything to be stored, in the caller's unit of work. Use it as a context manager:
+    leaving it stops the helper thread before the unit of work commits or rolls back.
+
+    A small sync (or one on PostgreSQL) is stored by `store_registrations` at `finish`. A
+    large one on SQLite is stored as it comes: Python shapes chunk k+1 while SQLite stores
+    and indexes chunk k in `bulkload`'s helper thread.
+    """
+
+    def __init__(self, session: Session, source: str, now: dt.datetime) -> None:
+        self._session, self._source, self._now = session, source, now
+        self._pending: list[Registration] = []
+        self._digests: dict[str, str] = {}
+        self._bulk = session.get_bind().dialect.name == "sqlite"
+        self._thread: bulkload.StatementThread | None = None
+        self._org_keys: dict[str, str] = {}  # organisation name -> key, for names seen in this sync
+        self._org_seen: set[str] = set()  # organisation keys already sent to the store
+        self._last_id: int | None = None  # highest registration id stored (helper thread only)
+
+    def __enter__(self) -> RegistrationWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if self._thread is not None:
+            self._thread.close(skip_queued=exc_type is not None)  # rolled back: no use storing more
+
+    def add(self, registrations: Sequence[Registration], digests: Mapping[str, str]) -> None:
+        """New registrations to store, with the digests of the records new and updated ones came from."""
+        self._pending.extend(registrations)
+        self._digests.update(digests)
+        if self._bulk and len(self._pending) >= _CHUNK_ROWS:
+            self._store_chunk()
+
+    def finish(self, updated: Sequence[tuple[Registration, Registration]]) -> None:
+        """Store what is left and apply `updated` (old, new); return when all is stored."""
+        if self._thread is None:
+            store_registrations(self._session, self._pending, updated, self._source, self._now, self._digests)
+            return
+        if self._pending:
+            self._store_chunk()
+        self._thread.join()
+        self._thread.close()
+        self._thread = None
+        if updated:
+            store_registrations(self._session, [], updated, self._source, self._now, self._digests)
+
+    def _store_chunk(self) -> None:
+        if self._thread is None:
+            conn = self._session.connection()
+            # Organisation ids are given here, so rows are complete before SQLite sees them.
+            # Only a sync (holding the sync lock) adds organisations, so no other writer takes one.
+            self._org_ids = dict(conn.exec_driver_sql("SELECT key, id FROM organisation").fetchall())
+            self._next_org = max(self._org_ids.values(), default=0) + 1
+            self._thread = bulkload.StatementThread(conn.connection.dbapi_connection)
+        added, digests, synced = self._pending, self._digests, _sqlite_stamp(self._now)
+        self._pending = []
+        keys, ids = self._org_keys, self._org_ids
+        new_orgs: list[tuple[int, str, str]] = []
+        rows = []
+        for reg in added:
+            name = reg.organisation
+            key = keys.get(name)
+            if key is None:
+                key = keys[name] = organisation_key(name)
+                if key and key not in ids:
+                    ids[key] = self._next_org
+                    new_orgs.append((self._next_org, key, name))
+                    self._next_org += 1
+            rows.append(_row(reg, ids[key] if key else None, synced, digests.get(reg.registration_id), _sqlite_stamp))
+        self._thread.submit(functools.partial(self._store_rows, new_orgs, rows, synced))
+
+    def _store_rows(self, new_orgs: list[tuple[int, str, str]], rows: list[tuple[object, ...]], synced: object,
+                    cursor: sqlite3.Cursor) -> None:
+        # runs in the helper thread: a handful of statements for thousands of rows
+        if new_orgs:
+            bulkload.insert_rows(cursor, "INSERT INTO organisation (id, key, name)", "(?,?,?)", 3, new_orgs)
+        if self._last_id is None:
+            self._last_id = cursor.execute("SELECT coalesce(max(id), 0) FROM registration").fetchone()[0]
+        bulkload.insert_rows(cursor, f"INSERT INTO registration ({', '.join(_ROW_COLUMNS)})",
+                             "(" + ",".join("?" * len(_ROW_COLUMNS)) + ")", len(_ROW_COLUMNS), rows)
+        first, last = self._last_id, cursor.lastrowid
+        cursor.execute(_FTS_RANGE, (first, last))
+        cursor.execute(_LOG_RANGE, (synced, self._source[:500], first, last))
+        self._last_id = last
 
 
 def sync_log(session: Session, registration_id: str | None = None, limit: int = 1000) -> list[dict[str, object]]:
