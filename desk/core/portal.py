@@ -47,6 +47,7 @@ _CANONICAL = {col.replace("_", ""): col for col in COLUMNS}
 
 MAX_FIELD_CHARS = 500
 MAX_ID_CHARS = 64
+MAX_TICKET_CHARS = 256
 # The store keeps days as "|"-joined ISO dates in 200 characters (PostgreSQL enforces it).
 MAX_DAYS = 16
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -287,16 +288,16 @@ class Record:
 
 
 _FIELD_SEP = "\x1f"  # the ASCII unit separator: never typed into a cell
-# Characters `_text` replaces or collapses: controls and every whitespace but the plain space
-# (the field separator aside). One character class: a regex with alternatives is 10x slower.
-_ROW_BAD_CHARS = re.compile("[{}]".format("".join(
-    re.escape(chr(cp)) for cp in range(0x3001)
-    if chr(cp) not in " \x1f" and (chr(cp).isspace() or cp < 0x20 or cp == 0x7F))))
 
 
-def _clean_row_text(text: str) -> bool:
-    """True when `_text` leaves every field of this _FIELD_SEP-joined row as it is."""
-    return (_ROW_BAD_CHARS.search(text) is None and "  " not in text and "\x1f " not in text
+def _clean_row_text(values: Sequence[str], text: str) -> bool:
+    """True when `_text` leaves every one of `values` (`text`: them joined by _FIELD_SEP) as it is.
+
+    `isprintable` is false for every control character and every space but the plain one,
+    which is all `_text` replaces or collapses (and for a few harmless others, such as a soft
+    hyphen: those rows simply take the general path).
+    """
+    return ("".join(values).isprintable() and "  " not in text and "\x1f " not in text
             and " \x1f" not in text and text[:1] != " " and text[-1:] != " "
             and (text.isascii() or unicodedata.is_normalized("NFC", text)))
 
@@ -309,8 +310,7 @@ def make_record(headers: HeaderMap, row: Sequence[object], line: int) -> Record:
     """
     try:
         text = _FIELD_SEP.join(row)  # type: ignore[arg-type]  # CSV rows (all text): cheap and exact
-        # (a separator inside a value would pass for a field boundary: such a row is not clean)
-        clean = text.count(_FIELD_SEP) == len(row) - 1 and _clean_row_text(text)
+        clean = _clean_row_text(row, text)  # type: ignore[arg-type]
     except TypeError:
         text = repr(row)  # workbook cells: numbers, dates, None
         clean = False
@@ -348,29 +348,38 @@ def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", cle
         values = tuple(v if k in (_DAYS, _UPDATED) else _text(v) for k, v in enumerate(values))
     (reg_id, status_v, first, last, email, organisation, raw_country, raw_category, days_v, ticket,
      updated_v) = values
-    _fits(reg_id, line, "registration_id", MAX_ID_CHARS)  # type: ignore[arg-type]
+    # one look at every length; the checks below name the field only when one is too long
+    long = (len(reg_id) > MAX_ID_CHARS or len(ticket) > MAX_TICKET_CHARS  # type: ignore[arg-type]
+            or max(len(first), len(last), len(email), len(organisation),  # type: ignore[arg-type]
+                   len(raw_country), len(raw_category)) > MAX_FIELD_CHARS)  # type: ignore[arg-type]
+    if long:
+        _fits(reg_id, line, "registration_id", MAX_ID_CHARS)  # type: ignore[arg-type]
     if not reg_id:
         raise RowError(line, "no registration_id", "registration_id")
     status = _STATUS_WORDS.get(status_v)  # type: ignore[arg-type]
     if status is None:
         status = parse_status(status_v, line)
-    _fits(first, line, "first_name")  # type: ignore[arg-type]
-    _fits(last, line, "last_name")  # type: ignore[arg-type]
+    if long:
+        _fits(first, line, "first_name")  # type: ignore[arg-type]
+        _fits(last, line, "last_name")  # type: ignore[arg-type]
     if not first and not last:
         raise RowError(line, "neither first_name nor last_name", "first_name")
-    _fits(email, line, "email")  # type: ignore[arg-type]
+    if long:
+        _fits(email, line, "email")  # type: ignore[arg-type]
     if " " in email:  # type: ignore[operator]
         email = email.replace(" ", "")  # type: ignore[attr-defined]
     if email and not _EMAIL.match(email):  # type: ignore[arg-type]
         raise RowError(line, f"email '{email[:60]}' is not an e-mail address", "email")  # type: ignore[index]
-    _fits(raw_country, line, "country")  # type: ignore[arg-type]
+    if long:
+        _fits(raw_country, line, "country")  # type: ignore[arg-type]
     country = _country(raw_country) if raw_country else ""  # type: ignore[arg-type]
     if country is None:
         raise RowError(
             line, f"country '{raw_country[:40]}' is neither an ISO 3166 code nor a country name", "country"  # type: ignore[index]
         )
     remarks: tuple[str, ...] = ()
-    _fits(organisation, line, "organisation")  # type: ignore[arg-type]
+    if long:
+        _fits(organisation, line, "organisation")  # type: ignore[arg-type]
     if not (first.isascii() and last.isascii() and email.isascii() and organisation.isascii()):  # type: ignore[attr-defined]
         damaged = [name for name, text in (("first_name", first), ("last_name", last), ("email", email),
                                            ("organisation", organisation))
@@ -379,7 +388,8 @@ def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", cle
             # stored all the same: a slightly damaged name still finds the person at the desk
             remarks += (f"row {line}: {', '.join(damaged)} holds characters that could not be read "
                         "(shown as \ufffd); check the file's encoding",)
-    _fits(raw_category, line, "category")  # type: ignore[arg-type]
+    if long:
+        _fits(raw_category, line, "category")  # type: ignore[arg-type]
     category = _category(raw_category)  # type: ignore[arg-type]
     if category is None:
         remarks += (f"row {line}: category '{raw_category[:40]}' not recognised, stored as other stakeholder",)  # type: ignore[index]
@@ -391,7 +401,7 @@ def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", cle
     registration = Registration(
         registration_id=reg_id, status=status, first_name=first, last_name=last,  # type: ignore[arg-type]
         email=email.lower(), organisation=organisation, country=country, category=category,  # type: ignore[attr-defined, arg-type]
-        days=days, ticket_code=_fits(ticket, line, "ticket_code", 256),  # type: ignore[arg-type]
+        days=days, ticket_code=_fits(ticket, line, "ticket_code", MAX_TICKET_CHARS) if long else ticket,  # type: ignore[arg-type]
         updated_at=parse_timestamp(updated_v, line),
     )
     return ParsedRow(registration, line, remarks, fingerprint)
