@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from desk.core.attendees import Event, Flag, Registration, check_event_rules
 from desk.core.errors import RowError, SourceError, SyncCancelled
-from desk.core.portal import ParsedRow
+from desk.core.portal import ParsedRow, Record
 from desk.services import gcpause
 from desk.services.feed import FeedCursorRejected
 from desk.services.sources import KEEP_CURSOR, Batch, Source
@@ -94,29 +94,43 @@ def _is_newer(old: Registration, new: Registration) -> bool:
 _CHUNK = 5000  # records validated before their registrations go to the store
 
 
-def _validated(batch: Batch, stored: dict[str, str | None], report: SyncReport) -> Iterator[list[ParsedRow]]:
-    """The batch's rows to apply, validated, one per registration_id, a chunk at a time.
+def _changed_records(batch: Batch, stored: dict[str, str | None],
+                     report: SyncReport) -> tuple[list[Record], Counter[str]]:
+    """The batch's records to validate, and how often each registration_id appears in the batch.
 
-    Records stored unchanged (same digest as last applied) are counted, not parsed. Rows of a
-    registration_id that appears more than once come last, deduplicated together.
+    Records stored unchanged (same digest as last applied) are counted, not parsed; a
+    registration_id that appears twice is always parsed, so duplicates are reported.
     """
     seen = Counter(r.registration.registration_id for r in batch.rows)
     seen.update(r.registration_id for r in batch.records)
+    if not stored:
+        return batch.records, seen
+    changed = []
+    for record in batch.records:
+        if seen[record.registration_id] == 1 and stored.get(record.registration_id) == record.fingerprint:
+            report.unchanged += 1
+        else:
+            changed.append(record)
+    return changed, seen
+
+
+def _validated(rows: list[ParsedRow], records: list[Record], seen: Counter[str],
+               report: SyncReport) -> Iterator[list[ParsedRow]]:
+    """Parsed `rows` and validated `records`, one row per registration_id, a chunk at a time.
+
+    Rows of a registration_id that appears more than once come last, deduplicated together.
+    """
     repeated: list[ParsedRow] = []
     chunk: list[ParsedRow] = []
-    for row in batch.rows:
+    for row in rows:
         (repeated if seen[row.registration.registration_id] > 1 else chunk).append(row)
-    for record in batch.records:
-        once = seen[record.registration_id] == 1
-        if once and stored.get(record.registration_id) == record.fingerprint:
-            report.unchanged += 1
-            continue
+    for record in records:
         try:
             row = record.parse()
         except RowError as err:
             report.errors.append(err)
             continue
-        if not once:
+        if seen[record.registration_id] > 1:
             repeated.append(row)
             continue
         chunk.append(row)
@@ -129,18 +143,24 @@ def _validated(batch: Batch, stored: dict[str, str | None], report: SyncReport) 
         yield _dedupe(repeated, report.errors)
 
 
+def _scope(ids: list[str]) -> list[str] | None:
+    # a few ids: ask for them; many: reading the whole table is cheaper than a huge IN
+    return None if len(ids) > 5000 else ids
+
+
 def _apply(db: Database, source: Source, batch: Batch, report: SyncReport, now: dt.datetime) -> None:
     with db.begin() as session:
-        wanted = [r.registration_id for r in batch.records] + [r.registration.registration_id for r in batch.rows]
-        scope = None if len(wanted) > 5000 else wanted
-        stored = repo.fingerprints(session, scope) if batch.records else {}
-        existing = repo.registrations_by_id(session, scope)
+        wanted = [r.registration_id for r in batch.records]
+        stored = repo.fingerprints(session, _scope(wanted)) if batch.records else {}
+        records, seen = _changed_records(batch, stored, report)
+        wanted = [r.registration_id for r in records] + [r.registration.registration_id for r in batch.rows]
+        existing = repo.registrations_by_id(session, _scope(wanted)) if wanted else {}
         refresh: dict[str, str] = {}
         updated: list[tuple[Registration, Registration]] = []
         added = 0
         with repo.RegistrationWriter(session, source.name, now) as writer:
             # the store keeps chunk k while chunk k+1 is validated
-            for rows in _validated(batch, stored, report):
+            for rows in _validated(batch.rows, records, seen, report):
                 new_ones: list[Registration] = []
                 digests: dict[str, str] = {}
                 for row in rows:
