@@ -175,8 +175,9 @@ def _organisation_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
 _ROW_COLUMNS = ("registration_id", "status", "first_name", "last_name", "email", "organisation",
                 "organisation_id", "country", "category", "days", "ticket_code", "portal_updated_at",
                 "search_text", "sort_key", "source_hash", "synced_at")
-_SQLITE_INSERT = (f"INSERT INTO registration ({', '.join(_ROW_COLUMNS)}) "
-                  f"VALUES ({', '.join('?' * len(_ROW_COLUMNS))})")
+_INSERT_HEAD = f"INSERT INTO registration ({', '.join(_ROW_COLUMNS)})"
+_INSERT_ROW = "(" + ",".join("?" * len(_ROW_COLUMNS)) + ")"
+_SQLITE_INSERT = f"{_INSERT_HEAD} VALUES {_INSERT_ROW}"
 _STATUS_TEXT = {s: s.value for s in Status}
 _CATEGORY_TEXT = {c: c.value for c in Category}
 
@@ -364,7 +365,6 @@ class RegistrationWriter:
         self._thread: bulkload.StatementThread | None = None
         self._org_keys: dict[str, str] = {}  # organisation name -> key, for names seen in this sync
         self._org_seen: set[str] = set()  # organisation keys already sent to the store
-        self._last_id: int | None = None  # highest registration id stored (helper thread only)
 
     def __enter__(self) -> RegistrationWriter:
         return self
@@ -423,14 +423,11 @@ class RegistrationWriter:
         # runs in the helper thread: a handful of statements for thousands of rows
         if new_orgs:
             bulkload.insert_rows(cursor, "INSERT INTO organisation (id, key, name)", "(?,?,?)", 3, new_orgs)
-        if self._last_id is None:
-            self._last_id = cursor.execute("SELECT coalesce(max(id), 0) FROM registration").fetchone()[0]
-        bulkload.insert_rows(cursor, f"INSERT INTO registration ({', '.join(_ROW_COLUMNS)})",
-                             "(" + ",".join("?" * len(_ROW_COLUMNS)) + ")", len(_ROW_COLUMNS), rows)
-        first, last = self._last_id, cursor.lastrowid
-        cursor.execute(_FTS_RANGE, (first, last))
-        cursor.execute(_LOG_RANGE, (synced, self._source[:500], first, last))
-        self._last_id = last
+        bulkload.insert_rows(cursor, _INSERT_HEAD, _INSERT_ROW, len(_ROW_COLUMNS), rows)
+        # a new row takes the highest id + 1: one statement's rows are numbered one after the other
+        last = cursor.lastrowid
+        cursor.execute(_FTS_RANGE, (last - len(rows), last))
+        cursor.execute(_LOG_RANGE, (synced, self._source[:500], last - len(rows), last))
 
 
 def sync_log(session: Session, registration_id: str | None = None, limit: int = 1000) -> list[dict[str, object]]:
