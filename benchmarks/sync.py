@@ -70,16 +70,23 @@ def timed(fn):  # noqa: ANN001, ANN201
     return result, time.perf_counter() - t0
 
 
-def bench_file(folder: Path, n: int) -> None:
+def bench_file(folder: Path, n: int, runs: int = 3) -> None:
+    """First import into a fresh database and unchanged re-import, `runs` times each: medians."""
     export = folder / f"export-{n}.csv"
     write_export(export, n)
-    db = open_database(f"sqlite:///{folder / f'bench-{n}.sqlite'}")
-    first, t_first = timed(lambda: run_sync(db, FileSource(export)))
-    again, t_again = timed(lambda: run_sync(db, FileSource(export)))
-    assert first.added == n and again.unchanged == n, (first.summary(), again.summary())
-    print(f"{n:>7} rows  first import {t_first:6.2f} s ({n / t_first:9,.0f} rows/s)   "
-          f"unchanged re-import {t_again:6.2f} s ({n / t_again:9,.0f} rows/s)")
-    db.close()
+    firsts, agains = [], []
+    for run in range(runs):
+        db = open_database(f"sqlite:///{folder / f'bench-{n}-{run}.sqlite'}")
+        first, t_first = timed(lambda: run_sync(db, FileSource(export)))  # noqa: B023
+        again, t_again = timed(lambda: run_sync(db, FileSource(export)))  # noqa: B023
+        assert first.added == n and again.unchanged == n, (first.summary(), again.summary())
+        firsts.append(t_first)
+        agains.append(t_again)
+        db.close()
+    t_first, t_again = statistics.median(firsts), statistics.median(agains)
+    print(f"{n:>7} rows  first import {t_first:6.2f} s ({n / t_first:9,.0f} rows/s; {min(firsts):.2f}-{max(firsts):.2f})"
+          f"   unchanged re-import {t_again:6.2f} s ({n / t_again:9,.0f} rows/s; {min(agains):.2f}-{max(agains):.2f})"
+          f"   median of {runs}")
 
 
 def bench_feed(folder: Path) -> None:
@@ -101,7 +108,7 @@ def bench_feed(folder: Path) -> None:
 
 
 def bench_search(folder: Path) -> None:
-    db = open_database(f"sqlite:///{folder / 'bench-100000.sqlite'}")
+    db = open_database(f"sqlite:///{folder / 'bench-100000-0.sqlite'}")
     queries = ["lodz", "muller", "papadopoulos", "παπαδοπουλος", "petrov", "петров", "sao joao", "dvorak",
                "novak oster", "person12345", "cluster42", "silicon saxony 12", "zz", "jo"]
     times: list[float] = []

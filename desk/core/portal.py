@@ -383,7 +383,7 @@ def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", cle
     remarks: tuple[str, ...] = ()
     if long:
         _fits(organisation, line, "organisation")  # type: ignore[arg-type]
-    if not (first.isascii() and last.isascii() and email.isascii() and organisation.isascii()):  # type: ignore[attr-defined]
+    if "\ufffd" in f"{first}{last}{email}{organisation}":  # one look, then name the fields
         damaged = [name for name, text in (("first_name", first), ("last_name", last), ("email", email),
                                            ("organisation", organisation))
                    if "\ufffd" in text]  # type: ignore[operator]
