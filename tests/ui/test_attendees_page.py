@@ -73,3 +73,18 @@ def test_an_unreadable_file_is_a_sentence_not_a_crash(qtbot, page, tmp_path):
     page.start_sync(str(tmp_path / "missing.csv"))
     qtbot.waitUntil(lambda: "file not found" in page.sync_status.text(), timeout=5000)
     assert page.sync_button.isEnabled()
+
+
+def test_a_large_import_is_stored_beside_a_usable_list(qtbot, page, tmp_path):
+    from tests.services.test_sync_large import ROWS, _export  # noqa: PLC0415
+
+    export = _export(tmp_path / "large.csv")
+    with qtbot.waitSignal(page.sync_finished, timeout=60000) as blocker:
+        page.start_sync(str(export))
+        page.search_box.setText("muller")  # the desk keeps searching while the file is stored
+        qtbot.waitUntil(lambda: 0 < page.model.rowCount() < 250, timeout=10000)
+    report = blocker.args[0]
+    assert report.summary() == f"added {ROWS}, updated 0, unchanged 0, rejected 2 rows"
+    page.search_box.clear()
+    total = 250 + sum(1 for i in range(ROWS) if i % 9)  # the demo's and the export's validated rows
+    qtbot.waitUntil(lambda: f"of {total} attendees" in page.count_label.text(), timeout=10000)
