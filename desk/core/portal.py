@@ -271,23 +271,53 @@ class ParsedRow(NamedTuple):
 
 
 class Record:
-    """A source record not validated yet: its line, the row as read, and the row's digest."""
+    """A source record not validated yet: its line and the row as read; its digest on demand.
+
+    The digest and the clean-row test wait until a sync asks for them: a large first import
+    does that work chunk by chunk, while the store keeps the chunk before, not while reading.
+    """
 
     # a plain slotted class: a sync makes one per row, and a frozen dataclass costs 3x to build
-    __slots__ = ("clean", "fingerprint", "headers", "line", "registration_id", "row")
+    __slots__ = ("_clean", "_fingerprint", "headers", "line", "registration_id", "row")
 
-    def __init__(self, line: int, row: Sequence[object], headers: HeaderMap, fingerprint: str,
-                 registration_id: str, clean: bool = False) -> None:
+    def __init__(self, line: int, row: Sequence[object], headers: HeaderMap, registration_id: str) -> None:
         self.line = line
         self.row = row
         self.headers = headers
-        self.fingerprint = fingerprint
         self.registration_id = registration_id
-        self.clean = clean  # every value is text that `_text` would return unchanged
+        self._fingerprint: str | None = None
+        self._clean = False
+
+    @property
+    def fingerprint(self) -> str:
+        """The row's digest. Equal digests mean the same row, which would validate the same way:
+        an unchanged re-import of 100,000 rows compares digests and parses none of them."""
+        if self._fingerprint is None:
+            self._examine()
+        return self._fingerprint  # type: ignore[return-value]
+
+    @property
+    def clean(self) -> bool:
+        """Every value is text that `_text` would return unchanged (`parse` takes its fast path)."""
+        if self._fingerprint is None:
+            self._examine()
+        return self._clean
+
+    def _examine(self) -> None:
+        row = self.row
+        try:
+            text = _FIELD_SEP.join(row)  # type: ignore[arg-type]  # CSV rows (all text): cheap and exact
+            self._clean = _clean_row_text(row, text)  # type: ignore[arg-type]
+        except TypeError:
+            text = repr(row)  # workbook cells: numbers, dates, None
+        self._fingerprint = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
     def parse(self) -> ParsedRow:
         """Validate the record (see `parse_fields`)."""
-        return parse_fields(self.headers.fields(self.row), self.line, self.fingerprint, self.clean)
+        if self._fingerprint is None:
+            self._examine()
+        return parse_fields(self.headers.fields(self.row), self.line, self._fingerprint,  # type: ignore[arg-type]
+                            self._clean)
 
 
 _FIELD_SEP = "\x1f"  # the ASCII unit separator: never typed into a cell
@@ -306,23 +336,9 @@ def _clean_row_text(values: Sequence[str], text: str) -> bool:
 
 
 def make_record(headers: HeaderMap, row: Sequence[object], line: int) -> Record:
-    """Wrap one row; the digest lets a sync skip rows it has already stored.
-
-    Equal digests mean the same row, so validating it again would give the same
-    registration: an unchanged re-import of 100,000 rows never parses them.
-    """
-    try:
-        text = _FIELD_SEP.join(row)  # type: ignore[arg-type]  # CSV rows (all text): cheap and exact
-        clean = _clean_row_text(row, text)  # type: ignore[arg-type]
-    except TypeError:
-        text = repr(row)  # workbook cells: numbers, dates, None
-        clean = False
-    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+    """Wrap one row read from a source, with its registration_id as validation reads it."""
     at = headers.index.get("registration_id")
-    rid = row[at] if at is not None and at < len(row) else ""
-    if not clean:
-        rid = _text(rid)
-    return Record(line, row, headers, digest, rid, clean)  # type: ignore[arg-type]
+    return Record(line, row, headers, _text(row[at]) if at is not None and at < len(row) else "")
 
 
 def parse_registration(values: Mapping[str, object], line: int) -> ParsedRow:
