@@ -103,7 +103,6 @@ class FileSource:
                 f"lines {cut.line}-{cut.last_line} were not read"
             batch.total += 1
             batch.errors.append(RowError(cut.line, f"{cut.reason}; {unread} (fix the file and import it again)"))
-        progress(batch.total, batch.total)
         return batch
 
     @staticmethod
@@ -146,7 +145,6 @@ class FileSource:
             if number % 2000 == 0 and cancelled():
                 raise SyncCancelled()
         batch.ignored_columns = sorted(ignored)
-        progress(batch.total, batch.total)
         return batch
 
 

@@ -115,16 +115,17 @@ def _changed_records(batch: Batch, stored: dict[str, str | None],
 
 
 def _validated(rows: list[ParsedRow], records: list[Record], seen: Counter[str],
-               report: SyncReport) -> Iterator[list[ParsedRow]]:
+               report: SyncReport) -> Iterator[tuple[list[ParsedRow], int]]:
     """Parsed `rows` and validated `records`, one row per registration_id, a chunk at a time.
 
-    Rows of a registration_id that appears more than once come last, deduplicated together.
+    Yields each chunk with the number of records validated so far. Rows of a
+    registration_id that appears more than once come last, deduplicated together.
     """
     repeated: list[ParsedRow] = []
     chunk: list[ParsedRow] = []
     for row in rows:
         (repeated if seen[row.registration.registration_id] > 1 else chunk).append(row)
-    for record in records:
+    for done, record in enumerate(records, start=1):
         try:
             row = record.parse()
         except RowError as err:
@@ -135,12 +136,12 @@ def _validated(rows: list[ParsedRow], records: list[Record], seen: Counter[str],
             continue
         chunk.append(row)
         if len(chunk) >= _CHUNK:
-            yield chunk
+            yield chunk, done
             chunk = []
     if chunk:
-        yield chunk
+        yield chunk, len(records)
     if repeated:
-        yield _dedupe(repeated, report.errors)
+        yield _dedupe(repeated, report.errors), len(records)
 
 
 def _scope(ids: list[str]) -> list[str] | None:
@@ -148,7 +149,8 @@ def _scope(ids: list[str]) -> list[str] | None:
     return None if len(ids) > 5000 else ids
 
 
-def _apply(db: Database, source: Source, batch: Batch, report: SyncReport, now: dt.datetime) -> None:
+def _apply(db: Database, source: Source, batch: Batch, report: SyncReport, now: dt.datetime,
+           progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> None:
     with db.begin() as session:
         wanted = [r.registration_id for r in batch.records]
         stored = repo.fingerprints(session, _scope(wanted)) if batch.records else {}
@@ -160,7 +162,7 @@ def _apply(db: Database, source: Source, batch: Batch, report: SyncReport, now: 
         added = 0
         with repo.RegistrationWriter(session, source.name, now) as writer:
             # the store keeps chunk k while chunk k+1 is validated
-            for rows in _validated(batch.rows, records, seen, report):
+            for rows, validated in _validated(batch.rows, records, seen, report):
                 new_ones: list[Registration] = []
                 digests: dict[str, str] = {}
                 for row in rows:
@@ -182,6 +184,10 @@ def _apply(db: Database, source: Source, batch: Batch, report: SyncReport, now: 
                         report.remarks.extend(row.remarks)
                 writer.add(new_ones, digests)
                 added += len(new_ones)
+                if records:  # a file: the bar fills as its records are stored; Cancel undoes them all
+                    progress(validated, len(records))
+                    if cancelled():
+                        raise SyncCancelled()
             writer.finish(updated)
         repo.set_fingerprints(session, refresh)
         if source.incremental and batch.cursor is not KEEP_CURSOR:
@@ -197,7 +203,7 @@ def _apply_all(db: Database, source: Source, since: str | None, report: SyncRepo
         report.ignored_columns = sorted(set(report.ignored_columns) | set(batch.ignored_columns))
         if cancelled():
             raise SyncCancelled()
-        _apply(db, source, batch, report, clock())
+        _apply(db, source, batch, report, clock(), progress, cancelled)
 
 
 def run_sync(

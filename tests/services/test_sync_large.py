@@ -148,3 +148,28 @@ def test_a_store_failure_half_way_leaves_the_database_as_it_was(db, tmp_path):
     with db.begin() as session:  # the connection is usable again, the failed sync left no transaction
         session.connection().exec_driver_sql("DROP TRIGGER refuse")
     assert _import(db, export).added == ROWS
+
+
+def test_the_bar_fills_as_the_records_are_stored(db, tmp_path):
+    seen: list[tuple[int, int]] = []
+    run_sync(db, FileSource(_export(tmp_path / "export.csv")), clock=lambda: NOW,
+             progress=lambda done, total: seen.append((done, total)))
+
+    records = ROWS + 2  # the bad row and the repeated id are records too
+    stored = [(done, total) for done, total in seen if total]
+    assert len(stored) >= 3 and stored[-1] == (records, records)
+    assert [done for done, _ in stored] == sorted(done for done, _ in stored)
+
+
+def test_cancel_while_storing_undoes_the_whole_file(db, tmp_path):
+    before = _dump(db)
+    calls = []
+
+    def cancelled() -> bool:  # Cancel pressed once the store has had two chunks
+        return sum(1 for _, total in calls if total) >= 2
+
+    report = run_sync(db, FileSource(_export(tmp_path / "export.csv")), clock=lambda: NOW,
+                      progress=lambda done, total: calls.append((done, total)), cancelled=cancelled)
+
+    assert report.cancelled and report.added == 0
+    assert _dump(db) == before
