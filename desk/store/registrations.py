@@ -364,7 +364,8 @@ class RegistrationWriter:
         self._bulk = session.get_bind().dialect.name == "sqlite"
         self._thread: bulkload.StatementThread | None = None
         self._org_keys: dict[str, str] = {}  # organisation name -> key, for names seen in this sync
-        self._org_seen: set[str] = set()  # organisation keys already sent to the store
+        self._org_ids: dict[str, int] = {}  # organisation key -> id, stored or given in this sync
+        self._next_org = 0
 
     def __enter__(self) -> RegistrationWriter:
         return self
@@ -396,8 +397,9 @@ class RegistrationWriter:
     def _store_chunk(self) -> None:
         if self._thread is None:
             conn = self._session.connection()
-            # Organisation ids are given here, so rows are complete before SQLite sees them.
-            # Only a sync (holding the sync lock) adds organisations, so no other writer takes one.
+            # Organisation ids are given here, so that rows are complete before SQLite sees them.
+            # Only syncs add organisations and they hold the sync lock; were an id taken all the
+            # same, the insert would fail and the whole sync roll back.
             self._org_ids = dict(conn.exec_driver_sql("SELECT key, id FROM organisation").fetchall())
             self._next_org = max(self._org_ids.values(), default=0) + 1
             self._thread = bulkload.StatementThread(conn.connection.dbapi_connection)
