@@ -109,7 +109,8 @@ class Registration:
         if rest.isascii():  # the common case: both at once (fold drops the space of an empty one)
             rest = fold(rest)
         else:  # folded field by field: organisations repeat, so each fold is cached
-            rest = " ".join(folded for folded in (fold(self.organisation), fold(self.email)) if folded)
+            organisation, email = fold(self.organisation), fold(self.email)
+            rest = f"{organisation} {email}" if organisation and email else organisation or email
         if first and last and rest:  # the common case, without a generator
             return f"{first} {last} {rest}", f"{last} {first}"
         return " ".join(folded for folded in (first, last, rest) if folded), f"{last} {first}"
