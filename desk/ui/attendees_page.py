@@ -131,11 +131,15 @@ class AttendeesPage(QWidget):
         )
 
     def _on_sync_progress(self, done: int, total: int) -> None:
-        if total:
+        if total:  # storing: the bar fills
             self.progress.setRange(0, total)
             self.progress.setValue(done)
-        else:
-            self.progress.setRange(0, 0)  # busy indicator: the feed does not say how much is left
+            text = f"Syncing… {done:,} of {total:,} rows stored"
+        else:  # reading: a file or the feed does not say how much is left
+            self.progress.setRange(0, 0)
+            text = f"Syncing… {done:,} rows read"
+        if self._sync_job is not None and not self._sync_job.handle.cancelled():  # else "Cancelling…" stays
+            self.sync_status.setText(text)
 
     def _on_sync_done(self, report: Any) -> None:
         self._sync_job = None

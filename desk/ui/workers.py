@@ -41,10 +41,11 @@ class JobHandle:
         self._interval = min_interval_s
 
     def progress(self, done: int, total: int) -> None:
-        # Throttled: only when the bar would move visibly, at most every `min_interval_s`.
+        # Throttled: at most every `min_interval_s`, and with a total only when the bar would
+        # move visibly (without one, the count read so far is news).
         pct = int(done * 100 / total) if total else -1
         now = time.monotonic()
-        if (pct != self._last_pct and now - self._last >= self._interval) or (total and done >= total):
+        if ((not total or pct != self._last_pct) and now - self._last >= self._interval) or (total and done >= total):
             self._last, self._last_pct = now, pct
             self._emit(done, total)
 

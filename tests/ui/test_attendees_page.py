@@ -79,10 +79,14 @@ def test_a_large_import_is_stored_beside_a_usable_list(qtbot, page, db, tmp_path
     from tests.services.test_sync_large import ROWS, _export  # noqa: PLC0415
 
     export = _export(tmp_path / "large.csv")
+    statuses = []
+    page.sync_status.setText = lambda text, real=page.sync_status.setText: (statuses.append(text), real(text))
     with qtbot.waitSignal(page.sync_finished, timeout=60000) as blocker:
         page.start_sync(str(export))
         page.search_box.setText("muller")  # the desk keeps searching while the file is stored
         qtbot.waitUntil(lambda: 0 < page.model.rowCount() < 250, timeout=10000)
+    stored = [s for s in statuses if s.endswith("rows stored")]
+    assert stored and stored[-1] == f"Syncing… {ROWS + 2:,} of {ROWS + 2:,} rows stored"
     report = blocker.args[0]
     assert report.summary() == f"added {ROWS}, updated 0, unchanged 0, rejected 2 rows"
     assert report.lines()[1:3] == ["row 12: registration_id R00010 appears again on row 7004; row 7004 was kept",

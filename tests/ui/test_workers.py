@@ -42,6 +42,18 @@ def test_progress_is_throttled_but_the_end_always_arrives():
     assert sent[0] == (1, 1000) and sent[-1] == (1000, 1000) and len(sent) == 2
 
 
+def test_progress_without_a_total_goes_out_once_per_interval(monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr("desk.ui.workers.time.monotonic", lambda: clock[0])
+    sent: list[tuple[int, int]] = []
+    handle = JobHandle(lambda d, t: sent.append((d, t)), min_interval_s=0.1)
+    for done in range(2000, 12000, 2000):
+        handle.progress(done, 0)
+        handle.progress(done + 1, 0)  # within the interval: held back
+        clock[0] += 0.2
+    assert sent == [(n, 0) for n in range(2000, 12000, 2000)]
+
+
 class _Witness:
     """Part of a reference cycle; notes which thread finally freed it."""
 
