@@ -101,8 +101,7 @@ def organisation_key(name: str | None) -> str:
     Ignores case, accents, punctuation and legal-form suffixes:
     "Łódź Cluster Sp. z o.o." and "lodz cluster" give the same key.
     """
-    folded = fold((name or "").replace(".", "")).replace("&", " and ")
-    words = _NON_ALNUM.sub(" ", folded).split()
+    words = fold_key((name or "").replace(".", "")).split()
     if words and words[-1] in _MULTI_WORD_TAILS:
         # "sp z oo" and similar multi-word forms collapse once dots are gone
         joined = " ".join(words)
