@@ -167,15 +167,13 @@ def _apply(db: Database, source: Source, batch: Batch, report: SyncReport, now: 
                 digests: dict[str, str] = {}
                 for row in rows:
                     new = row.registration
+                    if row.fingerprint:
+                        digests[new.registration_id] = row.fingerprint
                     old = existing.get(new.registration_id)
                     if old is None:
                         new_ones.append(new)
-                        if row.fingerprint:
-                            digests[new.registration_id] = row.fingerprint
                     elif _is_newer(old, new):
                         updated.append((old, new))
-                        if row.fingerprint:
-                            digests[new.registration_id] = row.fingerprint
                     else:
                         report.unchanged += 1
                         if row.fingerprint and old.comparable() == new.comparable():

@@ -375,7 +375,7 @@ class RegistrationWriter:
             self._thread.close(skip_queued=exc_type is not None)  # rolled back: no use storing more
 
     def add(self, registrations: Sequence[Registration], digests: Mapping[str, str]) -> None:
-        """New registrations to store, with the digests of the records new and updated ones came from."""
+        """New registrations to store, and the digests of the chunk's records (kept for the new and updated ones)."""
         self._pending.extend(registrations)
         self._digests.update(digests)
         if self._bulk and len(self._pending) >= _CHUNK_ROWS:
