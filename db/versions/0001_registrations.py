@@ -91,7 +91,7 @@ def upgrade() -> None:
             "CREATE VIRTUAL TABLE registration_fts USING fts5(search_text, content='registration', "
             "content_rowid='id', tokenize='unicode61 remove_diacritics 0', prefix='1 2 3')"
         )
-        # kept in step by desk.store.registrations (bulk imports rebuild it in one pass)
+        # kept in step by desk.store.registrations (rows are added to it by id range, in one statement)
 
 
 def downgrade() -> None:

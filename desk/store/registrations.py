@@ -5,6 +5,7 @@ Every function receives an open unit of work (a Session) and returns core datacl
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -177,7 +178,10 @@ _ROW_COLUMNS = ("registration_id", "status", "first_name", "last_name", "email",
                 "search_text", "sort_key", "source_hash", "synced_at")
 _INSERT_HEAD = f"INSERT INTO registration ({', '.join(_ROW_COLUMNS)})"
 _INSERT_ROW = "(" + ",".join("?" * len(_ROW_COLUMNS)) + ")"
-_SQLITE_INSERT = f"{_INSERT_HEAD} VALUES {_INSERT_ROW}"
+_FTS_RANGE = ("INSERT INTO registration_fts(rowid, search_text) "
+              "SELECT id, search_text FROM registration WHERE id > ? AND id <= ?")
+_LOG_RANGE = ("INSERT INTO sync_log (at, source, registration_id, action, changes) "
+              "SELECT ?, ?, registration_id, 'added', '{}' FROM registration WHERE id > ? AND id <= ? ORDER BY id")
 _STATUS_TEXT = {s: s.value for s in Status}
 _CATEGORY_TEXT = {c: c.value for c in Category}
 
@@ -202,12 +206,25 @@ def _values(reg: Registration, org_ids: dict[str, int], now: dt.datetime,
     return dict(zip(_ROW_COLUMNS, _row(reg, org_ids.get(reg.organisation), now, digest)))
 
 
-def _sqlite_rows(added: Sequence[Registration], org_ids: dict[str, int], now: dt.datetime,
+def _sqlite_rows(added: Sequence[Registration], org_ids: Mapping[str, int | None], now: dt.datetime,
                  digests: Mapping[str, str]) -> list[tuple[object, ...]]:
     """`_values` as driver-ready tuples, time stamps as SQLite text (100,000 rows: the hot loop)."""
     synced = _sqlite_stamp(now)
     return [_row(reg, org_ids.get(reg.organisation), synced, digests.get(reg.registration_id), _sqlite_stamp)
             for reg in added]
+
+
+def _append_sqlite(cursor: sqlite3.Cursor, rows: Sequence[tuple[object, ...]], synced: object, source: str) -> None:
+    """Insert `_sqlite_rows`, add them to the word index and log them as added: a few statements.
+
+    On SQLite the search index is kept in step here rather than by triggers (a trigger
+    indexes row by row, ~0.1 ms each). A new row takes the highest id + 1, so the rows of
+    one insert are numbered one after the other, up to lastrowid.
+    """
+    bulkload.insert_rows(cursor, _INSERT_HEAD, _INSERT_ROW, len(_ROW_COLUMNS), rows)
+    last = cursor.lastrowid
+    cursor.execute(_FTS_RANGE, (last - len(rows), last))
+    cursor.execute(_LOG_RANGE, (synced, source[:500], last - len(rows), last))
 
 
 def _jsonable(value: object) -> object:
@@ -289,8 +306,7 @@ def store_registrations(
 ) -> None:
     """Insert new registrations, apply updates (old, new) and append both to the sync log.
 
-    On SQLite the search index is kept in step here rather than by triggers: a trigger
-    indexes row by row (~0.1 ms each), a rebuild indexes 100,000 rows in well under a second.
+    On SQLite the search index is kept in step here (see `_append_sqlite`).
     """
     org_ids = _organisation_ids(session, [r.organisation for r in added] + [n.organisation for _, n in updated])
     # Core statements on the session's connection: the ORM bulk path costs ~2x for 100k rows
@@ -300,14 +316,16 @@ def store_registrations(
     if fts and changed_ids:
         _fts(conn, _FTS_DELETE, changed_ids)
     digests = digests or {}
-    first_new_id = 0
+    log: list[dict[str, object]] = []
     if fts:
-        first_new_id = (conn.exec_driver_sql("SELECT max(id) FROM registration").scalar() or 0) + 1
         if added:
-            conn.exec_driver_sql(_SQLITE_INSERT, _sqlite_rows(added, org_ids, now, digests))
+            with contextlib.closing(conn.connection.dbapi_connection.cursor()) as cursor:
+                _append_sqlite(cursor, _sqlite_rows(added, org_ids, now, digests), _sqlite_stamp(now), source)
     else:
         _insert(conn, RegistrationRow.__table__,
                 [_values(r, org_ids, now, digests.get(r.registration_id)) for r in added])
+        log = [{"at": now, "source": source[:500], "registration_id": r.registration_id, "action": "added",
+                "changes": "{}"} for r in added]
     if updated:
         table = RegistrationRow.__table__
         rows = [{**_values(new, org_ids, now, digests.get(new.registration_id)), "rid": new.registration_id}
@@ -315,22 +333,8 @@ def store_registrations(
         for row in rows:
             del row["registration_id"]
         conn.execute(update(table).where(table.c.registration_id == bindparam("rid")), rows)
-    if fts:
-        total = conn.exec_driver_sql("SELECT count(*) FROM registration").scalar() or 0
-        if len(added) > max(1000, total // 16):
-            conn.exec_driver_sql("INSERT INTO registration_fts(registration_fts) VALUES('rebuild')")
-        else:
-            _fts(conn, _FTS_INSERT, [r.registration_id for r in added] + changed_ids)
-    if fts and added:
-        # the new rows are the ids above the old maximum (SQLite has one writer): log them in SQL
-        conn.exec_driver_sql(
-            "INSERT INTO sync_log (at, source, registration_id, action, changes) "
-            "SELECT ?, ?, registration_id, 'added', '{}' FROM registration WHERE id >= ? ORDER BY id",
-            (_sqlite_stamp(now), source[:500], first_new_id))
-        log: list[dict[str, object]] = []
-    else:
-        log = [{"at": now, "source": source[:500], "registration_id": r.registration_id, "action": "added",
-                "changes": "{}"} for r in added]
+    if fts and changed_ids:
+        _fts(conn, _FTS_INSERT, changed_ids)
     log += [{"at": now, "source": source[:500], "registration_id": new.registration_id, "action": "updated",
              "changes": json.dumps(changes_between(old, new), ensure_ascii=False)} for old, new in updated]
     _insert(conn, SyncLogRow.__table__, log)
@@ -339,10 +343,6 @@ def store_registrations(
 # --- large imports on SQLite --------------------------------------------------------------
 
 _CHUNK_ROWS = 5_000  # registrations stored per job once an import is large
-_FTS_RANGE = ("INSERT INTO registration_fts(rowid, search_text) "
-              "SELECT id, search_text FROM registration WHERE id > ? AND id <= ?")
-_LOG_RANGE = ("INSERT INTO sync_log (at, source, registration_id, action, changes) "
-              "SELECT ?, ?, registration_id, 'added', '{}' FROM registration WHERE id > ? AND id <= ? ORDER BY id")
 
 
 class RegistrationWriter:
@@ -363,7 +363,7 @@ class RegistrationWriter:
         self._digests: dict[str, str] = {}
         self._bulk = session.get_bind().dialect.name == "sqlite"
         self._thread: bulkload.StatementThread | None = None
-        self._org_keys: dict[str, str] = {}  # organisation name -> key, for names seen in this sync
+        self._org_of_name: dict[str, int | None] = {}  # organisation id by name, for names seen in this sync
         self._org_ids: dict[str, int] = {}  # organisation key -> id, stored or given in this sync
         self._next_org = 0
 
@@ -403,33 +403,28 @@ class RegistrationWriter:
             self._org_ids = dict(conn.exec_driver_sql("SELECT key, id FROM organisation").fetchall())
             self._next_org = max(self._org_ids.values(), default=0) + 1
             self._thread = bulkload.StatementThread(conn.connection.dbapi_connection)
-        added, digests, synced = self._pending, self._digests, _sqlite_stamp(self._now)
-        self._pending = []
-        keys, ids = self._org_keys, self._org_ids
+        added, self._pending = self._pending, []
+        by_name, ids = self._org_of_name, self._org_ids
         new_orgs: list[tuple[int, str, str]] = []
-        rows = []
         for reg in added:
             name = reg.organisation
-            key = keys.get(name)
-            if key is None:
-                key = keys[name] = organisation_key(name)
-                if key and key not in ids:
-                    ids[key] = self._next_org
-                    new_orgs.append((self._next_org, key, name))
-                    self._next_org += 1
-            rows.append(_row(reg, ids[key] if key else None, synced, digests.get(reg.registration_id), _sqlite_stamp))
-        self._thread.submit(functools.partial(self._store_rows, new_orgs, rows, synced))
+            if name in by_name:
+                continue
+            key = organisation_key(name)
+            if key and key not in ids:  # two spellings of one organisation share its key and id
+                ids[key] = self._next_org
+                new_orgs.append((self._next_org, key, name))
+                self._next_org += 1
+            by_name[name] = ids[key] if key else None
+        rows = _sqlite_rows(added, by_name, self._now, self._digests)
+        self._thread.submit(functools.partial(self._store_rows, new_orgs, rows, _sqlite_stamp(self._now)))
 
     def _store_rows(self, new_orgs: list[tuple[int, str, str]], rows: list[tuple[object, ...]], synced: object,
                     cursor: sqlite3.Cursor) -> None:
-        # runs in the helper thread: a handful of statements for thousands of rows
+        # runs in the helper thread
         if new_orgs:
             bulkload.insert_rows(cursor, "INSERT INTO organisation (id, key, name)", "(?,?,?)", 3, new_orgs)
-        bulkload.insert_rows(cursor, _INSERT_HEAD, _INSERT_ROW, len(_ROW_COLUMNS), rows)
-        # a new row takes the highest id + 1: one statement's rows are numbered one after the other
-        last = cursor.lastrowid
-        cursor.execute(_FTS_RANGE, (last - len(rows), last))
-        cursor.execute(_LOG_RANGE, (synced, self._source[:500], last - len(rows), last))
+        _append_sqlite(cursor, rows, synced, self._source)
 
 
 def sync_log(session: Session, registration_id: str | None = None, limit: int = 1000) -> list[dict[str, object]]:
