@@ -35,8 +35,8 @@ def variable_limit(connection: sqlite3.Connection) -> int:
 
 
 def insert_rows(cursor: sqlite3.Cursor, head: str, row_sql: str, width: int,
-                rows: Sequence[Sequence[object]], tail: str = "") -> None:
-    """Run `head VALUES row_sql, row_sql, ... tail` over `rows`, as few statements as the limit allows.
+                rows: Sequence[Sequence[object]]) -> None:
+    """Run `head VALUES row_sql, row_sql, ...` over `rows`, as few statements as the limit allows.
 
     One statement of 2,000 rows stores them in about two thirds of the time `executemany`
     takes row by row, and gives the interpreter lock up once instead of 2,000 times.
@@ -45,7 +45,7 @@ def insert_rows(cursor: sqlite3.Cursor, head: str, row_sql: str, width: int,
     per = max(1, min(_DEFAULT_VARIABLES, variable_limit(cursor.connection)) // width)
     for start in range(0, len(rows), per):
         part = rows[start:start + per]
-        cursor.execute(f"{head} VALUES {','.join(itertools.repeat(row_sql, len(part)))}{tail}",
+        cursor.execute(f"{head} VALUES {','.join(itertools.repeat(row_sql, len(part)))}",
                        list(itertools.chain.from_iterable(part)))
 
 
