@@ -4,15 +4,20 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup system-packages services bench build clean
+.PHONY: run test lint setup system-packages services bench build clean
 
 run: setup
 	$(VENV)/bin/desk run --demo
 
-test: setup services
+test: setup services lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n 2 -q -p no:cacheprovider
 
 setup: system-packages $(STAMP)
+
+# The layers and the code style, before the suite.
+lint: setup
+	$(VENV)/bin/ruff check desk tests benchmarks db
+	$(VENV)/bin/lint-imports
 
 system-packages:
 	@bash .ci/system-packages

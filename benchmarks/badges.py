@@ -68,12 +68,12 @@ def main() -> None:
 
     render_badges(sample[:1], "a6", folder / "warm.pdf", EVENT)  # fonts, caches, imports
     for layout in ("a6", "foldover"):
-        one = [timed(lambda b=b: render_badges([b], layout, folder / "one.pdf", EVENT)) * 1000
+        one = [timed(lambda b=b, layout=layout: render_badges([b], layout, folder / "one.pdf", EVENT)) * 1000
                for b in sample[:60]]
         print(f"one badge ({layout}):  median {statistics.median(one):6.1f} ms   p95 {p95(one):6.1f} ms")
 
     for layout in ("a6", "a4-sheet", "label-4x3", "foldover"):
-        runs = [timed(lambda: render_badges(sample, layout, folder / "250.pdf", EVENT)) for _ in range(3)]
+        runs = [timed(lambda layout=layout: render_badges(sample, layout, folder / "250.pdf", EVENT)) for _ in range(3)]
         size_kb = (folder / "250.pdf").stat().st_size / 1024
         print(f"250 badges ({layout:9s}): median {statistics.median(runs):5.2f} s  ({size_kb:,.0f} KiB)")
 

@@ -1,7 +1,7 @@
 """Registrations synced from the portal, organisations, the sync log and cursors.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25 18:39:38.624789
 """
 

@@ -256,7 +256,7 @@ def combinatorial_bound(problem: Problem) -> int:
     usable = usable_slots(problem)
     by_person = sum(min(d, len(usable[pid])) for pid, d in degree.items()) // 2
     people_in: dict[int, int] = defaultdict(int)
-    for pid, slots in usable.items():
+    for slots in usable.values():
         for s in slots:
             people_in[s] += 1
     meetings_in: dict[int, int] = defaultdict(int)

@@ -84,7 +84,7 @@ class _Model:
         for group in by_person_slot.values():
             if len(group) > 1:
                 self.model.add_at_most_one(group)
-        for s, group in by_slot.items():
+        for group in by_slot.values():
             if len(group) > problem.tables:
                 self.model.add(sum(group) <= problem.tables)
         self.by_person_slot = by_person_slot

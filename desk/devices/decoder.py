@@ -74,7 +74,7 @@ class ZxingDecoder:
     def __init__(self, half_first: bool = True, full_stride: int = 3) -> None:
         """Raise DeviceError when zxing-cpp is not installed."""
         try:
-            import zxingcpp
+            import zxingcpp  # noqa: PLC0415 - optional backend: absent is a DeviceError
         except ImportError as exc:
             raise DeviceError("the zxing-cpp QR decoder is not installed") from exc
         self._zx = zxingcpp
@@ -144,7 +144,7 @@ class PyzbarDecoder:
     def __init__(self) -> None:
         """Raise DeviceError when pyzbar or the libzbar0 system library is missing."""
         try:
-            from pyzbar import pyzbar
+            from pyzbar import pyzbar  # noqa: PLC0415 - optional backend: absent is a DeviceError
         except ImportError as exc:  # pyzbar raises ImportError when libzbar.so is absent too
             raise DeviceError("the pyzbar QR decoder is not available (is libzbar0 installed?)") from exc
         self._pyzbar = pyzbar

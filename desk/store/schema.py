@@ -10,6 +10,7 @@ import datetime as dt
 from sqlalchemy import (
     CheckConstraint, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Same constraint names on SQLite and PostgreSQL, so migrations can name them.
@@ -28,14 +29,14 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("desk stores aware datetimes only")
         return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
-    def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         return None if value is None else value.replace(tzinfo=dt.timezone.utc)
 
 
@@ -125,17 +126,7 @@ class SyncCursorRow(Base):
 
 
 
-def _load_capability_models() -> None:
-    # Each capability keeps its tables in its own module; importing them here puts every
-    # table on Base.metadata for Alembic and the model/migration agreement test.
-    import importlib
 
-    for name in ("schema_checkin", "schema_badges", "schema_rooms", "schema_match"):
-        try:
-            importlib.import_module(f"desk.store.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"desk.store.{name}":
-                raise
-
-
-_load_capability_models()
+# Each capability keeps its tables in its own module. Importing them here, once Base exists,
+# puts every table on Base.metadata for Alembic and the model/migration agreement test.
+from desk.store import schema_badges, schema_checkin, schema_match, schema_rooms  # noqa: E402, F401

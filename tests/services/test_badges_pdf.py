@@ -63,7 +63,7 @@ def test_every_name_comes_back_exactly(rendered, layout):
     text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
     plain = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
                            text=True, check=True).stdout
-    for rid, first, last, org, *_ in PEOPLE:
+    for _rid, first, last, org, *_ in PEOPLE:
         for value in (first, last, org):
             assert value in text, (layout, value)
             assert value in plain, (layout, value)
