@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from desk.devices.printer import CupsPrinter, FolderPrinter, cups_available, list_cups_queues
 from desk.services import printing
-from desk.services.badge_codes import create_event_keys
+from desk.services.badge_codes import create_event_keys, load_event_keys
 from desk.services.demo import install_demo
 from desk.services.keys import key_path
 from desk.store import badges as repo
@@ -113,7 +113,7 @@ def test_failed_job_is_retried_and_prints(event, printer, tmp_path):
     db, people = event
     rid = people[2].registration_id
     printing.enqueue(db, rid, desk=DESK)
-    moved = key_path("european-cluster-conference-2016")
+    moved = key_path(load_event_keys(db).event)
     hidden = tmp_path / "keys-away.json"
     shutil.move(moved, hidden)  # the signing key is not on this desk (yet)
     report = printing.process_queue(db, printer, desk=DESK)
