@@ -8,19 +8,29 @@ CUPS install has; their output is parsed in the C locale.
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import secrets
 import shutil
+import socket
+import struct
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from desk.devices.base import DeviceError, JobState
 
 _ENV_C = {**os.environ, "LANG": "C", "LC_ALL": "C"}
 _REQUEST_ID = re.compile(r"request id is (\S+)")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def _job_title(text: str) -> str:
+    """A job title for `lp -t`: spaces and any letters stay, control characters go."""
+    return _CONTROL.sub(" ", text).strip()[:200] or "badge"
 
 
 class FolderPrinter:
@@ -78,8 +88,12 @@ class CupsQueue:
         return self.uri.startswith("cups-pdf:")
 
 
-def _run(args: list[str], timeout_s: float) -> subprocess.CompletedProcess[str]:
+def _run(args: list[str], timeout_s: float, stdin: BinaryIO | None = None) -> subprocess.CompletedProcess[str]:
     try:
+        if stdin is not None:
+            done = subprocess.run(args, stdin=stdin, capture_output=True, env=_ENV_C, timeout=timeout_s, check=False)
+            return subprocess.CompletedProcess(args, done.returncode, done.stdout.decode(errors="replace"),
+                                               done.stderr.decode(errors="replace"))
         return subprocess.run(args, capture_output=True, text=True, env=_ENV_C, timeout=timeout_s, check=False)
     except FileNotFoundError:
         raise DeviceError(f"CUPS is not installed on this computer (no '{args[0]}' command)") from None
@@ -134,17 +148,26 @@ class CupsPrinter:
                 and accepting.returncode == 0 and "not accepting" not in accepting.stdout
                 and "accepting" in accepting.stdout)
 
-    def print_pdf(self, pdf: Path, copies: int = 1) -> JobState:
-        """Hand `pdf` to CUPS; return DONE once the spooler took it. Raises DeviceError."""
+    def print_pdf(self, pdf: Path, copies: int = 1, title: str = "") -> JobState:
+        """Hand `pdf` to CUPS; return DONE once the spooler took it. Raises DeviceError.
+
+        `title` names the job in the queue (default: the file's stem); any characters do.
+        """
         pdf = Path(pdf)
         if copies < 1:
             raise DeviceError(f"{self.name}: asked for {copies} copies")
         if not pdf.is_file():
             raise DeviceError(f"{self.name}: nothing to print, {pdf} does not exist")
-        args = [self._lp, "-d", self.queue, "-n", str(copies), "-t", _SAFE_NAME.sub("_", pdf.stem)]
+        args = [self._lp, "-d", self.queue, "-n", str(copies), "-t", _job_title(title or pdf.stem)]
         if self.media:
             args += ["-o", f"media={self.media}"]
-        result = _run([*args, "--", str(pdf)], self.timeout_s)
+        # The PDF goes in on standard input, never as a path: CUPS 2.4.2 (Debian 12) cupsd
+        # segfaults on `lp` given a file name with a space, and takes the queue with it.
+        try:
+            with pdf.open("rb") as data:
+                result = _run(args, self.timeout_s, stdin=data)
+        except OSError as exc:
+            raise DeviceError(f"{self.name}: cannot read {pdf.name}: {exc.strerror}") from None
         match = _REQUEST_ID.search(result.stdout)
         if result.returncode != 0 or match is None:
             reason = (result.stderr or result.stdout).strip() or f"lp exited with {result.returncode}"
@@ -153,12 +176,100 @@ class CupsPrinter:
         return JobState.DONE
 
     def job_state(self, job_id: str) -> JobState:
-        """Where a job handed to CUPS stands: QUEUED, PRINTING, DONE or FAILED (unknown job)."""
+        """Where a job handed to CUPS stands: QUEUED, PRINTING, DONE, or FAILED.
+
+        FAILED means unknown, cancelled or aborted. `lpstat -W completed` lists a
+        cancelled job among the completed ones and `lpstat -l` shows the same reasons for
+        both, so a finished job's `job-state` is asked over IPP; when the scheduler cannot
+        be reached that way, a job lpstat calls completed counts as DONE.
+        """
         pending = _run([self._lpstat, "-W", "not-completed", "-o", self.queue], self.timeout_s)
         if any(line.split()[:1] == [job_id] for line in pending.stdout.splitlines()):
             active = _run([self._lpstat, "-p", self.queue], self.timeout_s)
             return JobState.PRINTING if f"now printing {job_id}" in active.stdout else JobState.QUEUED
         done = _run([self._lpstat, "-W", "completed", "-o", self.queue], self.timeout_s)
-        if any(line.split()[:1] == [job_id] for line in done.stdout.splitlines()):
-            return JobState.DONE
-        return JobState.FAILED
+        if not any(line.split()[:1] == [job_id] for line in done.stdout.splitlines()):
+            return JobState.FAILED
+        number = job_id.rsplit("-", 1)[-1]
+        state = ipp_job_state(self.queue, int(number), self.timeout_s) if number.isdigit() else None
+        return JobState.DONE if state in (None, IPP_JOB_COMPLETED) else JobState.FAILED
+
+
+# --- IPP: one request, Get-Job-Attributes, enough to tell completed from cancelled --------
+
+IPP_JOB_CANCELED, IPP_JOB_ABORTED, IPP_JOB_COMPLETED = 7, 8, 9
+_SOCKETS = ("/run/cups/cups.sock", "/var/run/cups/cups.sock")
+
+
+class _UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path: str, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self._path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        sock.connect(self._path)
+        self.sock = sock
+
+
+def _cups_connection(timeout_s: float) -> http.client.HTTPConnection:
+    """The scheduler the command-line clients use: CUPS_SERVER, its socket, or localhost:631."""
+    server = os.environ.get("CUPS_SERVER", "")
+    if server.startswith("/"):
+        return _UnixHTTPConnection(server, timeout_s)
+    if server:
+        host, _, port = server.partition(":")
+        return http.client.HTTPConnection(host, int(port) if port.isdigit() else 631, timeout=timeout_s)
+    for path in _SOCKETS:
+        if os.path.exists(path):
+            return _UnixHTTPConnection(path, timeout_s)
+    return http.client.HTTPConnection("localhost", 631, timeout=timeout_s)
+
+
+def _ipp_attr(tag: int, name: str, value: bytes) -> bytes:
+    raw = name.encode()
+    return struct.pack(">BH", tag, len(raw)) + raw + struct.pack(">H", len(value)) + value
+
+
+def ipp_job_state(queue: str, job_number: int, timeout_s: float = 5.0) -> int | None:
+    """The IPP `job-state` of one job (3 pending ... 7 canceled, 8 aborted, 9 completed).
+
+    Returns None when the scheduler cannot be asked or does not answer clearly.
+    """
+    body = (struct.pack(">BBHI", 2, 0, 0x0009, 1) + b"\x01"
+            + _ipp_attr(0x47, "attributes-charset", b"utf-8")
+            + _ipp_attr(0x48, "attributes-natural-language", b"en")
+            + _ipp_attr(0x45, "printer-uri", f"ipp://localhost/printers/{queue}".encode())
+            + _ipp_attr(0x21, "job-id", struct.pack(">i", job_number))
+            + _ipp_attr(0x44, "requested-attributes", b"job-state") + b"\x03")
+    connection = _cups_connection(timeout_s)
+    try:
+        connection.request("POST", "/", body, {"Content-Type": "application/ipp"})
+        response = connection.getresponse()
+        data = response.read()
+    except (OSError, http.client.HTTPException):
+        return None
+    finally:
+        connection.close()
+    if response.status != 200 or len(data) < 8 or struct.unpack(">H", data[2:4])[0] >= 0x0100:
+        return None
+    pos = 8
+    while pos < len(data):
+        tag = data[pos]
+        pos += 1
+        if tag < 0x10:          # a group delimiter; 0x03 ends the attributes
+            if tag == 0x03:
+                break
+            continue
+        if pos + 2 > len(data):
+            break
+        (name_len,) = struct.unpack(">H", data[pos:pos + 2])
+        name = data[pos + 2:pos + 2 + name_len]
+        pos += 2 + name_len
+        (value_len,) = struct.unpack(">H", data[pos:pos + 2])
+        value = data[pos + 2:pos + 2 + value_len]
+        pos += 2 + value_len
+        if name == b"job-state" and tag == 0x23 and value_len == 4:
+            return struct.unpack(">i", value)[0]
+    return None

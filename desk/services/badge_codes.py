@@ -4,6 +4,13 @@ The event's key file (desk.services.keys) holds the reference secret and the sig
 keys; the database holds only what any desk may know: the public keys and each
 registration's badge reference. So a desk that only has the database (a room door) can
 verify every badge, and only a desk holding the signing key can issue one.
+
+Keys belong to one event, not to its name. The database records which key set is its
+own (the key file's name, stored with the public keys); new key sets are named after the
+event plus a random suffix, so a second event with the same name gets keys of its own.
+A database that holds no keys never adopts a key file for signing because of a name:
+it creates its keys or imports the file it is given. Key files named after the event
+alone (made before) keep working for the database that recorded them.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
+import secrets
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -23,7 +31,7 @@ from desk.core.badges import BadgeData
 from desk.core.errors import DeskError
 from desk.core.text import fold
 from desk.core.tokens import Verdict, badge_ref, issue_code, verify
-from desk.services.keys import EventKeys, KeyFileError, create_keys, import_keys, load_keys
+from desk.services.keys import EventKeys, KeyFileError, create_keys, import_keys, keys_dir, load_keys
 from desk.store import badges as repo
 from desk.store import registrations as reg_repo
 from desk.store.db import Database
@@ -59,6 +67,12 @@ def key_name(event: Event) -> str:
     return key_name_for(event.name)
 
 
+def new_key_name(event: Event) -> str:
+    """A name for a new key set of `event`: its key name plus a random suffix
+    ("european-cluster-conference-2016-9f3a61c2"), unique to this one event."""
+    return f"{key_name(event)[:55].rstrip('-_')}-{secrets.token_hex(4)}"
+
+
 def verification_keys(db: Database) -> tuple[dict[int, Ed25519PublicKey], str]:
     """The public keys that check badge codes at this desk, and '' or a sentence why there are none.
 
@@ -73,6 +87,8 @@ def verification_keys(db: Database) -> tuple[dict[int, Ed25519PublicKey], str]:
         return {v: Ed25519PublicKey.from_public_bytes(base64.b64decode(raw)) for v, raw in stored.items()}, ""
     if event is None:
         return {}, "No event in this database yet: import registrations first."
+    # A file found by the event's name may be another event's; it can check signatures but
+    # names nobody here: this database has no keys, so none of its badge references is set.
     try:
         return dict(load_keys(name or key_name(event)).public_keys), ""
     except KeyFileError as exc:
@@ -95,8 +111,8 @@ def _store(db: Database, keys: EventKeys, now: dt.datetime) -> int:
     with db.begin() as session:
         stored = repo.event_key_name(session)
         if stored is not None and stored != keys.event:
-            raise KeyFileError(f"this database's badges are signed with the keys of {stored!r}, "
-                               f"not {keys.event!r}")
+            raise KeyFileError(f"this database's badges are signed with the keys of {stored!r}; the key set "
+                               f"{keys.event!r} differs: it belongs to another event")
         have = repo.public_keys(session)
         for version, key in keys.public_keys.items():
             if version in have and have[version] != _public_b64(key):
@@ -119,7 +135,7 @@ def create_event_keys(db: Database, now: dt.datetime | None = None) -> EventKeys
     """
     with db.begin() as session:
         stored = repo.event_key_name(session)
-        name = stored or key_name(_event(session))
+        name = stored or new_key_name(_event(session))
     if stored is not None:
         raise KeyFileError(f"the event already has keys ({stored!r}); not making new ones: printed badges "
                            "would stop verifying. Import the key file on this desk instead")
@@ -129,8 +145,9 @@ def create_event_keys(db: Database, now: dt.datetime | None = None) -> EventKeys
 
 
 def ensure_event_keys(db: Database, now: dt.datetime | None = None) -> EventKeys:
-    """Return this desk's keys for the event: its key file when there is one (storing the
-    public part and filling badge references), else new keys made now.
+    """Return this desk's keys for the event: the key file the database recorded when this
+    desk has it (storing the public part and filling badge references), else, for a
+    database without keys, new keys made now (never another file with the event's name).
 
     Raises NoEvent before an event exists, KeyFileError when the file belongs to other keys.
     """
@@ -154,10 +171,30 @@ def import_event_keys(db: Database, path: Path, passphrase: str | None = None,
 
 
 def load_event_keys(db: Database) -> EventKeys:
-    """Return this desk's keys for the database's event. Raises KeyFileError or NoEvent when absent."""
+    """Return this desk's keys for the database's event. Raises KeyFileError or NoEvent when absent.
+
+    Only the key set the database recorded counts: a key file that merely carries the
+    event's name may be another event's (see the module docstring).
+    """
     with db.begin() as session:
-        name = repo.event_key_name(session) or key_name(_event(session))
+        name = repo.event_key_name(session)
+        event = _event(session)
+    if name is None:
+        raise KeyFileError(_no_keys_yet(event))
     return load_keys(name)
+
+
+def _no_keys_yet(event: Event) -> str:
+    stem = key_name(event)
+    found = sorted(p.name for p in keys_dir().glob(f"{stem}*.json")
+                   if p.stem == stem or re.fullmatch(rf"{re.escape(stem[:55].rstrip('-_'))}-[0-9a-f]{{8}}", p.stem))
+    hint = ""
+    if found:
+        # an event's name says nothing about whose keys a file holds: name them, adopt none
+        hint = (f" (this desk has key files for events named like it: {', '.join(found[:5])}; "
+                "import one only if it is this very event's)")
+    return ("this database's event has no badge keys yet: create them (desk keys create) or import "
+            f"the event's key file (desk keys import FILE){hint}")
 
 
 def signing_keys(db: Database) -> EventKeys:

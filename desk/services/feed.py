@@ -14,6 +14,14 @@ page once more plus anything newer. Re-applying is harmless because the rows are
 portal's current state for each registration (an upsert by registration_id), and it
 costs at most one page. A first sync that fits in one page stores no cursor, so later
 syncs re-read that (single, at most `limit` rows) page until the feed grows past it.
+
+Bounds. A portal can misbehave without ever failing: a cursor that changes on every
+page while no registration comes, an answer dripped a byte at a time, a `Retry-After`
+of a day. So one sync is bounded: by the time it may spend on the portal (requests
+and waits, not desk's own work), by a run of empty pages each with a new cursor, by
+the longest `Retry-After` it obeys, and by a minimum transfer rate. Each ends the sync
+with a SourceError whose sentence says what the portal did; pages yielded before it
+are complete, so the sync service keeps them and the next sync resumes after them.
 """
 
 from __future__ import annotations
@@ -34,6 +42,10 @@ from desk.core.portal import COLUMNS, ParsedRow, parse_registration
 
 MAX_PAGE_BYTES = 50 * 1024 * 1024
 MAX_CURSOR_CHARS = 2048
+MAX_SYNC_S = 120.0          # time one sync may spend on the portal
+MAX_EMPTY_PAGES = 20        # empty pages in a row, each with a new cursor
+MIN_BYTES_PER_S = 256.0     # slower than this after RATE_GRACE_S is a drip, not a link
+RATE_GRACE_S = 10.0
 _SHOWN_ERRORS = 3
 
 
@@ -107,6 +119,25 @@ class FeedCursorRejected(SourceError):
         super().__init__(
             f"the portal no longer accepts desk's sync position since={_shown_cursor(cursor)} "
             f"(HTTP {status}); a full sync from the start is needed"
+        )
+
+
+class _Budget:
+    """What one sync has spent on the portal: request time measured, waits as asked."""
+
+    def __init__(self, limit_s: float) -> None:
+        self.limit_s = limit_s
+        self.spent_s = 0.0
+        self.pages = 0
+
+    def remaining_s(self) -> float:
+        return self.limit_s - self.spent_s
+
+    def exhausted(self, reason: str = "") -> SourceError:
+        last = f" (last problem: {reason})" if reason else ""
+        return SourceError(
+            f"the portal feed kept desk waiting for more than {self.limit_s:g} s in this sync "
+            f"({self.pages} page(s) received){last}; stopped: sync again to go on from there"
         )
 
 
@@ -192,9 +223,12 @@ class FeedSource:
 
     `max_attempts` counts per page: a page that finally arrives resets the count.
     Back-off before attempt n+1 is `backoff_s * 2**(n-1)` (at most `max_backoff_s`)
-    times a jitter factor in [0.5, 1); a 429 waits its `Retry-After` instead (at most
-    `max_retry_after_s`). `timeout_s` bounds each connect/read; `deadline_s` bounds a
-    whole answer so a portal dripping bytes cannot hold a sync forever.
+    times a jitter factor in [0.5, 1); a 429 waits its `Retry-After` instead, and a
+    `Retry-After` longer than `max_retry_after_s` ends the sync. `timeout_s` bounds each
+    connect/read; `deadline_s` bounds a whole answer (then it is retried). One sync
+    spends at most `max_sync_s` on the portal (requests and waits), accepts at most
+    `max_empty_pages` empty pages in a row that each bring a new cursor, and ends when
+    an answer still arrives slower than `min_bytes_per_s` after `rate_grace_s`.
     """
 
     def __init__(
@@ -210,14 +244,19 @@ class FeedSource:
         max_backoff_s: float = 30.0,
         max_retry_after_s: float = 120.0,
         max_page_bytes: int = MAX_PAGE_BYTES,
+        max_sync_s: float = MAX_SYNC_S,
+        max_empty_pages: int = MAX_EMPTY_PAGES,
+        min_bytes_per_s: float = MIN_BYTES_PER_S,
+        rate_grace_s: float = RATE_GRACE_S,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
         clock: Callable[[], dt.datetime] = _utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
         transport: httpx.BaseTransport | None = None,
         client: httpx.Client | None = None,
     ) -> None:
-        if limit < 1 or max_attempts < 1:
-            raise ValueError("limit and max_attempts must be at least 1")
+        if limit < 1 or max_attempts < 1 or max_empty_pages < 1:
+            raise ValueError("limit, max_attempts and max_empty_pages must be at least 1")
         self.url = base_url.rstrip("/") + "/registrations"
         self._token = token
         self.limit = limit
@@ -228,6 +267,11 @@ class FeedSource:
         self.max_backoff_s = max_backoff_s
         self.max_retry_after_s = max_retry_after_s
         self.max_page_bytes = max_page_bytes
+        self.max_sync_s = max_sync_s
+        self.max_empty_pages = max_empty_pages
+        self.min_bytes_per_s = min_bytes_per_s
+        self.rate_grace_s = rate_grace_s
+        self._monotonic = monotonic
         self._sleep = sleep
         self._jitter = jitter
         self._clock = clock
@@ -239,16 +283,19 @@ class FeedSource:
 
         `cancelled` is checked before every request and around every back-off; when it
         answers True the iteration simply ends. Raises SourceError when the token is
-        refused (at once), when retries run out, or when the portal loops on a cursor;
-        FeedPageInvalid (a SourceError) when a page does not validate. Pages yielded
-        before an exception are complete and may be kept. FeedCursorRejected (a
-        SourceError) when the portal no longer knows `since`.
+        refused (at once), when retries run out, when the portal loops on a cursor or
+        breaks one of the bounds of the class docstring; FeedPageInvalid (a SourceError)
+        when a page does not validate. Pages yielded before an exception are complete and
+        may be kept. FeedCursorRejected (a SourceError) when the portal no longer knows
+        `since`.
         """
         cursor = since or None
         seen = {cursor}
+        budget = _Budget(self.max_sync_s)
+        empty_run = 0
         with self._open_client() as client:
             while not cancelled():
-                payload = self._payload(client, cursor, cancelled)
+                payload = self._payload(client, cursor, cancelled, budget)
                 if payload is None:
                     return
                 page = validate_page(payload, cursor)
@@ -257,6 +304,15 @@ class FeedSource:
                         f"the portal feed sent cursor {_shown_cursor(page.next_cursor)} twice; "
                         "stopped so that sync does not loop"
                     )
+                # A new cursor with nothing in the page does not bring desk any closer to
+                # the end: a few are a filter on the portal's side, a long run is a loop.
+                empty_run = empty_run + 1 if page.raw_count == 0 and not page.caught_up else 0
+                if empty_run >= self.max_empty_pages:
+                    raise SourceError(
+                        f"the portal feed sent {empty_run} pages in a row with no registration "
+                        "and a new cursor each time; stopped so that sync does not loop"
+                    )
+                budget.pages += 1
                 yield page
                 if page.caught_up:
                     return
@@ -274,26 +330,36 @@ class FeedSource:
         )
 
     def _payload(
-        self, client: httpx.Client, cursor: str | None, cancelled: Callable[[], bool],
+        self, client: httpx.Client, cursor: str | None, cancelled: Callable[[], bool], budget: _Budget,
     ) -> object | None:
         """Fetch one page's decoded JSON with retries; None when cancelled while waiting."""
         reason = ""
         for attempt in range(1, self.max_attempts + 1):
+            started = self._monotonic()
             try:
-                return self._fetch(client, cursor)
+                return self._fetch(client, cursor, budget)
             except _Transient as failure:
-                reason = failure.reason
-                if attempt == self.max_attempts:
-                    break
-                if failure.retry_after_s is not None:
-                    delay = min(failure.retry_after_s, self.max_retry_after_s)
-                else:
-                    delay = self._backoff(attempt)
-                if cancelled():
-                    return None
-                self._sleep(delay)
-                if cancelled():
-                    return None
+                reason, wait_s = failure.reason, failure.retry_after_s
+            finally:
+                budget.spent_s += self._monotonic() - started
+            if wait_s is not None and wait_s > self.max_retry_after_s:
+                raise SourceError(
+                    f"the portal asked desk to wait {wait_s:g} s before asking again (HTTP 429 "
+                    f"Retry-After); desk waits at most {self.max_retry_after_s:g} s, so the sync "
+                    "stopped: try again later"
+                )
+            if attempt == self.max_attempts:
+                break
+            delay = wait_s if wait_s is not None else self._backoff(attempt)
+            if cancelled():
+                return None
+            if delay > budget.remaining_s():
+                raise budget.exhausted(reason)
+            # a wait counts as asked: a test's sleep returns at once, a real one takes as long
+            budget.spent_s += delay
+            self._sleep(delay)
+            if cancelled():
+                return None
         raise SourceError(f"portal feed unreachable after {self.max_attempts} attempts: {reason}")
 
     def _backoff(self, attempt: int) -> float:
@@ -301,17 +367,23 @@ class FeedSource:
         # Jitter spreads desks that lost the portal at the same moment.
         return base * (0.5 + 0.5 * self._jitter())
 
-    def _fetch(self, client: httpx.Client, cursor: str | None) -> object:
+    def _fetch(self, client: httpx.Client, cursor: str | None, budget: _Budget) -> object:
         params = {"limit": str(self.limit)}
         if cursor is not None:
             params["since"] = cursor
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
+        allowed_s = budget.remaining_s()
+        if allowed_s <= 0:
+            raise budget.exhausted()
+        started = self._monotonic()
         try:
             with client.stream("GET", self.url, params=params, headers=headers,
-                               timeout=self.timeout_s) as response:
+                               timeout=min(self.timeout_s, allowed_s)) as response:
                 self._check_status(response, cursor)
-                body = self._read_body(response)
+                body = self._read_body(response, started, allowed_s, budget)
         except httpx.TimeoutException:
+            if self._monotonic() - started >= allowed_s:
+                raise budget.exhausted("timed out") from None
             raise _Transient("timed out") from None
         except httpx.UnsupportedProtocol as error:
             raise SourceError(f"the portal feed address is not usable: {error}") from None
@@ -346,20 +418,39 @@ class FeedSource:
                 f"the portal feed answered HTTP {status} {response.reason_phrase} at {self.url}"
             )
 
-    def _read_body(self, response: httpx.Response) -> bytes:
+    def _read_body(self, response: httpx.Response, asked: float, allowed_s: float, budget: _Budget) -> bytes:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_page_bytes:
             raise self._too_large()
-        started = time.monotonic()
+        started = self._monotonic()
         body = bytearray()
         # Counted after decompression, so a small gzip bomb is stopped too.
         for chunk in response.iter_bytes():
             body += chunk
             if len(body) > self.max_page_bytes:
                 raise self._too_large()
-            if time.monotonic() - started > self.deadline_s:
+            now = self._monotonic()
+            if now - asked > allowed_s:
+                raise budget.exhausted("an answer was still arriving")
+            if now - started > self.deadline_s:
                 raise _Transient(f"the answer took longer than {self.deadline_s:g} s")
+            self._check_rate(response.num_bytes_downloaded, now - started)
         return bytes(body)
+
+    def _check_rate(self, received: int, elapsed_s: float) -> None:
+        """End the sync when an answer still trickles in after the grace period.
+
+        Each byte arriving within the read timeout keeps a connection alive forever;
+        the rate is over the bytes on the wire, before decompression.
+        """
+        if elapsed_s <= self.rate_grace_s:
+            return
+        rate = received / elapsed_s
+        if rate < self.min_bytes_per_s:
+            raise SourceError(
+                f"the portal sent its answer at {rate:.3g} bytes/s for {elapsed_s:.1f} s (desk needs at "
+                f"least {self.min_bytes_per_s:g} bytes/s); stopped so that sync does not hang"
+            )
 
     def _too_large(self) -> SourceError:
         return SourceError(

@@ -6,6 +6,8 @@ key version. The issuing station holds the private keys; every other desk gets a
 badge offline and compute the same badge references.
 
 Files are JSON, kept in ``data_dir()/keys/<event>.json`` with mode 0600 in a 0700 folder.
+`<event>` names one key set, not an event name: desk.services.badge_codes names a new
+set after the event plus a random suffix, so two events called alike never share keys.
 An export can be sealed with a passphrase (scrypt + AES-GCM) for carrying on a USB stick.
 No secret is ever put into an exception message, a repr or a log line.
 """

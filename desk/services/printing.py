@@ -11,6 +11,7 @@ confirmation and is marked as a reprint.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ Clock = Callable[[], dt.datetime]
 Progress = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
 ACTIVE = ("queued", "printing")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 INTERRUPTED = ("the desk stopped while this badge was being sent to the printer; "
                "check whether it came out, then Retry")
 
@@ -207,8 +209,7 @@ def _print_one(db: Database, printer: Printer, job: PrintJob, keys: EventKeys | 
         if keys is None:
             raise CannotIssue(report.errors[-1] if report.errors else "this desk cannot make badge codes")
         with tempfile.TemporaryDirectory(prefix="desk-badge-") as tmp:
-            # the job id in the name: a folder printer must not overwrite an earlier copy of this badge
-            pdf = Path(tmp) / f"badge-{job.registration_id}-{job.id[:8]}.pdf"
+            pdf = Path(tmp) / _file_name(job)
             render_badges(badge_data(db, keys, [job.registration_id]), job.layout, pdf, event)
             printer.print_pdf(pdf)
     except DeviceError as exc:
@@ -229,6 +230,17 @@ def _print_one(db: Database, printer: Printer, job: PrintJob, keys: EventKeys | 
         repo.add_log(session, job, printer.name, now)
     report.printed.append(job.id)
     return False
+
+
+def _file_name(job: PrintJob) -> str:
+    """The badge PDF's file name: one safe component whatever the registration id holds.
+
+    An id may carry `/`, `..`, spaces or any letter, so it only lends its plain ASCII
+    letters, digits, `-` and `_` (a readable hint in a print folder); the job id makes the
+    name unique, so a folder printer never overwrites an earlier copy of this badge.
+    """
+    hint = _UNSAFE.sub("_", job.registration_id).strip("_")[:40]
+    return f"badge-{hint}-{job.id[:8]}.pdf" if hint else f"badge-{job.id[:8]}.pdf"
 
 
 def _note_queued(db: Database, desk: str, error: str, now: dt.datetime) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,14 +17,28 @@ from desk.store import registrations as repo
 from desk.store import rooms as store
 from desk.store.db import Database
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@")
+# C0 and C1 control characters and DEL: XLSX (XML) cannot hold most of them at all
+# (openpyxl raises IllegalCharacterError) and in a CSV they are raw bytes a spreadsheet
+# shows as boxes or acts on. Tab, CR and LF go too: a cell is one line of text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+# lone surrogates cannot be written as UTF-8; U+FFFE and U+FFFF are not XML characters
+_NOT_TEXT = re.compile(r"[\ud800-\udfff\ufffe\uffff]")
 
 
 def safe_cell(value: object) -> object:
-    """A cell a spreadsheet shows as text: a leading = + - @ tab or CR gets a ' in front."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """A cell a spreadsheet shows as plain text.
+
+    Control characters become a space (a run of them one space), characters no file can
+    hold become U+FFFD, and a value that then starts with = + - @ (after any spaces) gets
+    a ' in front so that it is never run as a formula. Other values are returned as they are.
+    """
+    if not isinstance(value, str):
+        return value
+    text = _NOT_TEXT.sub("\ufffd", _CONTROL.sub(" ", value))
+    if text.lstrip(" ").startswith(_FORMULA_START):
+        return "'" + text
+    return text
 
 
 @dataclass(frozen=True)

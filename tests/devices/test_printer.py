@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from desk.devices.base import DeviceError, JobState, Printer
 from desk.devices.printer import CupsPrinter, FolderPrinter, cups_available, list_cups_queues
 from desk.services.badges import render_badges
 
+_C = {**os.environ, "LANG": "C", "LC_ALL": "C"}
 EVENT = Event("European Cluster Conference 2016", "Brussels", (dt.date(2016, 11, 30),))
 
 
@@ -132,12 +134,80 @@ def test_cups_pdf_queue_prints_a_badge(badge_pdf):
 
 
 @pytest.mark.cups
+def test_cups_keeps_running_after_a_title_with_spaces_and_slashes(badge_pdf):
+    queue = _pdf_queue()
+    printer = CupsPrinter(queue, media="A6")
+    assert printer.print_pdf(badge_pdf, title="badge ECC/16 0001 Łucja") is JobState.DONE
+    running = subprocess.run(["lpstat", "-r"], check=False, capture_output=True, text=True, env=_C)
+    assert "is running" in running.stdout
+    assert printer.is_ready()
+    assert _wait(printer, printer.last_job_id) is JobState.DONE
+    _remove_output(printer.last_job_id)
+
+
+@pytest.mark.cups
+def test_a_cancelled_cups_job_is_not_done(badge_pdf):
+    queue = _pdf_queue()
+    printer = CupsPrinter(queue)
+    with badge_pdf.open("rb") as data:
+        held = subprocess.run(["lp", "-d", queue, "-H", "hold", "-t", "held badge"], stdin=data,
+                              capture_output=True, text=True, env=_C, check=True)
+    job = held.stdout.split("request id is ", 1)[1].split()[0]
+    assert printer.job_state(job) is JobState.QUEUED
+    subprocess.run(["cancel", job], check=True, env=_C)
+    assert _wait(printer, job) is JobState.FAILED
+
+
+def _wait(printer: CupsPrinter, job: str | None, timeout_s: float = 30) -> JobState:
+    assert job
+    deadline = dt.datetime.now() + dt.timedelta(seconds=timeout_s)
+    state = printer.job_state(job)
+    while state in (JobState.QUEUED, JobState.PRINTING) and dt.datetime.now() < deadline:
+        state = printer.job_state(job)
+    return state
+
+
+def _remove_output(job: str | None) -> None:
+    for d in _output_dirs():
+        for p in d.glob(f"*job_{str(job).rsplit('-', 1)[1]}.pdf") if d.is_dir() else []:
+            p.unlink(missing_ok=True)
+
+
+@pytest.mark.cups
 def test_unknown_cups_queue_is_not_ready_and_refuses(badge_pdf):
     _pdf_queue()
     printer = CupsPrinter("DESK_NO_SUCH_QUEUE")
     assert not printer.is_ready()
     with pytest.raises(DeviceError, match="refused"):
         printer.print_pdf(badge_pdf)
+
+
+def test_cups_printer_hands_the_pdf_on_stdin_never_as_a_path(tmp_path, badge_pdf):
+    # CUPS 2.4.2 cupsd segfaults on `lp` given a file name with a space: no path may reach lp
+    seen = tmp_path / "seen"
+    fake = tmp_path / "lp"
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {seen}.args\ncat > {seen}.pdf\n'
+                    'echo "request id is DESK_PDF-41 (0 file(s))"\n')
+    fake.chmod(0o755)
+    printer = CupsPrinter("DESK_PDF", lp=str(fake))
+    assert printer.print_pdf(badge_pdf, copies=2, title="badge ECC/16 R1\x07") is JobState.DONE
+    assert printer.last_job_id == "DESK_PDF-41"
+    args = Path(f"{seen}.args").read_text().splitlines()
+    assert args == ["-d", "DESK_PDF", "-n", "2", "-t", "badge ECC/16 R1", "-o", "media=A6"]
+    assert not any(str(badge_pdf.parent) in a or a.endswith(".pdf") for a in args)
+    assert Path(f"{seen}.pdf").read_bytes() == badge_pdf.read_bytes()
+
+
+def test_cups_printer_reports_lp_refusal_and_unreadable_file(tmp_path, badge_pdf):
+    fake = tmp_path / "lp"
+    fake.write_text('#!/bin/sh\ncat >/dev/null\necho "lp: The printer or class does not exist." >&2\nexit 1\n')
+    fake.chmod(0o755)
+    with pytest.raises(DeviceError, match="refused the job: lp: The printer or class does not exist"):
+        CupsPrinter("DESK_PDF", lp=str(fake)).print_pdf(badge_pdf)
+    unreadable = tmp_path / "a dir.pdf"
+    unreadable.mkdir()
+    with pytest.raises(DeviceError):
+        CupsPrinter("DESK_PDF", lp=str(fake)).print_pdf(unreadable)
 
 
 def test_list_queues_parses_lpstat(tmp_path):
@@ -152,7 +222,6 @@ def test_list_queues_parses_lpstat(tmp_path):
 
 def test_qt_printer_paints_every_page_at_its_size(qapp, tmp_path, badge_pdf):
     import cv2
-    import subprocess
 
     from desk.devices.decoder import ZxingDecoder
     from desk.devices.qtprinter import QtPrinter

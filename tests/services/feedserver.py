@@ -6,6 +6,7 @@ base64). Every change (`put`, `update`) gives the registration a new, higher num
 a registration changed during a sync shows up again further on, as on a real portal.
 
 Faults are queued with `inject(...)`; each request takes the next one (None = behave).
+`always(fault)` makes the server misbehave that way whenever no queued fault is left.
 Every request is recorded in `requests`. Use it as a context manager:
 
     with FeedServer([make_registration(1)]) as server:
@@ -80,6 +81,7 @@ class Fault:
     retry_after: str | None = None
     payload: object = None
     action: Callable[[FeedServer], None] | None = None
+    interval_s: float = 0.0
 
     @classmethod
     def timeout(cls) -> Fault:
@@ -127,6 +129,16 @@ class Fault:
         return cls("custom", payload=payload)
 
     @classmethod
+    def moving_cursor(cls) -> Fault:
+        """An empty page whose `next` is a cursor never sent before (a portal going round)."""
+        return cls("moving")
+
+    @classmethod
+    def drip(cls, interval_s: float = 5.0) -> Fault:
+        """The real page, announced whole, then one byte every `interval_s`."""
+        return cls("drip", interval_s=interval_s)
+
+    @classmethod
     def change(cls, action: Callable[[FeedServer], None]) -> Fault:
         """Run `action(server)` (e.g. update a registration), then answer normally."""
         return cls("change", action=action)
@@ -162,6 +174,8 @@ class FeedServer:
         self._seq = 0
         self._records: dict[str, tuple[int, dict[str, Any]]] = {}
         self._faults: deque[Fault | None] = deque()
+        self._always: Fault | None = None
+        self._moves = 0
         self._stopping = threading.Event()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -197,6 +211,11 @@ class FeedServer:
         """Queue faults for the next requests, one each, in order (None: answer normally)."""
         with self._lock:
             self._faults.extend(faults)
+
+    def always(self, fault: Fault | None) -> None:
+        """Answer every request with `fault` once the queued ones are used (None: behave)."""
+        with self._lock:
+            self._always = fault
 
     @property
     def pending_faults(self) -> int:
@@ -246,7 +265,12 @@ class FeedServer:
     def _take(self, seen: SeenRequest) -> Fault | None:
         with self._lock:
             self.requests.append(seen)
-            return self._faults.popleft() if self._faults else None
+            return self._faults.popleft() if self._faults else self._always
+
+    def _moved_cursor(self) -> str:
+        with self._lock:
+            self._moves += 1
+            return f"moved-{self._moves}"
 
     def _page(self, since: int, limit: int) -> dict[str, Any]:
         with self._lock:
@@ -324,19 +348,39 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(404, {"error": "not found"})
         if headers.get("authorization") != f"Bearer {feed.token}":
             return self._json(401, {"error": "invalid token"})
-        if fault is not None:
+        if fault is not None and fault.kind not in ("drip",):
             return self._fault(fault, feed)
         try:
             since = decode_cursor(query["since"]) if query.get("since") else 0
             limit = min(int(query.get("limit", "100")), feed.max_limit)
         except ValueError:
             return self._json(400, {"error": "bad since or limit"})
-        self._json(200, feed._page(since, max(limit, 1)))
+        page = feed._page(since, max(limit, 1))
+        if fault is not None:
+            return self._drip(json.dumps(page).encode(), fault.interval_s, feed)
+        self._json(200, page)
+
+    def _drip(self, body: bytes, interval_s: float, feed: FeedServer) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            for at in range(len(body)):
+                self.wfile.write(body[at:at + 1])
+                self.wfile.flush()
+                if feed._stopping.wait(interval_s):
+                    break
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up on the drip, as it should
+        self.close_connection = True
 
     def _fault(self, fault: Fault, feed: FeedServer) -> None:
         body = json.dumps(feed._page(0, 50)).encode()
         if fault.kind == "custom":
             return self._json(200, fault.payload)
+        if fault.kind == "moving":
+            return self._json(200, {"items": [], "next": feed._moved_cursor()})
         if fault.kind == "status":
             extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
             return self._json(fault.status, {"error": f"fault {fault.status}"}, extra)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 
@@ -10,10 +11,11 @@ from pypdf import PdfReader
 
 from desk.devices.printer import CupsPrinter, FolderPrinter, cups_available, list_cups_queues
 from desk.services import printing
-from desk.services.badge_codes import create_event_keys
+from desk.services.badge_codes import create_event_keys, load_event_keys
 from desk.services.demo import install_demo
 from desk.services.keys import key_path
 from desk.store import badges as repo
+from desk.store import registrations as reg_repo
 from desk.store.db import open_database
 
 START = dt.date(2016, 11, 30)
@@ -111,7 +113,7 @@ def test_failed_job_is_retried_and_prints(event, printer, tmp_path):
     db, people = event
     rid = people[2].registration_id
     printing.enqueue(db, rid, desk=DESK)
-    moved = key_path("european-cluster-conference-2016")
+    moved = key_path(load_event_keys(db).event)
     hidden = tmp_path / "keys-away.json"
     shutil.move(moved, hidden)  # the signing key is not on this desk (yet)
     report = printing.process_queue(db, printer, desk=DESK)
@@ -222,3 +224,42 @@ def test_passes_are_bounded_and_badge_status_follows_the_queue(event, printer):
     assert len(report.printed) == 2 and report.waiting == 1
     assert printing.badge_status(db, ids + [people[3].registration_id]) == \
         {ids[0]: "printed", ids[1]: "printed", ids[2]: "queued"}
+
+
+def _odd_ids(db, person) -> list[str]:
+    """Store copies of `person` under registration ids no file name could carry."""
+    ids = ["ECC16/0001", "../../etc/passwd", "Łódź 7\\x", "/", "-n 5 -d other"]
+    copies = [dataclasses.replace(person, registration_id=rid, ticket_code=f"T-{n}", email=f"odd{n}@example.eu")
+              for n, rid in enumerate(ids)]
+    with db.begin() as session:
+        reg_repo.store_registrations(session, copies, [], "test", dt.datetime(2016, 11, 1, tzinfo=dt.timezone.utc))
+    return ids
+
+
+def test_ids_with_any_character_print_through_the_queue(event, printer, tmp_path):
+    db, people = event
+    ids = _odd_ids(db, people[0])
+    printing.enqueue_many(db, ids, desk=DESK)
+    report = printing.process_queue(db, printer, desk=DESK, clock=Clock())
+    assert len(report.printed) == len(ids) and not report.failed and not report.errors, report.errors
+    # every PDF landed in the printer's own folder, none outside it
+    assert sorted(p.parent for p in printer.printed) == [printer.folder] * len(ids)
+    assert sorted(p.name for p in printer.folder.iterdir()) == sorted(p.name for p in printer.printed)
+    assert not (tmp_path / "etc").exists()
+    assert {e["registration_id"] for e in printing.print_log(db)} == set(ids)
+    assert all(people[0].last_name in names_in(p) for p in printer.printed)
+
+
+@pytest.mark.cups
+def test_an_id_with_a_slash_prints_through_cups(event):
+    queue = _pdf_queue()
+    if queue is None:
+        pytest.skip("no CUPS with a cups-pdf queue on this computer")
+    db, people = event
+    ids = _odd_ids(db, people[0])[:3]
+    printing.enqueue_many(db, ids, desk=DESK)
+    cups = CupsPrinter(queue)
+    report = printing.process_queue(db, cups, desk=DESK)
+    assert len(report.printed) == 3, report.errors
+    assert cups.is_ready()
+    assert {e["registration_id"] for e in printing.print_log(db)} == set(ids)
