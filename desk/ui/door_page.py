@@ -152,8 +152,7 @@ class DoorPage(QWidget):
         self._clear_timer = QTimer(self, singleShot=True)
         self._clear_timer.timeout.connect(self.clear_answer)
         self._poll = QTimer(self, interval=1000)
-        self._poll.timeout.connect(self.refresh)
-        self._poll.start()
+        self._poll.timeout.connect(self.refresh)  # runs while the page is on screen (showEvent)
         self.load_rooms()
 
     # --- rooms -----------------------------------------------------------------------
@@ -347,6 +346,9 @@ class DoorPage(QWidget):
 
     def showEvent(self, event: Any) -> None:  # noqa: N802
         super().showEvent(event)
+        if not self._poll.isActive():
+            self._poll.start()
+            self.refresh()
         self.scan_field.setFocus()
         if self._close_watch is None:
             self._close_watch = stop_with_window(self, self.stop)
@@ -357,6 +359,8 @@ class DoorPage(QWidget):
         # Another tab took over: let go of the webcam so that page can open it.
         if not event.spontaneous():
             self.stop_camera()
+            # a tab in the background polls nothing (and never outlives the workers at exit)
+            self._poll.stop()
         super().hideEvent(event)
 
     def _on_board(self) -> None:
