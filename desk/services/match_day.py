@@ -76,7 +76,7 @@ def scan_presence(db: Database, code: str, at: dt.datetime, desk: str, *, keys: 
         if pid is None:
             return PresenceAnswer(None, "this person has no meetings at the matchmaking")
         store.record_presence(session, pid, at, desk)
-        state = _read_day_state(session, at)
+        state = _read_day_state(session, at, with_requests=False)  # where to go needs no requests
         person = (state.people[pid] if state is not None else
                   next(p for p in store.list_participants(session) if p.participant_id == pid))
     if state is None:
@@ -187,7 +187,7 @@ def day_state(db: Database, at: dt.datetime) -> DayState:
     return state
 
 
-def _read_day_state(session: Any, at: dt.datetime) -> DayState | None:
+def _read_day_state(session: Any, at: dt.datetime, *, with_requests: bool = True) -> DayState | None:
     version = store.current_version(session)
     stored = store.load_schedule(session, version) if version is not None else None
     if stored is None:
@@ -196,7 +196,8 @@ def _read_day_state(session: Any, at: dt.datetime) -> DayState | None:
     people = {p.participant_id: p for p in store.list_participants(session)}
     present = store.present_ids(session, local_day_start(at, tz))
     outcomes = store.latest_outcomes(session)
-    requested = {pair_key(r.requester, r.partner) for r in store.list_requests(session)}
+    requested = ({pair_key(r.requester, r.partner) for r in store.list_requests(session)}
+                 if with_requests else set())
     slots = store.list_slots(session)
     adhoc = frozenset((pair_key(m.requester, m.partner), m.slot) for m in stored.adhoc)
     return DayState(version, tuple(slots), tuple(stored.all_meetings), adhoc, people, frozenset(present), outcomes,
