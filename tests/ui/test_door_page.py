@@ -220,8 +220,8 @@ def test_an_import_elsewhere_refreshes_the_room_list(qtbot, door, db) -> None:
 
 # --- issue 11: the door under pressure -----------------------------------------------------------
 
-def _day2_only(db):  # noqa: ANN001, ANN202
-    from desk.store import registrations as repo  # noqa: PLC0415
+def _day2_only(db):
+    from desk.store import registrations as repo
 
     with db.begin() as session:
         people = repo.all_registrations(session)

@@ -179,7 +179,7 @@ def test_ctrl_z_takes_a_wrong_held_back_and_the_button_follows(qtbot, day) -> No
 
 
 def test_no_schedule_yet_goes_once_there_is_one_and_presence_names_the_table(qtbot, db, tmp_path) -> None:
-    from desk.services.demo import install_demo  # noqa: PLC0415
+    from desk.services.demo import install_demo
 
     data = install_demo(db, dt.date(2016, 11, 30))
     reg = next(r for r in data.registrations if r.is_attendee)

@@ -55,7 +55,7 @@ def test_board_shows_every_room_and_follows_door_scans(qtbot, db, tmp_path) -> N
     workers.shutdown()
 
 
-def _press(qtbot, key) -> None:  # noqa: ANN001
+def _press(qtbot, key) -> None:
     """A key as the keyboard sends it: to whatever window and widget have the focus."""
     target = QApplication.focusWidget() or QApplication.activeWindow()
     assert target is not None, "no window has the keyboard"

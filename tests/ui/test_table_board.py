@@ -121,7 +121,7 @@ def test_the_board_ticks_by_itself(qtbot) -> None:
     board.stop()
 
 
-def _type(qtbot, text: str) -> None:  # noqa: ANN001
+def _type(qtbot, text: str) -> None:
     """Keys as a keyboard sends them: to the widget that has the focus."""
     for ch in text:
         target = QApplication.focusWidget()
