@@ -88,17 +88,42 @@ def rooms_headcount(state, room: str, count: int, at_text: str | None, desk_name
 
 
 @rooms.command("policy")
-@click.argument("room")
-@click.argument("policy", type=click.Choice(["refuse", "warn"]))
+@click.argument("words", nargs=-1, metavar="ROOM POLICY")
+@click.option("--wrong-day", "wrong_day", is_flag=True,
+              help="Set what the door does for a person registered for other days (instead of when full).")
+@click.option("--event", "event", is_flag=True,
+              help="With --wrong-day: the policy of every door whose room has none of its own (give POLICY only).")
 @click.pass_obj
 @guard
-def rooms_policy(state, room: str, policy: str) -> None:  # noqa: ANN001
-    """When ROOM is full: refuse further entries, or record them with a warning."""
-    from desk.core.rooms import FullPolicy  # noqa: PLC0415
+def rooms_policy(state, words: tuple[str, ...], wrong_day: bool, event: bool) -> None:  # noqa: ANN001
+    """When ROOM is full: refuse further entries, or record them with a warning (POLICY refuse|warn).
+
+    With --wrong-day: what the door of ROOM does for a person registered for other days
+    (refuse|warn, or `event` to follow the event's); with --event, for every room.
+    """
+    from desk.core.rooms import FullPolicy, WrongDayPolicy  # noqa: PLC0415
     from desk.services.rooms import Rooms  # noqa: PLC0415
 
-    Rooms(state.database(), keys={}).set_full_policy(room, FullPolicy(policy))
-    click.echo(f"{room}: when full, {policy}")
+    if event and not wrong_day:
+        fail("--event goes with --wrong-day (the full-room policy is set per room)", 2)
+    if len(words) != (1 if event else 2):
+        fail("give POLICY only with --event" if event else "give ROOM and POLICY, e.g. desk rooms policy Europa warn", 2)
+    room, policy = (None, words[0]) if event else words
+    allowed = ("refuse", "warn") if event or not wrong_day else ("refuse", "warn", "event")
+    if policy not in allowed:
+        fail(f"POLICY must be {', '.join(allowed[:-1])} or {allowed[-1]}, not '{policy}'", 2)
+    service = Rooms(state.database(), keys={})
+    if not wrong_day:
+        service.set_full_policy(room, FullPolicy(policy))
+        click.echo(f"{room}: when full, {policy}")
+        return
+    service.set_wrong_day_policy(room, None if policy == "event" else WrongDayPolicy(policy))
+    if room is None:
+        click.echo(f"every door: on the wrong day, {policy} (unless its room says otherwise)")
+    elif policy == "event":
+        click.echo(f"{room}: on the wrong day, as the event")
+    else:
+        click.echo(f"{room}: on the wrong day, {policy}")
 
 
 @rooms.command("export")

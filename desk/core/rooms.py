@@ -36,6 +36,13 @@ class FullPolicy(enum.StrEnum):
     WARN = "warn"      # the entry is recorded, the host is warned
 
 
+class WrongDayPolicy(enum.StrEnum):
+    """What the door does for a person registered for other days than today."""
+
+    REFUSE = "refuse"  # not let in
+    WARN = "warn"      # the entry is recorded, the host is warned
+
+
 class Move(enum.StrEnum):
     """One door event: a badge going into or out of a room."""
 
@@ -45,11 +52,17 @@ class Move(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Room:
-    """A room with its certified capacity (seats) and its full-room policy."""
+    """A room with its certified capacity (seats), its full-room policy and its wrong-day policy
+    (None: the event's)."""
 
     name: str
     capacity: int
     full_policy: FullPolicy = FullPolicy.REFUSE
+    wrong_day_policy: WrongDayPolicy | None = None
+
+    def day_policy(self, event_policy: WrongDayPolicy) -> WrongDayPolicy:
+        """The wrong-day policy at this door: the room's own, else the event's."""
+        return self.wrong_day_policy or event_policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,6 +339,7 @@ class DoorOutcome(enum.StrEnum):
     LEFT = "left"
     ROOM_FULL = "room_full"
     NOT_CHECKED_IN = "not_checked_in"
+    WRONG_DAY = "wrong_day"  # the same word as the entrance's ScanOutcome.WRONG_DAY
 
 
 @dataclass(frozen=True)
@@ -351,7 +365,7 @@ class DoorDecision:
         """'ok', 'warn' or 'error': the colour and sound the door shows."""
         if self.outcome in (DoorOutcome.ENTERED, DoorOutcome.LEFT):
             return "ok"
-        if self.outcome is DoorOutcome.ROOM_FULL and self.record is None:
+        if self.outcome in (DoorOutcome.ROOM_FULL, DoorOutcome.WRONG_DAY) and self.record is None:
             return "error"
         return "warn"
 
@@ -374,14 +388,18 @@ def find_redirect(programme: Programme, occupancy: Occupancy, room: str, at: dt.
 
 def decide_door(
     programme: Programme, occupancy: Occupancy, room: Room, registration_id: str, at: dt.datetime,
-    *, leaving: bool = False, checked_in: bool = True,
+    *, leaving: bool = False, checked_in: bool = True, wrong_day: str = "",
+    day_policy: WrongDayPolicy = WrongDayPolicy.WARN,
 ) -> DoorDecision:
     """Decide a door scan of a known, admitted attendee at `at` (occupancy already at `at`).
 
     `leaving` is the host's exit toggle. Otherwise a badge already counted in this room is
     leaving (a second scan), unless it entered within REPEAT_WINDOW (a repeat: nothing
-    recorded). A full room (count at capacity) refuses or warns by its policy and names a
-    redirect. Not checked in at the entrance: the entry is recorded with a warning.
+    recorded). `wrong_day` is the entrance's reason when the person is not registered for
+    today ("" when they are): `day_policy` REFUSE turns them away, WARN records the entry
+    with a warning (a full room still decides first). A full room (count at capacity)
+    refuses or warns by its policy and names a redirect. Not checked in at the entrance:
+    the entry is recorded with a warning.
     """
     if leaving:
         return DoorDecision(DoorOutcome.LEFT, Move.EXIT)
@@ -390,14 +408,19 @@ def decide_door(
         if since is not None and at - since < REPEAT_WINDOW:
             return DoorDecision(DoorOutcome.ENTERED, None, "Already counted in this room.")
         return DoorDecision(DoorOutcome.LEFT, Move.EXIT, "Second scan: counted as leaving.")
+    if wrong_day and day_policy is WrongDayPolicy.REFUSE:
+        return DoorDecision(DoorOutcome.WRONG_DAY, None, f"{wrong_day} Not let in: send them to the registration desk.")
     if occupancy.count(room.name) >= room.capacity:
         redirect = find_redirect(programme, occupancy, room.name, at)
         where = (f" Send them to '{redirect.session}' in {redirect.room} ({redirect.free} free)."
                  if redirect else " No parallel session on this topic has seats.")
+        where += f" Also: {wrong_day}" if wrong_day else ""
         if room.full_policy is FullPolicy.WARN:
             return DoorDecision(DoorOutcome.ROOM_FULL, Move.ENTRY,
                                 f"The room is at capacity ({room.capacity}); entry recorded." + where, redirect)
         return DoorDecision(DoorOutcome.ROOM_FULL, None, f"The room is full ({room.capacity} seats)." + where, redirect)
+    if wrong_day:
+        return DoorDecision(DoorOutcome.WRONG_DAY, Move.ENTRY, f"{wrong_day} Entry recorded (warn only).")
     if not checked_in:
         return DoorDecision(DoorOutcome.NOT_CHECKED_IN, Move.ENTRY,
                             "Not checked in at the entrance today: entry recorded, send them to the desk later.")

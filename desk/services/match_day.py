@@ -14,6 +14,7 @@ from typing import Any
 
 from desk.core.errors import DeskError
 from desk.core.matchmaking import Meeting, Participant, Slot, pair_key
+from desk.core.text import fold
 from desk.core.tokens import verify
 from desk.core.wedge import repair
 from desk.services.rooms import load_public_keys, local_day_start
@@ -32,10 +33,17 @@ class NoSchedule(DeskError):
 
 @dataclass(frozen=True)
 class PresenceAnswer:
-    """What the matchmaking desk answers for one scan; `participant` is None when refused."""
+    """What the matchmaking desk answers for one scan; `participant` is None when refused.
+
+    For a participant: `meeting` and `slot` are where to go now (the round on, else the next
+    one they meet in; None when none is left), `partner` whom they meet there.
+    """
 
     participant: Participant | None
     reason: str
+    meeting: Meeting | None = None
+    slot: Slot | None = None
+    partner: Participant | None = None
 
     @property
     def ok(self) -> bool:
@@ -68,8 +76,19 @@ def scan_presence(db: Database, code: str, at: dt.datetime, desk: str, *, keys: 
         if pid is None:
             return PresenceAnswer(None, "this person has no meetings at the matchmaking")
         store.record_presence(session, pid, at, desk)
-        person = next(p for p in store.list_participants(session) if p.participant_id == pid)
-    return PresenceAnswer(person, f"{person.organisation}: arrived")
+        state = _read_day_state(session, at, with_requests=False)  # where to go needs no requests
+        person = (state.people[pid] if state is not None else
+                  next(p for p in store.list_participants(session) if p.participant_id == pid))
+    if state is None:
+        return PresenceAnswer(person, f"{person.organisation}: arrived (no schedule yet)")
+    found = next_meeting(state, pid, at)
+    if found is None:
+        return PresenceAnswer(person, f"{person.organisation}: arrived — no more meetings today")
+    slot, meeting = found
+    other = meeting.partner if meeting.requester == pid else meeting.requester
+    partner = state.people.get(other)
+    return PresenceAnswer(person, f"{person.organisation}: arrived — {where_to_go(state, slot, meeting, pid, at)}",
+                          meeting, slot, partner)
 
 
 def mark_present(db: Database, participant_id: str, at: dt.datetime, desk: str) -> None:
@@ -162,19 +181,75 @@ class DayState:
 def day_state(db: Database, at: dt.datetime) -> DayState:
     """Read the published schedule, presence since local midnight and outcomes. Raises NoSchedule."""
     with db.begin() as session:
-        version = store.current_version(session)
-        if version is None:
-            raise NoSchedule("no schedule yet: import the files and run the scheduler")
-        stored = store.load_schedule(session, version)
-        _days, tz = rooms_store.event_days_and_zone(session)
-        people = {p.participant_id: p for p in store.list_participants(session)}
-        present = store.present_ids(session, local_day_start(at, tz))
-        outcomes = store.latest_outcomes(session)
-        requested = {pair_key(r.requester, r.partner) for r in store.list_requests(session)}
-        slots = store.list_slots(session)
+        state = _read_day_state(session, at)
+    if state is None:
+        raise NoSchedule("no schedule yet: import the files and run the scheduler")
+    return state
+
+
+def _read_day_state(session: Any, at: dt.datetime, *, with_requests: bool = True) -> DayState | None:
+    version = store.current_version(session)
+    stored = store.load_schedule(session, version) if version is not None else None
+    if stored is None:
+        return None
+    _days, tz = rooms_store.event_days_and_zone(session)
+    people = {p.participant_id: p for p in store.list_participants(session)}
+    present = store.present_ids(session, local_day_start(at, tz))
+    outcomes = store.latest_outcomes(session)
+    requested = ({pair_key(r.requester, r.partner) for r in store.list_requests(session)}
+                 if with_requests else set())
+    slots = store.list_slots(session)
     adhoc = frozenset((pair_key(m.requester, m.partner), m.slot) for m in stored.adhoc)
     return DayState(version, tuple(slots), tuple(stored.all_meetings), adhoc, people, frozenset(present), outcomes,
                     frozenset(requested), tz)
+
+
+def next_meeting(state: DayState, participant_id: str, at: dt.datetime) -> tuple[Slot, Meeting] | None:
+    """Where the participant meets next: their meeting in the round on at `at`, else in the first
+    round after it (a meeting arranged on the day wins; one replaced on the day does not count).
+    None when no meeting of theirs is left."""
+    for slot in sorted(state.slots, key=lambda s: s.start):
+        if slot.end <= at:
+            continue
+        meeting = state.meeting_of(participant_id, slot.number)
+        if meeting is not None and meeting in state.live_meetings(slot.number):
+            return slot, meeting
+    return None
+
+
+def where_to_go(state: DayState, slot: Slot, meeting: Meeting, participant_id: str, at: dt.datetime) -> str:
+    """`table 7 with Cluster X, round 3 at 10:40` (or `round 3, on now until 10:50`), in the event's zone."""
+    other = meeting.partner if meeting.requester == participant_id else meeting.requester
+    person = state.people.get(other)
+    partner = person.organisation if person is not None and person.organisation else other
+    when = (f"round {slot.number}, on now until {slot.end.astimezone(state.tz):%H:%M}" if slot.start <= at
+            else f"round {slot.number} at {slot.start.astimezone(state.tz):%H:%M}")
+    return f"table {meeting.table} with {partner}, {when}"
+
+
+@dataclass(frozen=True)
+class TableHit:
+    """An organisation found on the table board, with where its participant meets next."""
+
+    organisation: str
+    text: str  # `Cluster 7 — table 3 with Cluster 8, round 2 at 10:10`
+
+
+def find_tables(state: DayState, query: str, at: dt.datetime, limit: int = 4) -> tuple[list[TableHit], int]:
+    """The participants whose organisation contains `query` (case and accents ignored), each
+    with their next table; at most `limit` of them, and how many matched in all."""
+    wanted = fold(query).strip()
+    if not wanted:
+        return [], 0
+    found = sorted((p for p in state.people.values() if wanted in fold(p.organisation)),
+                   key=lambda p: (not fold(p.organisation).startswith(wanted), p.organisation, p.participant_id))
+    hits = []
+    for person in found[:limit]:
+        upcoming = next_meeting(state, person.participant_id, at)
+        where = (where_to_go(state, upcoming[0], upcoming[1], person.participant_id, at) if upcoming
+                 else "no more meetings today")
+        hits.append(TableHit(person.organisation, f"{person.organisation} — {where}"))
+    return hits, len(found)
 
 
 @dataclass(frozen=True)

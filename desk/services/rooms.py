@@ -19,7 +19,7 @@ from desk.core.checkin import ScanOutcome, decide
 from desk.core.errors import DeskError
 from desk.core.rooms import (
     LEAD_TIME, DoorDecision, DoorEvent, DoorOutcome, FullPolicy, Headcount, Programme, ProgrammeSession,
-    Redirect, Room, decide_door,
+    Redirect, Room, WrongDayPolicy, decide_door,
 )
 from desk.core.tokens import Rejection, Verdict, verify
 from desk.core.wedge import repair
@@ -45,6 +45,13 @@ class RoomStatus:
     occupancy: int
     session: ProgrammeSession | None
     next: ProgrammeSession | None
+    wrong_day_policy: WrongDayPolicy | None = None  # the room's own (None: as the event)
+    event_wrong_day_policy: WrongDayPolicy = WrongDayPolicy.WARN
+
+    @property
+    def day_policy(self) -> WrongDayPolicy:
+        """What this door does for a person registered for other days."""
+        return self.wrong_day_policy or self.event_wrong_day_policy
 
     @property
     def free(self) -> int:
@@ -130,7 +137,8 @@ class Rooms:
             programme = store.get_programme(session)
             _days, tz = store.event_days_and_zone(session)
             occupancy = self._cache.occupancy(session, programme, local_day_start(at, tz), at)
-        return [room_status(programme, r, occupancy.count(r.name), at) for r in programme.rooms]
+            day_policy = store.event_wrong_day_policy(session)
+        return [room_status(programme, r, occupancy.count(r.name), at, day_policy) for r in programme.rooms]
 
     def programme(self) -> Programme:
         """The programme as stored."""
@@ -176,9 +184,11 @@ class Rooms:
                                     occupancy.count(target.name), entrance.reason, registration)
             else:
                 rid = registration.registration_id
+                wrong_day = entrance.reason if entrance.outcome is ScanOutcome.WRONG_DAY else ""
                 decision: DoorDecision = decide_door(
                     programme, occupancy, target, rid, at, leaving=leaving,
-                    checked_in=store.is_checked_in(session, rid, day))
+                    checked_in=store.is_checked_in(session, rid, day), wrong_day=wrong_day,
+                    day_policy=target.day_policy(store.event_wrong_day_policy(session)))
                 if decision.record is not None:
                     event = DoorEvent(at, target.name, rid, decision.record)
                     self._cache.pending(event, store.add_door_event(session, event, desk))
@@ -215,13 +225,32 @@ class Rooms:
             except KeyError:
                 raise UnknownRoom(f"there is no room '{room}' in the programme") from None
 
+    def set_wrong_day_policy(self, room: str | None, policy: WrongDayPolicy | None) -> None:
+        """Choose what a door does for a person registered for other days: for `room` (policy
+        None: as the event), or for the whole event (`room` None). Raises UnknownRoom, or
+        DeskError when there is no event yet or the event's policy would be None."""
+        with self.db.begin() as session:
+            if room is None:
+                if policy is None:
+                    raise DeskError("the event's wrong-day policy is refuse or warn")
+                try:
+                    store.set_event_wrong_day_policy(session, policy)
+                except KeyError:
+                    raise DeskError("there is no event yet: import the registrations first") from None
+                return
+            try:
+                store.set_wrong_day_policy(session, room, policy)
+            except KeyError:
+                raise UnknownRoom(f"there is no room '{room}' in the programme") from None
 
-def room_status(programme: Programme, room: Room, count: int, at: dt.datetime) -> RoomStatus:
+
+def room_status(programme: Programme, room: Room, count: int, at: dt.datetime,
+                event_day_policy: WrongDayPolicy = WrongDayPolicy.WARN) -> RoomStatus:
     """One room's figures: the session on (or starting within LEAD_TIME) and the one after it."""
     session = programme.current_session(room.name, at, LEAD_TIME)
     after = session.start if session else at
     return RoomStatus(room.name, room.capacity, room.full_policy, count, session,
-                      programme.next_session(room.name, after))
+                      programme.next_session(room.name, after), room.wrong_day_policy, event_day_policy)
 
 
 def _room(programme: Programme, name: str) -> Room:

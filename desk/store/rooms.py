@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from desk.core.rooms import DoorEvent, FullPolicy, Headcount, Move, Programme, ProgrammeSession, Room
+from desk.core.rooms import DoorEvent, FullPolicy, Headcount, Move, Programme, ProgrammeSession, Room, WrongDayPolicy
 from desk.store.schema import EventRow, RegistrationRow
 from desk.store.schema_checkin import CheckinRow, ScanLogRow
 from desk.store.schema_rooms import DoorEventRow, HeadcountRow, RoomRow, SessionRow
@@ -37,7 +37,8 @@ def _new_id() -> str:
 def list_rooms(session: Session) -> list[Room]:
     """Every room in display order."""
     rows = session.scalars(select(RoomRow).order_by(RoomRow.position, RoomRow.name))
-    return [Room(r.name, r.capacity, FullPolicy(r.full_policy)) for r in rows]
+    return [Room(r.name, r.capacity, FullPolicy(r.full_policy),
+                 WrongDayPolicy(r.wrong_day_policy) if r.wrong_day_policy else None) for r in rows]
 
 
 def save_rooms(session: Session, rooms: Sequence[Room]) -> None:
@@ -60,6 +61,27 @@ def set_full_policy(session: Session, room: str, policy: FullPolicy) -> None:
     done = session.execute(update(RoomRow).where(RoomRow.name == room).values(full_policy=policy.value))
     if not done.rowcount:
         raise KeyError(room)
+
+
+def set_wrong_day_policy(session: Session, room: str, policy: WrongDayPolicy | None) -> None:
+    """Set what the door of `room` does for a person registered for other days (None: as the
+    event). Raises KeyError for an unknown room."""
+    done = session.execute(update(RoomRow).where(RoomRow.name == room)
+                           .values(wrong_day_policy=policy.value if policy else None))
+    if not done.rowcount:
+        raise KeyError(room)
+
+
+def event_wrong_day_policy(session: Session) -> WrongDayPolicy:
+    """The wrong-day policy every door follows unless its room says otherwise (no event: warn)."""
+    value = session.scalar(select(EventRow.wrong_day_policy).order_by(EventRow.id).limit(1))
+    return WrongDayPolicy(value) if value else WrongDayPolicy.WARN
+
+
+def set_event_wrong_day_policy(session: Session, policy: WrongDayPolicy) -> None:
+    """Set the event's wrong-day policy. Raises KeyError when there is no event yet."""
+    if not session.execute(update(EventRow).values(wrong_day_policy=policy.value)).rowcount:
+        raise KeyError("event")
 
 
 def list_sessions(session: Session) -> list[ProgrammeSession]:
@@ -126,7 +148,7 @@ def rename_room(session: Session, old: str, room: Room) -> None:
     if row is None:
         raise KeyError(old)
     session.add(RoomRow(name=room.name, capacity=room.capacity, full_policy=room.full_policy.value,
-                        position=row.position))
+                        position=row.position, wrong_day_policy=row.wrong_day_policy))
     session.flush()
     for table in (SessionRow, DoorEventRow, HeadcountRow):
         session.execute(update(table).where(table.room == old).values(room=room.name))

@@ -21,12 +21,15 @@ class RoomRow(Base):
     __table_args__ = (
         CheckConstraint("capacity > 0", name="capacity"),
         CheckConstraint("full_policy IN ('refuse','warn')", name="full_policy"),
+        CheckConstraint("wrong_day_policy IN ('refuse','warn')", name="wrong_day_policy"),
     )
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     capacity: Mapped[int] = mapped_column(Integer)
     full_policy: Mapped[str] = mapped_column(String(8), default="refuse")
     position: Mapped[int] = mapped_column(Integer, default=0)  # display order on the board
+    # a person registered for other days: refuse or warn; NULL follows the event's policy
+    wrong_day_policy: Mapped[str | None] = mapped_column(String(8))
 
 
 class SessionRow(Base):

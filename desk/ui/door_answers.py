@@ -28,6 +28,9 @@ def headline(answer: Any) -> tuple[str, str]:
     title = _HEADLINES.get(outcome, outcome.replace("_", " ").upper())
     if outcome == "room_full" and answer.recorded:
         title = "ROOM FULL — let in (warn only)"
+    elif outcome == "wrong_day":
+        # the same word as the entrance; at the door it also says whether the person went in
+        title = "WRONG DAY — let in (warn only)" if answer.recorded else "WRONG DAY — not let in"
     who = answer.registration.full_name if answer.registration is not None else ""
     if who:
         title = f"{title}\n{who}"

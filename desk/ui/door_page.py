@@ -5,7 +5,8 @@ The handheld scanner types into the scan field (a burst ending in Enter); its ke
 layout damage is repaired by the service. The webcam feeds the same scan through the
 entrance page's ScanWorker (preview with the code outlined, "no camera" with Retry). F2
 toggles exit mode, F3 retries the camera, Ctrl+H sets a headcount, Ctrl+E edits the
-programme, F11 opens the occupancy board.
+programme, F11 opens the occupancy board. An answer stays in view for ANSWER_HOLD_MS, then
+the page goes back to a neutral "ready" state, so the next person is never read an old answer.
 """
 
 from __future__ import annotations
@@ -26,6 +27,14 @@ from desk.ui.door_answers import headline
 from desk.ui.workers import Workers
 
 _COLOURS = {"ok": theme.GREEN, "warn": theme.AMBER, "error": theme.RED}
+READY = "Ready: scan a badge"
+ANSWER_HOLD_MS = 5000  # long enough to read twice, short enough to be gone for the next person
+
+
+def seats_sentence(occupancy: int, capacity: int) -> str:
+    """`12 of 40 seats taken — 28 free` (`FULL` instead of `0 free`)."""
+    free = max(0, capacity - occupancy)
+    return f"{occupancy} of {capacity} seats taken — " + (f"{free} free" if free else "FULL")
 
 
 class DoorPage(QWidget):
@@ -51,6 +60,11 @@ class DoorPage(QWidget):
         self.policy_box = QComboBox()
         self.policy_box.addItem("When full: refuse", "refuse")
         self.policy_box.addItem("When full: warn only", "warn")
+        self.day_policy_box = QComboBox()
+        self.day_policy_box.addItem("Wrong day: as the event", "event")
+        self.day_policy_box.addItem("Wrong day: refuse", "refuse")
+        self.day_policy_box.addItem("Wrong day: warn only", "warn")
+        self.day_policy_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.exit_button = QPushButton("Exit mode  (F2)")
         self.exit_button.setCheckable(True)
         self.board_button = QPushButton("Board  (F11)")
@@ -65,7 +79,7 @@ class DoorPage(QWidget):
         self.session_label = QLabel(objectName="doorSession")
         self.session_label.setWordWrap(True)
         self.count_label = QLabel(objectName="doorCount")
-        self.answer = QLabel("Ready: scan a badge", objectName="doorAnswer")
+        self.answer = QLabel(READY, objectName="doorAnswer")
         self.answer.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.answer.setWordWrap(True)
         self.answer.setMinimumHeight(190)
@@ -82,7 +96,6 @@ class DoorPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel("Room:"))
         top.addWidget(self.room_box, 2)
-        top.addWidget(self.policy_box, 1)
         top.addWidget(self.exit_button)
         top.addWidget(self.board_button)
         top.addWidget(self.programme_button)
@@ -102,6 +115,8 @@ class DoorPage(QWidget):
         bottom.addWidget(self.headcount_box)
         bottom.addWidget(self.headcount_button)
         bottom.addStretch(1)
+        bottom.addWidget(self.policy_box)
+        bottom.addWidget(self.day_policy_box)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.scan_field)
@@ -112,7 +127,7 @@ class DoorPage(QWidget):
         layout.addWidget(self.status_line)
         self.setStyleSheet("""
             QLabel#doorSession { font-size: 16pt; }
-            QLabel#doorCount { font-size: 26pt; font-weight: bold; }
+            QLabel#doorCount { font-size: 22pt; font-weight: bold; }
             QLabel#doorAnswer { font-size: 34pt; font-weight: bold; color: white; background: #5f6368;
                                 border-radius: 10px; padding: 12px; }
             QLabel#doorDetail { font-size: 16pt; }
@@ -121,8 +136,10 @@ class DoorPage(QWidget):
         self.scan_field.returnPressed.connect(self._on_scan_entered)
         self.room_box.currentIndexChanged.connect(lambda _i: self._on_room_changed())
         self.policy_box.activated.connect(lambda _i: self._on_policy_chosen())
+        self.day_policy_box.activated.connect(lambda _i: self._on_day_policy_chosen())
         self.exit_button.toggled.connect(self._on_exit_toggled)
         self.headcount_button.clicked.connect(self._on_headcount)
+        self.headcount_box.lineEdit().returnPressed.connect(self._on_headcount)  # Ctrl+H, type, Enter
         self.board_button.clicked.connect(self._on_board)
         self.programme_button.clicked.connect(self.open_editor)
         self.camera.code_scanned.connect(self._on_camera_code)
@@ -131,9 +148,11 @@ class DoorPage(QWidget):
         QShortcut(QKeySequence("Ctrl+E"), self, activated=self.open_editor)
         QShortcut(QKeySequence("Ctrl+H"), self, activated=self._focus_headcount)
         QShortcut(QKeySequence("F11"), self, activated=self._on_board)
+        self.answer_hold_ms = ANSWER_HOLD_MS
+        self._clear_timer = QTimer(self, singleShot=True)
+        self._clear_timer.timeout.connect(self.clear_answer)
         self._poll = QTimer(self, interval=1000)
-        self._poll.timeout.connect(self.refresh)
-        self._poll.start()
+        self._poll.timeout.connect(self.refresh)  # runs while the page is on screen (showEvent)
         self.load_rooms()
 
     # --- rooms -----------------------------------------------------------------------
@@ -187,9 +206,18 @@ class DoorPage(QWidget):
             else "No session now" + (f" — next {mine.next.start.astimezone(self._tz):%H:%M} {mine.next.title}"
                                      if mine.next else ""))
         colour = _COLOURS["error" if mine.free == 0 else "warn" if mine.ratio >= 0.8 else "ok"]
-        self.count_label.setText(f"{mine.occupancy} / {mine.capacity}   {mine.free} free")
+        self.count_label.setText(seats_sentence(mine.occupancy, mine.capacity))
         self.count_label.setStyleSheet(f"color: {colour};")
+        self._follow_count(mine.occupancy)
         self.policy_box.setCurrentIndex(max(0, self.policy_box.findData(mine.full_policy.value)))
+        self.day_policy_box.setItemText(0, f"Wrong day: as the event ({mine.event_wrong_day_policy.value})")
+        own = mine.wrong_day_policy.value if mine.wrong_day_policy is not None else "event"
+        self.day_policy_box.setCurrentIndex(max(0, self.day_policy_box.findData(own)))
+
+    def _follow_count(self, occupancy: int) -> None:
+        # The headcount box starts from what the door counted; a host typing a count keeps it.
+        if not self.headcount_box.hasFocus():
+            self.headcount_box.setValue(occupancy)
 
     # --- scanning --------------------------------------------------------------------
     def _on_scan_entered(self) -> None:
@@ -204,6 +232,7 @@ class DoorPage(QWidget):
         """Send one scan to the service on the writer; the answer comes back to the page."""
         self._seq += 1
         seq, at = self._seq, self._clock()
+        self._clear_timer.stop()
         self.answer.setText("…")
         self._workers.submit(
             lambda _h: self._rooms.scan(room, code, at, self._desk, leaving=leaving, from_keyboard=from_keyboard),
@@ -215,14 +244,23 @@ class DoorPage(QWidget):
         self.answer.setText(title)
         self.answer.setStyleSheet(f"background: {colour};")
         self.detail.setText(detail)
-        self.count_label.setText(f"{answer.occupancy} / {answer.capacity}   "
-                                 f"{max(0, answer.capacity - answer.occupancy)} free")
+        self.count_label.setText(seats_sentence(answer.occupancy, answer.capacity))
+        self._follow_count(answer.occupancy)
+        if seq == self._seq:
+            self._clear_timer.start(self.answer_hold_ms)
         if self._sound is not None:
             self._sound.play(answer.family)
         self.answers += 1
         if seq == self._seq:
             self.scan_field.setFocus()
         self.refresh()
+
+    def clear_answer(self) -> None:
+        """Back to the neutral "ready" state (after ANSWER_HOLD_MS)."""
+        self._clear_timer.stop()
+        self.answer.setText(READY)
+        self.answer.setStyleSheet("")
+        self.detail.setText("")
 
     def _on_exit_toggled(self, on: bool) -> None:
         self.exit_button.setText("EXIT MODE on  (F2)" if on else "Exit mode  (F2)")
@@ -257,6 +295,20 @@ class DoorPage(QWidget):
         self._workers.submit(lambda _h: self._rooms.set_full_policy(room, FullPolicy(policy)),
                              on_done=lambda _r: self.status_line.setText(f"{room}: when full, {policy}."),
                              on_error=self._show_error)
+
+    def _on_day_policy_chosen(self) -> None:
+        room, choice = self.room(), self.day_policy_box.currentData()
+        if room is None:
+            return
+        from desk.core.rooms import WrongDayPolicy  # noqa: PLC0415
+
+        policy = None if choice == "event" else WrongDayPolicy(choice)
+        said = "as the event" if policy is None else choice
+        self._workers.submit(lambda _h: self._rooms.set_wrong_day_policy(room, policy),
+                             on_done=lambda _r: (self.status_line.setText(f"{room}: on the wrong day, {said}."),
+                                                 self.refresh()),
+                             on_error=self._show_error)
+        self.scan_field.setFocus()
 
     # --- programme editor ----------------------------------------------------------
     def open_editor(self) -> None:
@@ -294,6 +346,9 @@ class DoorPage(QWidget):
 
     def showEvent(self, event: Any) -> None:  # noqa: N802
         super().showEvent(event)
+        if not self._poll.isActive():
+            self._poll.start()
+            self.refresh()
         self.scan_field.setFocus()
         if self._close_watch is None:
             self._close_watch = stop_with_window(self, self.stop)
@@ -304,6 +359,8 @@ class DoorPage(QWidget):
         # Another tab took over: let go of the webcam so that page can open it.
         if not event.spontaneous():
             self.stop_camera()
+            # a tab in the background polls nothing (and never outlives the workers at exit)
+            self._poll.stop()
         super().hideEvent(event)
 
     def _on_board(self) -> None:

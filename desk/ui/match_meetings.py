@@ -177,6 +177,8 @@ class MeetingsPanel(QWidget):
                 self.round_box.addItem(text, number)
             self.round_box.setCurrentIndex(max(0, self.round_box.findData(picked)))
             self.round_box.blockSignals(False)
+        if self._state is None:
+            self._say("", theme.GREY)  # the "no schedule yet" of an earlier read no longer holds
         self._state = state
         self._show_round()
         self.state_loaded.emit(state)

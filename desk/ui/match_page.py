@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -41,6 +42,9 @@ class MatchPage(QWidget):
         self._clock = ctx.clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self._job: Any = None
         self.board: Any = None
+        self.publish_box: QMessageBox | None = None  # the question before publishing (tests answer it)
+        self._latest: int | None = None  # the newest schedule version, and the published one
+        self._published: int | None = None
         self.counts = QLabel(objectName="matchCounts")
         self.summary = QLabel("No schedule yet.", objectName="matchSummary")
         self.summary.setStyleSheet("font-size: 20px; font-weight: bold;")
@@ -56,7 +60,7 @@ class MatchPage(QWidget):
         self.progress.hide()  # shown only while scheduling: at 768 px every row of meetings counts
         self.unscheduled = QListWidget()
         self.scan = QLineEdit(placeholderText="Scan a badge at the matchmaking area (Enter)")
-        self.scan_answer = QLabel(objectName="matchScanAnswer")
+        self.scan_answer = QLabel(objectName="matchScanAnswer", wordWrap=True)  # long names wrap, never widen
         self.scan_answer.setStyleSheet("font-size: 22px; font-weight: bold;")
         self.message = QLabel(wordWrap=True)
         desk = getattr(ctx.settings, "desk_name", "desk")
@@ -110,7 +114,9 @@ class MatchPage(QWidget):
         self.counts.setText(f"{view.participants} participants · {view.requests} accepted requests · "
                             f"{view.slots} slots · {view.tables} tables")
         self.tables.setValue(view.tables)
+        self._published = view.published_version
         if view.latest is not None:
+            self._latest = view.latest.version
             published = " (published)" if view.published_version == view.latest.version else ""
             self._show_schedule(view.latest.schedule, f"version {view.latest.version}{published}")
 
@@ -156,9 +162,12 @@ class MatchPage(QWidget):
     def _on_planned(self, plan: match.Plan) -> None:
         self._end_job()
         at = self._clock()
+        def stored(version: int) -> None:
+            self._latest = version
+            self._show_schedule(plan.schedule, f"version {version}")
+            self.refresh()  # the counts (tables) and the round's meetings follow the new schedule
         self._workers.submit(lambda _h: match.store_plan(self._db, plan, at), on_error=self._on_error,
-                             on_done=lambda v: (self._show_schedule(plan.schedule, f"version {v}"),
-                                                self.meetings.reload()))
+                             on_done=stored)
         change = plan.change
         if change is not None:
             self.message.setText("Nothing to reprint." if change.unchanged else
@@ -182,6 +191,26 @@ class MatchPage(QWidget):
             self.message.setText("Stopping after the solver's current step…")
 
     def _on_publish(self) -> None:
+        """Ask first: publishing changes what every participant, table host and board follows."""
+        which = f"schedule version {self._latest}" if self._latest is not None else "the newest schedule"
+        box = QMessageBox(QMessageBox.Icon.Question, "Publish the schedule", f"Publish {which}?",
+                          QMessageBox.StandardButton.NoButton, self)
+        replaces = (f" It replaces version {self._published}: reprint what the last schedule lists."
+                    if self._published is not None and self._published != self._latest else "")
+        box.setInformativeText("Agendas, table sheets and the table board follow the published schedule." + replaces)
+        publish = box.addButton("Publish", QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(publish)
+        box.setEscapeButton(cancel)
+        box.finished.connect(lambda _r: self._on_publish_answered(box.clickedButton() is publish))
+        self.publish_box = box
+        box.open()
+
+    def _on_publish_answered(self, yes: bool) -> None:
+        self.publish_box = None
+        if not yes:
+            self.message.setText("Not published.")
+            return
         at = self._clock()
         self._workers.submit(lambda _h: match.publish(self._db, at), on_error=self._on_error,
                              on_done=lambda v: (self.message.setText(f"Schedule version {v} published."),

@@ -59,22 +59,35 @@ class RoomRow:
         grid.addLayout(middle, row, 1)
         grid.addWidget(self.free, row, 2)
 
-    def show(self, status: Any, tz: dt.tzinfo | None) -> None:
+    def show(self, status: Any, tz: dt.tzinfo | None, at: dt.datetime) -> None:
         colour, word = level(status.ratio)
         self.name.setText(status.room)
-        if status.session is not None:
-            s = status.session
-            self.session.setText(f"{s.start.astimezone(tz):%H:%M}–{s.end.astimezone(tz):%H:%M}  {s.title}")
-        else:
-            self.session.setText("no session now")
+        self.session.setText(session_sentence(status.session, tz, at))
         self.bar.setRange(0, max(1, status.capacity))
         self.bar.setValue(min(status.occupancy, status.capacity))
-        self.bar.setFormat(f"{status.occupancy} / {status.capacity}  ·  {word}")
+        self.bar.setFormat(bar_sentence(status.occupancy, status.capacity, word))
         self.bar.setStyleSheet(f"QProgressBar::chunk {{ background: {colour}; }}")
         self.free.setText("FULL" if status.free == 0 else f"{status.free} free")
         self.free.setStyleSheet(f"color: {colour};")
         n = status.next
-        self.next.setText(f"Next: {n.start.astimezone(tz):%a %H:%M}  {n.title}" if n else "Next: —")
+        self.next.setText(f"Next: {n.start.astimezone(tz):%a %H:%M} {n.title}" if n else "Nothing more today")
+
+
+def bar_sentence(occupancy: int, capacity: int, word: str) -> str:
+    """`12 of 40 seats taken — 28 free` (with the level word once the room fills up)."""
+    free = max(0, capacity - occupancy)
+    if free == 0:
+        return f"{occupancy} of {capacity} seats taken — FULL"
+    tail = f", {word}" if word != "seats free" else ""
+    return f"{occupancy} of {capacity} seats taken — {free} free{tail}"
+
+
+def session_sentence(session: Any, tz: dt.tzinfo | None, at: dt.datetime) -> str:
+    """`Now 11:00–12:30: Title`, `From 11:00–12:30: Title` (starting soon) or `No session now`."""
+    if session is None:
+        return "No session now"
+    when = "Now" if session.start <= at else "From"
+    return f"{when} {session.start.astimezone(tz):%H:%M}–{session.end.astimezone(tz):%H:%M}: {session.title}"
 
 
 class RoomsBoard(BigScreen):
@@ -135,7 +148,7 @@ class RoomsBoard(BigScreen):
         if len(figures) != len(self._rows):
             self._rebuild(len(figures))
         for row, status in zip(self._rows, figures, strict=True):
-            row.show(status, self._tz)
+            row.show(status, self._tz, at)
         if not figures:
             self.error.setText("No rooms yet: import the programme (desk programme import FILE).")
         self.refreshed += 1

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from desk.core.rooms import (
     DoorEvent, DoorOutcome, FullPolicy, Headcount, Move, Programme, ProgrammeSession, Room, attendance,
-    decide_door, replay, validate_programme,
+    WrongDayPolicy, decide_door, replay, validate_programme,
 )
 
 UTC = dt.timezone.utc
@@ -85,6 +85,24 @@ def test_second_scan_is_an_exit_but_a_quick_repeat_is_not() -> None:
     occ = replay(PROGRAMME, [entry(1, "A", "p1")], until=at(30))
     assert decide_door(PROGRAMME, occ, ROOMS[0], "p1", at(30)).outcome is DoorOutcome.LEFT
     assert decide_door(PROGRAMME, occ, ROOMS[0], "p9", at(30), checked_in=False).outcome is DoorOutcome.NOT_CHECKED_IN
+
+
+def test_wrong_day_refuses_or_warns_by_policy_and_a_full_room_still_decides_first() -> None:
+    why = "Registered for Fri 02 Dec, not for Thu 01 Dec."
+    occ = replay(PROGRAMME, [entry(1, "A", "p1")], until=at(5))
+    refused = decide_door(PROGRAMME, occ, ROOMS[0], "p9", at(5), wrong_day=why, day_policy=WrongDayPolicy.REFUSE)
+    assert (refused.outcome, refused.record, refused.family) == (DoorOutcome.WRONG_DAY, None, "error")
+    warned = decide_door(PROGRAMME, occ, ROOMS[0], "p9", at(5), wrong_day=why, checked_in=False)
+    assert (warned.outcome, warned.record, warned.family) == (DoorOutcome.WRONG_DAY, Move.ENTRY, "warn")
+    assert warned.reason == why + " Entry recorded (warn only)."
+    # leaving is always recorded, whatever the day
+    assert decide_door(PROGRAMME, occ, ROOMS[0], "p1", at(30), wrong_day=why,
+                       day_policy=WrongDayPolicy.REFUSE).outcome is DoorOutcome.LEFT
+    full = replay(PROGRAMME, [entry(1, "B", "p1"), entry(1, "B", "p2")], until=at(5))
+    decision = decide_door(PROGRAMME, full, ROOMS[1], "p3", at(5), wrong_day=why)
+    assert decision.outcome is DoorOutcome.ROOM_FULL and decision.reason.endswith("Also: " + why)
+    assert Room("X", 5).day_policy(WrongDayPolicy.REFUSE) is WrongDayPolicy.REFUSE
+    assert Room("X", 5, wrong_day_policy=WrongDayPolicy.WARN).day_policy(WrongDayPolicy.REFUSE) is WrongDayPolicy.WARN
 
 
 def test_attendance_counts_early_arrivals_and_people_who_came_in_during_the_session() -> None:

@@ -71,3 +71,28 @@ def test_import_reports_bad_rows_and_exports(event, tmp_path) -> None:
     assert desk(db_path, "rooms", "export", "--out", str(tmp_path / "a.xlsx")).stdout.startswith("attendance written")
     done = desk(db_path, "door", "Kitchen", "X", ok=False)
     assert done.exit_code == 1 and "no room 'Kitchen'" in done.stderr
+
+
+def test_wrong_day_policy_per_event_and_per_room(event) -> None:
+    db_path, _codes = event
+    people = json.loads(desk(db_path, "attendees", "--json").stdout)
+    day2 = [p["ticket_code"] for p in people if p.get("days") == ["2016-12-02"] and p["status"] == "validated"]
+    out = json.loads(desk(db_path, "door", "Europa", day2[0], "--at", "2016-12-01T11:00").stdout)
+    assert (out["outcome"], out["recorded"], out["occupancy"]) == ("wrong_day", True, 1)  # warn: the default
+    done = desk(db_path, "rooms", "policy", "--event", "refuse", "--wrong-day")
+    assert done.stdout == "every door: on the wrong day, refuse (unless its room says otherwise)\n"
+    out = json.loads(desk(db_path, "door", "Atrium", day2[1], "--at", "2016-12-01T11:01").stdout)
+    assert (out["outcome"], out["recorded"], out["occupancy"]) == ("wrong_day", False, 0)
+    assert out["reason"] == "Registered for Fri 02 Dec, not for Thu 01 Dec. Not let in: send them to the registration desk."
+    assert desk(db_path, "rooms", "policy", "Atrium", "warn", "--wrong-day").stdout == "Atrium: on the wrong day, warn\n"
+    out = json.loads(desk(db_path, "door", "Atrium", day2[1], "--at", "2016-12-01T11:02").stdout)
+    assert (out["outcome"], out["recorded"]) == ("wrong_day", True)
+    assert desk(db_path, "rooms", "policy", "Atrium", "event", "--wrong-day").stdout == "Atrium: on the wrong day, as the event\n"
+    # the full-room policy keeps its form; bad input is a sentence, not a traceback
+    assert desk(db_path, "rooms", "policy", "Atrium", "warn").stdout == "Atrium: when full, warn\n"
+    done = desk(db_path, "rooms", "policy", "Atrium", "event", ok=False)
+    assert done.exit_code == 2 and "POLICY must be refuse or warn, not 'event'" in done.stderr
+    done = desk(db_path, "rooms", "policy", "Atrium", "--event", "refuse", "--wrong-day", ok=False)
+    assert done.exit_code == 2 and "give POLICY only with --event" in done.stderr
+    done = desk(db_path, "rooms", "policy", "Kitchen", "refuse", "--wrong-day", ok=False)
+    assert done.exit_code == 1 and "no room 'Kitchen'" in done.stderr

@@ -14,7 +14,7 @@ from desk.services.demo import install_demo
 from desk.services.match_demo import install_demo_matchmaking
 from desk.store import match as store
 from desk.store import registrations as repo
-from tests.services.match_files import write
+from tests.services.match_files import PARTICIPANTS, write
 
 UTC = dt.timezone.utc
 AT = dt.datetime(2016, 11, 30, 8, 35, tzinfo=UTC)  # 09:35 in Brussels: slot 1
@@ -32,7 +32,7 @@ def test_a_portal_ticket_marks_the_linked_participant_present(db) -> None:
                         if store.participant_for_registration(session, r.registration_id) is None and r.ticket_code)
     answer = match_day.scan_presence(db, ticket + "\r\n", AT, "table host", keys={}, from_keyboard=True)
     assert answer.ok and answer.participant.participant_id == person.participant_id
-    assert answer.reason == f"{person.organisation}: arrived"
+    assert answer.reason == f"{person.organisation}: arrived (no schedule yet)" and answer.meeting is None
     refused = match_day.scan_presence(db, stranger.ticket_code, AT, "table host", keys={})
     assert not refused.ok and refused.reason == "this person has no meetings at the matchmaking"
     assert not match_day.scan_presence(db, "NOPE-123", AT, "table host", keys={}).ok
@@ -155,3 +155,39 @@ def test_round_state_before_during_break_and_after() -> None:
     pause = match_day.round_state(slots, t + dt.timedelta(minutes=45))
     assert (pause.phase, pause.slot, pause.next_slot.number) == ("break", None, 3)
     assert match_day.round_state(slots, t + dt.timedelta(hours=3)).phase == "after"
+
+
+def test_presence_names_the_table_the_partner_and_the_round_in_the_event_zone(db, tmp_path) -> None:
+    data = install_demo(db, dt.date(2016, 11, 30))
+    reg = next(r for r in data.registrations if r.is_attendee)
+    linked = PARTICIPANTS.replace("D,Aerospace Valley,Hélène Girard,FR,,3",
+                                  f"D,Aerospace Valley,Hélène Girard,FR,{reg.registration_id},3")
+    tmp = write(tmp_path)
+    tmp[0].write_text(linked, encoding="utf-8")
+    match.import_files(db, tmp)
+    meetings = [Meeting("A", "C", 1, 1), Meeting("B", "E", 1, 2), Meeting("C", "D", 3, 1)]
+    with db.begin() as session:
+        store.publish(session, store.save_schedule(session, Schedule(3, 7, 3, True, meetings, []), 2, AT), AT)
+    answer = match_day.scan_presence(db, reg.ticket_code, AT, "table host", keys={})
+    assert answer.reason == "Aerospace Valley: arrived — table 1 with Клъстер Мехатроника, round 3 at 10:30"
+    assert (answer.meeting, answer.slot.number, answer.partner.participant_id) == (meetings[2], 3, "C")
+    during = dt.datetime(2016, 11, 30, 9, 40, tzinfo=UTC)  # 10:40 in Brussels
+    answer = match_day.scan_presence(db, reg.ticket_code, during, "table host", keys={})
+    assert answer.reason == "Aerospace Valley: arrived — table 1 with Клъстер Мехатроника, round 3, on now until 10:50"
+    late = dt.datetime(2016, 11, 30, 9, 55, tzinfo=UTC)
+    answer = match_day.scan_presence(db, reg.ticket_code, late, "table host", keys={})
+    assert answer.ok and answer.reason == "Aerospace Valley: arrived — no more meetings today"
+
+
+def test_the_board_finds_an_organisation_by_a_few_letters(scheduled) -> None:
+    state = match_day.day_state(scheduled, AT)
+    hits, total = match_day.find_tables(state, "saxo", AT)
+    assert total == 1 and [h.text for h in hits] == [
+        "Silicon Saxony — table 1 with Клъстер Мехатроника, round 1, on now until 09:50"]
+    hits, _ = match_day.find_tables(state, "КЛЪ", AT)  # any case, any script
+    assert hits[0].organisation == "Клъстер Мехатроника"
+    hits, _ = match_day.find_tables(state, "aero", AT)
+    assert hits[0].text == "Aerospace Valley — table 1 with Клъстер Мехатроника, round 3 at 10:30"
+    hits, total = match_day.find_tables(state, "o", AT, limit=2)
+    assert len(hits) == 2 and total == 3
+    assert match_day.find_tables(state, "  ", AT) == ([], 0)

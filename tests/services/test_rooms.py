@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import update
 
 from desk.core.attendees import Status
-from desk.core.rooms import FullPolicy
+from desk.core.rooms import FullPolicy, WrongDayPolicy
 from desk.core.tokens import badge_ref, issue_code
 from desk.services.demo import install_demo
 from desk.services.keys import create_keys
@@ -96,10 +96,42 @@ def test_full_room_refuses_and_redirects_to_the_same_topic(event) -> None:
 
 
 def test_not_checked_in_is_recorded_with_a_warning(event) -> None:
+    db, people, _data = event
+    with db.begin() as session:
+        session.execute(update(CheckinRow).where(CheckinRow.registration_id == people[0].registration_id)
+                        .values(undone_at=local(1, "08:40")))
+    answer = Rooms(db, keys={}).scan("Europa", people[0].ticket_code, local(1, "11:00"), "door")
+    assert answer.outcome.value == "not_checked_in" and answer.recorded and answer.occupancy == 1
+
+
+def test_wrong_day_warns_by_default_and_the_entry_counts(event) -> None:
     db, _people, data = event
     day2_only = next(r for r in data.registrations if r.is_attendee and r.days == (dt.date(2016, 12, 2),))
     answer = Rooms(db, keys={}).scan("Europa", day2_only.ticket_code, local(1, "11:00"), "door")
-    assert answer.outcome.value == "not_checked_in" and answer.recorded and answer.occupancy == 1
+    assert answer.outcome.value == "wrong_day" and answer.family == "warn"
+    assert answer.recorded and answer.occupancy == 1
+    assert answer.reason == "Registered for Fri 02 Dec, not for Thu 01 Dec. Entry recorded (warn only)."
+
+
+def test_wrong_day_refused_by_the_event_unless_the_room_warns(event) -> None:
+    db, _people, data = event
+    day2_only = [r for r in data.registrations if r.is_attendee and r.days == (dt.date(2016, 12, 2),)]
+    rooms = Rooms(db, keys={})
+    rooms.set_wrong_day_policy(None, WrongDayPolicy.REFUSE)  # the event: every door
+    refused = rooms.scan("Europa", day2_only[0].ticket_code, local(1, "11:00"), "door")
+    assert (refused.outcome.value, refused.family, refused.recorded, refused.occupancy) == ("wrong_day", "error", False, 0)
+    assert refused.reason.endswith("Not let in: send them to the registration desk.")
+    rooms.set_wrong_day_policy("Atrium", WrongDayPolicy.WARN)  # this room says otherwise
+    warned = rooms.scan("Atrium", day2_only[0].ticket_code, local(1, "11:01"), "door")
+    assert (warned.outcome.value, warned.family, warned.recorded) == ("wrong_day", "warn", True)
+    figures = {f.room: f for f in rooms.status(local(1, "11:02"))}
+    assert figures["Atrium"].day_policy is WrongDayPolicy.WARN and figures["Europa"].day_policy is WrongDayPolicy.REFUSE
+    assert figures["Europa"].wrong_day_policy is None  # follows the event
+    rooms.set_wrong_day_policy("Atrium", None)
+    again = rooms.scan("Atrium", day2_only[1].ticket_code, local(1, "11:03"), "door")
+    assert again.outcome.value == "wrong_day" and not again.recorded
+    with pytest.raises(UnknownRoom):
+        rooms.set_wrong_day_policy("Nowhere", WrongDayPolicy.REFUSE)
 
 
 @pytest.mark.parametrize("status", [Status.CANCELLED, Status.PENDING])

@@ -59,7 +59,7 @@ def door(qtbot, db):
 
 def pick(qtbot, page, room: str) -> None:
     page.room_box.setCurrentIndex(page.room_box.findData(room))
-    qtbot.waitUntil(lambda: page.count_label.text().endswith("free"), timeout=5000)
+    qtbot.waitUntil(lambda: "seats taken" in page.count_label.text(), timeout=5000)
 
 
 def scan(qtbot, page, code: str) -> None:
@@ -74,14 +74,14 @@ def test_scan_in_then_move_to_another_room(qtbot, door) -> None:
     pick(qtbot, page, "Europa")
     scan(qtbot, page, people[0].ticket_code)
     assert page.answer.text().startswith("IN\n") and people[0].full_name in page.answer.text()
-    assert page.count_label.text() == "1 / 80   79 free" and sound.played == ["ok"]
+    assert page.count_label.text() == "1 of 80 seats taken — 79 free" and sound.played == ["ok"]
     assert page.scan_field.hasFocus() or not page.isVisible()
     clock.now += dt.timedelta(minutes=2)
     pick(qtbot, page, "Atrium")
     scan(qtbot, page, people[0].ticket_code)
-    assert page.count_label.text() == "1 / 60   59 free"
+    assert page.count_label.text() == "1 of 60 seats taken — 59 free"
     pick(qtbot, page, "Europa")
-    qtbot.waitUntil(lambda: page.count_label.text() == "0 / 80   80 free", timeout=5000)
+    qtbot.waitUntil(lambda: page.count_label.text() == "0 of 80 seats taken — 80 free", timeout=5000)
 
 
 def test_exit_mode_and_auto_exit_at_session_end(qtbot, door) -> None:
@@ -92,10 +92,10 @@ def test_exit_mode_and_auto_exit_at_session_end(qtbot, door) -> None:
     qtbot.keyClick(page, Qt.Key.Key_F2)
     assert page.exit_button.isChecked() and "EXIT" in page.exit_button.text()
     scan(qtbot, page, people[1].ticket_code)
-    assert page.answer.text().startswith("OUT") and page.count_label.text() == "1 / 50   49 free"
+    assert page.answer.text().startswith("OUT") and page.count_label.text() == "1 of 50 seats taken — 49 free"
     clock.now = dt.datetime(2016, 12, 1, 12, 30, tzinfo=BXL)
     page.refresh()
-    qtbot.waitUntil(lambda: page.count_label.text() == "0 / 50   50 free", timeout=5000)
+    qtbot.waitUntil(lambda: page.count_label.text() == "0 of 50 seats taken — 50 free", timeout=5000)
 
 
 def test_headcount_and_full_room_with_redirect(qtbot, door) -> None:
@@ -104,7 +104,7 @@ def test_headcount_and_full_room_with_redirect(qtbot, door) -> None:
     page.headcount_box.setValue(40)
     qtbot.mouseClick(page.headcount_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Headcount recorded" in page.status_line.text(), timeout=5000)
-    qtbot.waitUntil(lambda: page.count_label.text() == "40 / 40   0 free", timeout=5000)
+    qtbot.waitUntil(lambda: page.count_label.text() == "40 of 40 seats taken — FULL", timeout=5000)
     scan(qtbot, page, people[0].ticket_code)
     assert page.answer.text().startswith("ROOM FULL")
     assert page.detail.text().startswith("Send them to Europa") and "80 seats free" in page.detail.text()
@@ -170,7 +170,7 @@ def test_a_badge_held_before_the_webcam_is_one_entry(qtbot, camera_door, db, tmp
     with db.begin() as session:
         events = store.door_events(session)
     assert [(e.room, e.registration_id, e.move.value) for e in events] == [("Europa", person.registration_id, "entry")]
-    qtbot.waitUntil(lambda: page.count_label.text() == "1 / 80   79 free", timeout=5000)
+    qtbot.waitUntil(lambda: page.count_label.text() == "1 of 80 seats taken — 79 free", timeout=5000)
 
 
 def test_no_camera_is_a_state_with_retry_on_f3(qtbot, camera_door) -> None:
@@ -216,3 +216,74 @@ def test_an_import_elsewhere_refreshes_the_room_list(qtbot, door, db) -> None:
     page.refresh()
     qtbot.waitUntil(lambda: page.room_box.count() == 6, timeout=5000)
     assert page.room_box.itemText(5) == "Orangerie  (30 seats)"
+
+
+# --- issue 11: the door under pressure -----------------------------------------------------------
+
+def _day2_only(db):
+    from desk.store import registrations as repo
+
+    with db.begin() as session:
+        people = repo.all_registrations(session)
+    return [r for r in people if r.is_attendee and r.days == (dt.date(2016, 12, 2),)]
+
+
+def test_wrong_day_warns_then_refuses_once_the_host_says_so(qtbot, door, db) -> None:
+    page, _people, _clock, sound = door
+    day2 = _day2_only(db)
+    pick(qtbot, page, "Europa")
+    scan(qtbot, page, day2[0].ticket_code)
+    assert page.answer.text() == f"WRONG DAY — let in (warn only)\n{day2[0].full_name}"
+    assert page.detail.text() == "Registered for Fri 02 Dec, not for Thu 01 Dec. Entry recorded (warn only)."
+    assert sound.played[-1] == "warn" and page.count_label.text() == "1 of 80 seats taken — 79 free"
+    qtbot.waitUntil(lambda: page.day_policy_box.currentText() == "Wrong day: as the event (warn)", timeout=5000)
+    page.day_policy_box.setFocus()
+    qtbot.keyClick(page.day_policy_box, Qt.Key.Key_Down)  # "Wrong day: refuse"
+    qtbot.waitUntil(lambda: page.status_line.text() == "Europa: on the wrong day, refuse.", timeout=5000)
+    scan(qtbot, page, day2[1].ticket_code)
+    assert page.answer.text() == f"WRONG DAY — not let in\n{day2[1].full_name}"
+    assert page.detail.text().endswith("Not let in: send them to the registration desk.")
+    assert sound.played[-1] == "error" and page.count_label.text() == "1 of 80 seats taken — 79 free"
+    with db.begin() as session:
+        assert store.list_rooms(session)[1].wrong_day_policy.value == "refuse"  # Europa, stored
+
+
+def test_the_headcount_box_follows_the_count_until_the_host_types(qtbot, door) -> None:
+    page, people, clock, _sound = door
+    pick(qtbot, page, "Rogier")
+    for person in people[:3]:
+        scan(qtbot, page, person.ticket_code)
+    assert page.headcount_box.value() == 3 and page.count_label.text() == "3 of 50 seats taken — 47 free"
+    qtbot.keyClick(page, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+    assert page.headcount_box.hasFocus()
+    qtbot.keyClicks(page.headcount_box, "15")
+    page.refresh()  # the poll does not overwrite what the host is typing
+    qtbot.wait(300)
+    assert page.headcount_box.value() == 15
+    clock.now += dt.timedelta(minutes=1)
+    qtbot.keyClick(page.headcount_box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.count_label.text() == "15 of 50 seats taken — 35 free", timeout=5000)
+    assert page.headcount_box.value() == 15
+
+
+def test_an_answer_goes_back_to_ready_after_a_few_seconds(qtbot, door) -> None:
+    page, people, _clock, _sound = door
+    page.answer_hold_ms = 400
+    pick(qtbot, page, "Europa")
+    scan(qtbot, page, people[0].ticket_code)
+    assert page.answer.text().startswith("IN\n") and page.detail.text() == ""
+    scan(qtbot, page, "NOPE-123")
+    assert page.answer.text().startswith("UNKNOWN CODE") and page.detail.text()
+    qtbot.waitUntil(lambda: page.answer.text() == "Ready: scan a badge", timeout=3000)
+    assert page.detail.text() == "" and page.answer.styleSheet() == ""
+    assert page.scan_field.hasFocus()
+
+
+def test_the_door_fits_a_1366x768_screen(qtbot, door, tmp_path) -> None:
+    page, people, _clock, _sound = door
+    pick(qtbot, page, "Europa")
+    scan(qtbot, page, people[0].ticket_code)
+    hint = page.minimumSizeHint()
+    assert hint.width() <= 1366 and hint.height() <= 768
+    image = page.grab()
+    assert (image.width(), image.height()) == (1366, 768) and image.save(str(tmp_path / "door.png"))

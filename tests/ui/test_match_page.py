@@ -34,7 +34,16 @@ def test_import_schedule_publish_and_board(qtbot, db, tmp_path) -> None:
     qtbot.waitUntil(lambda: page.summary.text().startswith("held 5 of 7 requested, upper bound 5, optimal yes"),
                     timeout=10000)
     assert page.unscheduled.count() == 2 and page.schedule_button.isEnabled()
+    page.publish_button.click()  # asks first; Esc keeps it unpublished
+    qtbot.waitUntil(lambda: page.publish_box is not None and page.publish_box.isVisible(), timeout=5000)
+    assert page.publish_box.text() == "Publish schedule version 1?"
+    qtbot.keyClick(page.publish_box, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: page.message.text() == "Not published.", timeout=5000)
+    with db.begin() as session:
+        assert store.latest_version(session, published=True) is None
     page.publish_button.click()
+    qtbot.waitUntil(lambda: page.publish_box is not None and page.publish_box.isVisible(), timeout=5000)
+    qtbot.keyClick(page.publish_box, Qt.Key.Key_Return)  # Publish is the default button
     qtbot.waitUntil(lambda: page.message.text() == "Schedule version 1 published.", timeout=5000)
     page.scan.setText("NOT-A-BADGE")
     page.scan.returnPressed.emit()
@@ -167,3 +176,53 @@ def test_ctrl_z_takes_a_wrong_held_back_and_the_button_follows(qtbot, day) -> No
     qtbot.waitUntil(lambda: not panel.undo_button.isEnabled(), timeout=5000)
     qtbot.keyClick(panel.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # nothing left to undo
     qtbot.waitUntil(lambda: panel.status.text() == "⚠ Table 1: nothing recorded yet, nothing to undo", timeout=5000)
+
+
+def test_no_schedule_yet_goes_once_there_is_one_and_presence_names_the_table(qtbot, db, tmp_path) -> None:
+    from desk.services.demo import install_demo
+
+    data = install_demo(db, dt.date(2016, 11, 30))
+    reg = next(r for r in data.registrations if r.is_attendee)
+    paths = write(tmp_path)
+    paths[0].write_text(paths[0].read_text(encoding="utf-8").replace(
+        "A,Silicon Saxony,Jürgen Müller,DE,,", f"A,Silicon Saxony,Jürgen Müller,DE,{reg.registration_id},"),
+        encoding="utf-8")
+    workers, clock = Workers(), FakeClock(AT)
+    ctx = SimpleNamespace(db=db, workers=workers, clock=clock, sound=RecordingSound(),
+                          settings=SimpleNamespace(desk_name="match desk"))
+    _title, page = build_page(ctx)
+    qtbot.addWidget(page)
+    page.resize(1366, 768)
+    page.show()
+    qtbot.waitExposed(page)
+    page.import_paths(paths)
+    qtbot.waitUntil(lambda: page.counts.text().startswith("5 participants"), timeout=5000)
+    page.open_board()
+    qtbot.addWidget(page.board)
+    qtbot.waitUntil(lambda: page.meetings.status.text().startswith("no schedule yet"), timeout=5000)
+    assert page.board.next_label.text() == "No schedule yet"
+    page.tables.setValue(2)
+    page.time_limit.setValue(1)
+    qtbot.keyClick(page, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.summary.text().startswith("held 5 of 7"), timeout=10000)
+    qtbot.waitUntil(lambda: page.meetings.status.text() == "", timeout=5000)
+    qtbot.waitUntil(lambda: page.board.title.text() == "Round 1  ·  09:30–09:50", timeout=5000)
+    assert page.board.next_label.text() != "No schedule yet"
+    assert page.meetings.round_label.text().startswith("Round 1 · 09:30–09:50 · on now")
+    state = match_day.day_state(db, AT)
+    mine = next(m for m in state.meetings if m.slot >= 1 and "A" in (m.requester, m.partner)
+                and m in state.live_meetings(m.slot))
+    slot = next(s for s in state.slots if s.number == mine.slot)
+    other = state.people[mine.partner if mine.requester == "A" else mine.requester].organisation
+    page.scan.setFocus()
+    qtbot.keyClicks(page.scan, reg.ticket_code)
+    qtbot.keyClick(page.scan, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.scan_answer.text().startswith("✔"), timeout=5000)
+    when = "on now until 09:50" if slot.number == 1 else f"at {slot.start.astimezone(state.tz):%H:%M}"
+    assert page.scan_answer.text() == (f"✔ Silicon Saxony: arrived — table {mine.table} with {other}, "
+                                       f"round {slot.number}{',' if slot.number == 1 else ''} {when}")
+    assert page.minimumSizeHint().height() <= 768 and page.minimumSizeHint().width() <= 1366
+    assert page.grab().save(str(tmp_path / "match.png"))
+    page.board.stop()
+    page.close()
+    workers.shutdown()

@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication
+
 from desk.core.matchmaking import Meeting, Participant, Slot
 from desk.devices.sound import RecordingSound
 from desk.services.match_day import DayState
@@ -53,12 +57,13 @@ def test_current_round_countdown_and_absent_partner(qtbot) -> None:
     board.set_state(_state(present={"P0", "P1", "P2", "P4"}))
     assert board.title.text() == "Round 1  ·  09:30–09:50"
     assert board.countdown.text() == "14:30"
+    assert f"{board.countdown_caption.text()} {board.countdown.text()}" == "Round 1 ends in 14:30"
     assert board.next_label.text() == "Next: round 2 at 10:10"
     lines = [(line.table.text(), line.left.text(), line.mark.text()) for line in board.lines[:3]]
     assert lines[0] == ("1", "Στρατηγική Ομάδα Αθηνών\nΔημήτρης Παπαδόπουλος", "")
     assert lines[1] == ("2", "Cluster 2\nPerson 2", "⚠ waiting for Cluster 3")  # recorded no-show
     assert lines[2][2] == "⚠ waiting for Cluster 5"  # not scanned at the area yet
-    assert board.lines[3].table.text() == ""
+    assert board.lines[3].table.text() == "" and board.lines[3].table.isHidden()  # no empty card
     board.set_state(_state(present={"P0", "P1"}))
     assert board.lines[2].mark.text() == "⚠ both not here yet"  # short: the names are on the line already
 
@@ -72,7 +77,7 @@ def test_gong_at_the_end_of_a_round_then_break_with_the_next_tables(qtbot) -> No
     board.tick()
     assert sound.played == ["round_end"]
     assert board.title.text() == "Break  ·  round 2 starts at 10:10"
-    assert board.countdown.text() == "20:00"
+    assert f"{board.countdown_caption.text()} {board.countdown.text()}" == "Round 2 starts in 20:00"
     board.tick()
     assert sound.played == ["round_end"]  # once per round
 
@@ -94,12 +99,16 @@ def test_long_lists_page_with_the_clock(qtbot) -> None:
 def test_before_and_after_the_session_and_without_a_schedule(qtbot) -> None:
     clock, sound = FakeClock(T0 - dt.timedelta(minutes=10)), RecordingSound()
     board = _board(qtbot, clock, sound)
-    assert board.next_label.text() == "No schedule yet"
+    assert board.next_label.text() == "No schedule yet" and board.countdown.text() == ""
+    assert all(line.table.isHidden() for line in board.lines)
     board.set_state(_state(present=set()))
     assert board.title.text().startswith("Starting soon") and board.countdown.text() == "10:00"
     clock.at = T0 + dt.timedelta(hours=3)
     board.tick()
     assert board.title.text() == "Matchmaking is over — thank you!" and board.countdown.text() == ""
+    assert board.countdown_caption.text() == ""
+    assert all(line.table.isHidden() and line.left.isHidden() for line in board.lines)  # no empty cards
+    assert board.find_field.isHidden()
 
 
 def test_the_board_ticks_by_itself(qtbot) -> None:
@@ -109,4 +118,54 @@ def test_the_board_ticks_by_itself(qtbot) -> None:
     board.set_state(_state(present=set()))
     clock.at = T0 + dt.timedelta(minutes=21)
     qtbot.waitUntil(lambda: sound.played == ["round_end"], timeout=3000)
+    board.stop()
+
+
+def _type(qtbot, text: str) -> None:
+    """Keys as a keyboard sends them: to the widget that has the focus."""
+    for ch in text:
+        target = QApplication.focusWidget()
+        if ch.isascii():
+            qtbot.keyClick(target, ch)
+        else:  # qtbot.keyClick aborts on non-ASCII: a key event carrying the text, as a keyboard layout sends it
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                QApplication.sendEvent(target, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, ch))
+
+
+def test_a_participant_types_a_few_letters_and_sees_their_table(qtbot) -> None:
+    clock, sound = FakeClock(T0 + dt.timedelta(minutes=5)), RecordingSound()
+    board = _board(qtbot, clock, sound)
+    board.set_state(_state(present=set(), tables=6))
+    board.showFullScreen()
+    qtbot.waitExposed(board)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is board.find_field, timeout=3000)
+    _type(qtbot, "ster 7")
+    shown = [line.table.text() for line in board.lines if not line.table.isHidden()]
+    assert shown == ["4"]  # P6-P7: only the table of Cluster 7
+    assert board.found.text() == "Cluster 7 — table 4 with Cluster 6, round 1, on now until 09:50"
+    board.find_field.clear()
+    _type(qtbot, "στρατ")  # any script, no accents needed
+    assert board.found.text().startswith("Στρατηγική Ομάδα Αθηνών — table 1 with Cluster 1")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)  # clears the search first
+    assert board.find_field.text() == "" and board.isFullScreen()
+    assert [line.table.text() for line in board.lines[:6]] == ["1", "2", "3", "4", "5", "6"]
+    _type(qtbot, "zz")
+    assert board.found.text() == "No organisation matches “zz”"
+    assert all(line.table.isHidden() for line in board.lines)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)  # then leaves full screen
+    qtbot.waitUntil(lambda: not board.isFullScreen(), timeout=3000)
+    board.stop()
+
+
+def test_the_board_fits_1366x768_and_reads_well(qtbot, tmp_path) -> None:
+    clock, sound = FakeClock(T0 + dt.timedelta(minutes=5, seconds=31)), RecordingSound()
+    board = _board(qtbot, clock, sound)
+    board.set_state(_state(present={"P0", "P1", "P2"}, tables=10))
+    board.show()
+    qtbot.waitExposed(board)
+    hint = board.minimumSizeHint().expandedTo(board.layout().minimumSize())
+    assert hint.width() <= 1366 and hint.height() <= 768
+    image = board.grab()
+    assert (image.width(), image.height()) == (1366, 768) and image.save(str(tmp_path / "tables.png"))
     board.stop()
