@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,10 +20,17 @@ from desk.core.errors import DeskError, SyncBusy
 from desk.store import migrate
 
 BUSY_TIMEOUT_MS = 10_000
+WRITE_WAIT_MS = 1_000
+"""How long a scan waits for the write lock (a large import holds it for seconds) before
+it answers "busy, scan again": a person at the desk must get an answer at once."""
 
 
 class DatabaseUnavailable(DeskError):
     """The database cannot be opened; the message says why and what to do."""
+
+
+class DatabaseBusy(DeskError):
+    """Another writer (an import, a sync) held the database longer than a scan may wait."""
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -59,6 +66,31 @@ class Database:
     def begin(self) -> contextlib.AbstractContextManager[Session]:
         """Open one unit of work: commits on success, rolls back on an exception."""
         return self.sessions.begin()
+
+    @contextlib.contextmanager
+    def begin_write(self, wait_ms: int = WRITE_WAIT_MS) -> Iterator[Session]:
+        """Open one unit of work that decides and writes under the database's write lock.
+
+        SQLite: the unit of work starts with BEGIN IMMEDIATE, so what it reads cannot change
+        before it commits (another desk's unit of work waits for this one). PostgreSQL: rows
+        are locked where the repository says (e.g. SELECT ... FOR UPDATE on a room), and no
+        lock is waited for longer than `wait_ms`. Commits on success, rolls back on an exception.
+        Raises DatabaseBusy when the lock was not had within `wait_ms` (nothing was written).
+        """
+        with self.sessions.begin() as session:
+            connection = session.connection()
+            try:
+                if self.is_sqlite:
+                    _begin_immediate(connection, wait_ms)
+                else:
+                    connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(wait_ms)}ms'")
+                yield session
+                session.flush()
+            except OperationalError as exc:
+                if _is_busy(exc):
+                    raise DatabaseBusy(f"the database is busy (another desk or an import is writing; "
+                                       f"waited {wait_ms / 1000:g} s)") from exc
+                raise
 
     def close(self) -> None:
         self.engine.dispose()
@@ -98,6 +130,25 @@ class Database:
             finally:
                 conn.execute(text("SELECT pg_advisory_unlock(4242001)"))
                 conn.commit()
+
+
+def _begin_immediate(connection: Connection, wait_ms: int) -> None:
+    # pysqlite starts its transaction only at the first INSERT/UPDATE, so the reads before it
+    # ran outside any transaction and two desks could decide on the same stale count. An
+    # explicit BEGIN IMMEDIATE takes the write lock first; the driver then commits it as usual.
+    connection.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_ms)}")
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    """True for "another writer holds the lock" (SQLite busy/locked, PostgreSQL lock_timeout)."""
+    if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
+        return True
+    text_ = str(exc.orig).lower()
+    return "database is locked" in text_ or "database is busy" in text_
 
 
 def _move_aside(path: Path) -> Path:

@@ -158,6 +158,15 @@ def event_days_and_zone(session: Session) -> tuple[tuple[dt.date, ...], dt.tzinf
 
 # --- door events and headcounts ------------------------------------------------------------
 
+def lock_room(session: Session, room: str) -> None:
+    """Hold `room` until the unit of work ends, so that its count and what is added to it are
+    decided by one desk at a time (PostgreSQL: the room's row FOR UPDATE; on SQLite the unit of
+    work already holds the write lock, see Database.begin_write). An unknown room locks nothing.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(select(RoomRow.name).where(RoomRow.name == room).with_for_update())
+
+
 def add_door_event(session: Session, event: DoorEvent, desk: str) -> str:
     """Append one door event; return its id."""
     event_id = _new_id()
