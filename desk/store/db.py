@@ -68,24 +68,32 @@ class Database:
         return self.sessions.begin()
 
     @contextlib.contextmanager
-    def begin_write(self, wait_ms: int = WRITE_WAIT_MS) -> Iterator[Session]:
-        """Open one unit of work that decides and writes under the database's write lock.
+    def begin_write(self, wait_ms: int = WRITE_WAIT_MS, *, immediate: bool = True) -> Iterator[Session]:
+        """Open one unit of work that writes, waiting at most `wait_ms` for any lock.
 
-        SQLite: the unit of work starts with BEGIN IMMEDIATE, so what it reads cannot change
-        before it commits (another desk's unit of work waits for this one). PostgreSQL: rows
-        are locked where the repository says (e.g. SELECT ... FOR UPDATE on a room), and no
-        lock is waited for longer than `wait_ms`. Commits on success, rolls back on an exception.
-        Raises DatabaseBusy when the lock was not had within `wait_ms` (nothing was written).
+        With `immediate` on SQLite the unit of work starts with BEGIN IMMEDIATE: it holds the
+        write lock from its first read, so what it reads cannot change before it commits
+        (another desk's unit of work waits for this one). Without it, reads see the latest
+        commit and only the first write takes the lock (for writes that are conditional
+        themselves, such as an undo). PostgreSQL: rows are locked where the repository says
+        (e.g. SELECT ... FOR UPDATE on a room). Commits on success, rolls back on an exception.
+        Raises DatabaseBusy when a lock was not had within `wait_ms` (nothing was written).
         """
         with self.sessions.begin() as session:
             connection = session.connection()
             try:
-                if self.is_sqlite:
+                if not self.is_sqlite:
+                    connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(wait_ms)}ms'")
+                elif immediate:
                     _begin_immediate(connection, wait_ms)
                 else:
-                    connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(wait_ms)}ms'")
-                yield session
-                session.flush()
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_ms)}")
+                try:
+                    yield session
+                    session.flush()
+                finally:
+                    if self.is_sqlite and not immediate:
+                        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             except OperationalError as exc:
                 if _is_busy(exc):
                     raise DatabaseBusy(f"the database is busy (another desk or an import is writing; "
