@@ -20,9 +20,9 @@ from desk.core.errors import DeskError, SyncBusy
 from desk.store import migrate
 
 BUSY_TIMEOUT_MS = 10_000
-WRITE_WAIT_MS = 1_000
+WRITE_WAIT_MS = 800
 """How long a scan waits for the write lock (a large import holds it for seconds) before
-it answers "busy, scan again": a person at the desk must get an answer at once."""
+it answers "busy, scan again": with the check-in itself, the answer comes within ~1 s."""
 
 
 class DatabaseUnavailable(DeskError):
