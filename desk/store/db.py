@@ -196,10 +196,10 @@ def _inspect_sqlite_file(path: Path) -> None:
             f"{path} is not a desk database (it is not an SQLite database file); desk has left it as it was. "
             "Give --db the desk's database, or a new file name to start an empty one.")
     # Plain sqlite3 read-only, none of desk's pragmas: reading the schema and checking the
-    # pages writes nothing. Without a -wal file beside it the file is the whole database:
+    # pages writes nothing. Without a -wal (or -journal) file beside it the file is the whole database:
     # `immutable` then reads it without creating -wal/-shm files next to it either.
-    wal = path.with_name(path.name + "-wal")
-    mode = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+    busy = any(path.with_name(path.name + side).exists() for side in ("-wal", "-journal"))
+    mode = "mode=ro" if busy else "mode=ro&immutable=1"
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:
