@@ -76,7 +76,12 @@ def test_a_damaged_desk_database_is_refused_with_what_to_do_and_kept(db_path, tm
 def test_only_a_missing_or_empty_file_becomes_a_new_database(tmp_path) -> None:
     empty = tmp_path / "empty.sqlite"
     empty.write_bytes(b"")
-    for path in (empty, tmp_path / "new folder" / "desk #1.sqlite"):
+    no_tables = tmp_path / "no-tables.sqlite"  # an SQLite file made empty, e.g. by `sqlite3 F VACUUM`
+    conn = sqlite3.connect(no_tables)
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    assert no_tables.stat().st_size > 0
+    for path in (empty, no_tables, tmp_path / "new folder" / "desk #1.sqlite"):
         db = open_database(f"sqlite:///{path}")
         with db.begin() as session:
             assert repo.get_event(session) is None
