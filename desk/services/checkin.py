@@ -163,8 +163,9 @@ def check_in(db: Database, code: str, desk: str, at: dt.datetime, keys: PublicKe
     """Answer one scanned code at `desk` at the aware instant `at`, and check the person in on welcome.
 
     `from_keyboard` marks a handheld-scanner burst (keyboard-layout damage is repaired when
-    unambiguous, refused otherwise). Returns after the commit. Raises ValueError for a naive
-    `at`, and whatever the database raises when it cannot store (nothing is then shown as welcome).
+    unambiguous, refused otherwise). Returns after the commit; answers `busy` (nothing stored)
+    when another writer held the database longer than WRITE_WAIT_MS. Raises ValueError for a
+    naive `at`, and whatever the database raises when it cannot store (nothing is then shown as welcome).
     """
     def in_session(session: Any, day: dt.date, event_days: tuple[dt.date, ...]) -> Decision:
         return decide_scan(
@@ -231,8 +232,8 @@ def _undo(db: Database, desk: str, at: dt.datetime, code: str, find: Any) -> Und
 def undo(db: Database, code: str, desk: str, at: dt.datetime, keys: PublicKeys | None = None) -> UndoResult:
     """Reverse the last active check-in of the person a code names; the undo is logged itself.
 
-    Returns what was reversed (None with the reason when the code names nobody or the
-    person has no active check-in).
+    Returns what was reversed (None with the reason when the code names nobody, the person
+    has no active check-in, another desk undid it a moment before, or the database was busy).
     """
     def find(session: Any) -> tuple[Registration | None, str]:
         decision = decide_scan(code, event_day(at), (), keys or {},
