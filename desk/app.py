@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desk.config import Settings, load_settings
-from desk.store.db import Database, open_database
+from desk.store.db import Database, DatabaseUnavailable, open_database
 
 
 @dataclass
@@ -143,6 +143,19 @@ def build_pages(ctx: Context) -> list[tuple[str, Any]]:
     return pages[:1] + [("Attendees", attendees)] + pages[1:]
 
 
+def refuse_to_start(message: str, screenshot: str | None = None) -> int:
+    """Tell the person why desk cannot open its database, in a window and on stderr; exit code 1."""
+    from PySide6.QtCore import QTimer  # noqa: PLC0415
+    from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415
+
+    print(f"desk: {message}", file=sys.stderr)
+    box = QMessageBox(QMessageBox.Icon.Critical, "desk cannot start", message[:1].upper() + message[1:])
+    if screenshot:
+        QTimer.singleShot(1500, lambda: (box.grab().save(screenshot), box.done(0)))
+    box.exec()
+    return 1
+
+
 def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | None = None) -> int:
     """Open the desk window; return the process exit code.
 
@@ -162,7 +175,10 @@ def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | N
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("desk")
     theme.apply(app)
-    db = open_database(db_url or settings.database_url)
+    try:
+        db = open_database(db_url or settings.database_url)
+    except DatabaseUnavailable as exc:  # not a desk database, damaged, unreachable: say so, keep the file
+        return refuse_to_start(str(exc), screenshot)
     warnings = list(settings.warnings) + list(db.warnings)
     if with_demo:
         from desk.services.demo import install_demo  # noqa: PLC0415

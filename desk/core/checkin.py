@@ -32,13 +32,16 @@ class ScanOutcome(enum.StrEnum):
     FORGED = "forged"
     WRONG_DAY = "wrong_day"
     NOT_READABLE = "not_readable"
+    BUSY = "busy"
+    """The database was held (a large import, another desk) longer than a scan may wait:
+    nothing was decided or stored; scan again. Never a welcome."""
 
     @property
     def family(self) -> str:
         """'ok' (let in), 'warn' (look at the person) or 'error' (do not let in)."""
         if self is ScanOutcome.WELCOME:
             return "ok"
-        if self in (ScanOutcome.ALREADY_IN, ScanOutcome.WRONG_DAY, ScanOutcome.NOT_VALIDATED):
+        if self in (ScanOutcome.ALREADY_IN, ScanOutcome.WRONG_DAY, ScanOutcome.NOT_VALIDATED, ScanOutcome.BUSY):
             return "warn"
         return "error"
 

@@ -23,7 +23,7 @@ from desk.core.checkin import (
 from desk.core.tokens import Rejection, Verdict
 from desk.store import checkins as store
 from desk.store import registrations as repo
-from desk.store.db import Database
+from desk.store.db import Database, DatabaseBusy
 
 PublicKeys = Mapping[int, Any]  # key version -> Ed25519PublicKey
 UNDO = "undo"
@@ -131,7 +131,9 @@ def _check(db: Database, desk: str, at: dt.datetime, code: str, decide_in_sessio
         checkin_id = None
         welcomed = False
         try:
-            with db.begin() as session:
+            # The write lock first (waiting at most WRITE_WAIT_MS): the decision and the
+            # check-in it stores then see the same database.
+            with db.begin_write() as session:
                 event = repo.get_event(session)
                 decision: Decision = decide_in_session(session, day, event.days if event else ())
                 if decision.outcome is ScanOutcome.WELCOME and decision.registration is not None:
@@ -142,6 +144,11 @@ def _check(db: Database, desk: str, at: dt.datetime, code: str, decide_in_sessio
                     " ".join(p for p in (decision.reason, decision.note) if p),
                 ))
             break
+        except DatabaseBusy as exc:
+            # An import or another writer held the database: nothing was stored, so nothing is
+            # shown as welcome. (The scan log cannot take the line either.)
+            return CheckinResult(ScanOutcome.BUSY, None, None, f"Not checked in: {exc}. Scan again.", "",
+                                 code, desk, at, day, scan_id)
         except IntegrityError:
             # Another desk on the hub checked the same person in a moment ago: decide again,
             # which now answers "already in" with that desk's check-in.
@@ -156,8 +163,9 @@ def check_in(db: Database, code: str, desk: str, at: dt.datetime, keys: PublicKe
     """Answer one scanned code at `desk` at the aware instant `at`, and check the person in on welcome.
 
     `from_keyboard` marks a handheld-scanner burst (keyboard-layout damage is repaired when
-    unambiguous, refused otherwise). Returns after the commit. Raises ValueError for a naive
-    `at`, and whatever the database raises when it cannot store (nothing is then shown as welcome).
+    unambiguous, refused otherwise). Returns after the commit; answers `busy` (nothing stored)
+    when another writer held the database longer than WRITE_WAIT_MS. Raises ValueError for a
+    naive `at`, and whatever the database raises when it cannot store (nothing is then shown as welcome).
     """
     def in_session(session: Any, day: dt.date, event_days: tuple[dt.date, ...]) -> Decision:
         return decide_scan(
@@ -192,28 +200,40 @@ def check_in_registration(db: Database, registration_id: str, desk: str, at: dt.
 
 def _undo(db: Database, desk: str, at: dt.datetime, code: str, find: Any) -> UndoResult:
     scan_id = store.new_id()
-    with db.begin() as session:
-        registration, reason = find(session)
-        target = None
-        if registration is not None:
-            target = choose_undo(store.checkins_of(session, registration.registration_id))
-            if target is None:
-                reason = f"{registration.full_name} has no check-in to undo."
-            elif store.mark_undone(session, target.checkin_id, at, desk):
-                local = target.at.astimezone(EVENT_TZ)
-                reason = f"Check-in of {registration.full_name} at {local:%H:%M} ({target.desk}) undone."
-        store.append_scan(session, store.ScanEntry(
-            scan_id, desk, at, code, UNDO, registration.registration_id if registration else None,
-            reason + (f" [checkin {target.checkin_id}]" if target else ""),
-        ))
+    try:
+        # Not under the write lock from the start: the write below is conditional on the
+        # check-in still being active, so when two desks undo the one check-in at once the
+        # database lets one through and the other learns it did nothing (rather than, after
+        # waiting, walking back to the check-in before).
+        with db.begin_write(immediate=False) as session:
+            registration, reason = find(session)
+            target = None
+            if registration is not None:
+                chosen = choose_undo(store.checkins_of(session, registration.registration_id))
+                if chosen is None:
+                    reason = f"Nothing to undo: {registration.full_name} has no check-in to undo."
+                elif store.mark_undone(session, chosen.checkin_id, at, desk):
+                    target = chosen
+                    local = chosen.at.astimezone(EVENT_TZ)
+                    reason = f"Check-in of {registration.full_name} at {local:%H:%M} ({chosen.desk}) undone."
+                else:
+                    local = chosen.at.astimezone(EVENT_TZ)
+                    reason = (f"Nothing to undo: the check-in of {registration.full_name} at {local:%H:%M} "
+                              f"({chosen.desk}) was undone a moment ago at another desk.")
+            store.append_scan(session, store.ScanEntry(
+                scan_id, desk, at, code, UNDO, registration.registration_id if registration else None,
+                reason + (f" [checkin {target.checkin_id}]" if target else ""),
+            ))
+    except DatabaseBusy as exc:
+        return UndoResult(None, None, f"Nothing undone: {exc}. Try again.", scan_id)
     return UndoResult(target, registration, reason, scan_id)
 
 
 def undo(db: Database, code: str, desk: str, at: dt.datetime, keys: PublicKeys | None = None) -> UndoResult:
     """Reverse the last active check-in of the person a code names; the undo is logged itself.
 
-    Returns what was reversed (None with the reason when the code names nobody or the
-    person has no active check-in).
+    Returns what was reversed (None with the reason when the code names nobody, the person
+    has no active check-in, another desk undid it a moment before, or the database was busy).
     """
     def find(session: Any) -> tuple[Registration | None, str]:
         decision = decide_scan(code, event_day(at), (), keys or {},

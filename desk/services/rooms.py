@@ -26,7 +26,7 @@ from desk.core.wedge import repair
 from desk.services.rooms_cache import OccupancyCache
 from desk.store import registrations as repo
 from desk.store import rooms as store
-from desk.store.db import Database
+from desk.store.db import BUSY_TIMEOUT_MS, Database, DatabaseBusy
 
 PublicKeys = Mapping[int, Any]  # key version -> Ed25519PublicKey
 
@@ -123,6 +123,7 @@ class Rooms:
         self._keys = keys
         self._cache = OccupancyCache()
         self._lock = threading.Lock()
+        self._applied = False  # the scan under way has fed the kept replay (undo it on rollback)
 
     @property
     def keys(self) -> PublicKeys:
@@ -151,7 +152,9 @@ class Rooms:
         """Answer one scan at the door of `room` at the aware instant `at`; record it when it counts.
 
         `leaving` is the host's exit toggle; `from_keyboard` repairs a handheld scanner's
-        keyboard-layout damage when unambiguous. Raises UnknownRoom; ValueError for a naive `at`.
+        keyboard-layout damage when unambiguous. When another writer holds the database longer
+        than WRITE_WAIT_MS the answer is `busy` and nothing is recorded. Raises UnknownRoom;
+        ValueError for a naive `at`.
         """
         if at.tzinfo is None:
             raise ValueError("door times must be aware datetimes")
@@ -160,15 +163,25 @@ class Rooms:
             fixed = repair(code)
             text = fixed.text if fixed.usable else ""
         with self._lock:
+            self._applied = False
             try:
                 return self._scan(room, code, text, at, desk, leaving)
+            except DatabaseBusy as exc:
+                if self._applied:  # rolled back after the kept replay took the event on
+                    self._cache.invalidate()
+                return self._busy(room, at, exc)
             except BaseException:
                 self._cache.invalidate()  # the unit of work rolled back: so must the cache
                 raise
 
     def _scan(self, room: str, code: str, text: str, at: dt.datetime, desk: str, leaving: bool) -> DoorAnswer:
         keys = self.keys
-        with self.db.begin() as session:
+        # The count and the admission are decided under the room's lock (SQLite: the write
+        # lock, PostgreSQL: the room's row), so two doors cannot both fill its last seat. The
+        # kept replay is brought up to date inside that lock from the database's own stamp
+        # (OccupancyCache.occupancy), so it counts what every other desk committed.
+        with self.db.begin_write() as session:
+            store.lock_room(session, room)
             programme = store.get_programme(session)
             target = _room(programme, room)
             event_days, tz = store.event_days_and_zone(session)
@@ -192,6 +205,7 @@ class Rooms:
                 if decision.record is not None:
                     event = DoorEvent(at, target.name, rid, decision.record)
                     self._cache.pending(event, store.add_door_event(session, event, desk))
+                    self._applied = True
                 answer = DoorAnswer(decision.outcome, decision.family, target.name, target.capacity,
                                     occupancy.count(target.name), decision.reason, registration,
                                     decision.redirect, decision.record is not None,
@@ -201,6 +215,17 @@ class Rooms:
                            f"room {target.name}: {answer.reason}".strip())
         return answer
 
+    def _busy(self, room: str, at: dt.datetime, exc: DatabaseBusy) -> DoorAnswer:
+        """The answer when the database stayed locked: nothing recorded, scan again."""
+        with self.db.begin() as session:  # reading does not wait for a writer
+            programme = store.get_programme(session)
+            target = _room(programme, room)
+            _days, tz = store.event_days_and_zone(session)
+            occupancy = self._cache.occupancy(session, programme, local_day_start(at, tz), at)
+            count = occupancy.count(target.name)
+        return DoorAnswer(ScanOutcome.BUSY, ScanOutcome.BUSY.family, target.name, target.capacity, count,
+                          f"Not recorded: {exc}. Scan again.")
+
     def headcount(self, room: str, count: int, at: dt.datetime, desk: str) -> RoomStatus:
         """Set the count of `room` to what the host counted; logged with what was shown before.
 
@@ -208,7 +233,8 @@ class Rooms:
         """
         if count < 0:
             raise DeskError(f"a headcount cannot be negative (got {count})")
-        with self._lock, self.db.begin() as session:
+        with self._lock, self.db.begin_write(BUSY_TIMEOUT_MS) as session:
+            store.lock_room(session, room)
             programme = store.get_programme(session)
             target = _room(programme, room)
             _days, tz = store.event_days_and_zone(session)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import fcntl
 import os
 import sqlite3
@@ -11,8 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from alembic.util import CommandError
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,10 +20,17 @@ from desk.core.errors import DeskError, SyncBusy
 from desk.store import migrate
 
 BUSY_TIMEOUT_MS = 10_000
+WRITE_WAIT_MS = 800
+"""How long a scan waits for the write lock (a large import holds it for seconds) before
+it answers "busy, scan again": with the check-in itself, the answer comes within ~1 s."""
 
 
 class DatabaseUnavailable(DeskError):
     """The database cannot be opened; the message says why and what to do."""
+
+
+class DatabaseBusy(DeskError):
+    """Another writer (an import, a sync) held the database longer than a scan may wait."""
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -59,6 +66,39 @@ class Database:
     def begin(self) -> contextlib.AbstractContextManager[Session]:
         """Open one unit of work: commits on success, rolls back on an exception."""
         return self.sessions.begin()
+
+    @contextlib.contextmanager
+    def begin_write(self, wait_ms: int = WRITE_WAIT_MS, *, immediate: bool = True) -> Iterator[Session]:
+        """Open one unit of work that writes, waiting at most `wait_ms` for any lock.
+
+        With `immediate` on SQLite the unit of work starts with BEGIN IMMEDIATE: it holds the
+        write lock from its first read, so what it reads cannot change before it commits
+        (another desk's unit of work waits for this one). Without it, reads see the latest
+        commit and only the first write takes the lock (for writes that are conditional
+        themselves, such as an undo). PostgreSQL: rows are locked where the repository says
+        (e.g. SELECT ... FOR UPDATE on a room). Commits on success, rolls back on an exception.
+        Raises DatabaseBusy when a lock was not had within `wait_ms` (nothing was written).
+        """
+        with self.sessions.begin() as session:
+            connection = session.connection()
+            try:
+                if not self.is_sqlite:
+                    connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(wait_ms)}ms'")
+                elif immediate:
+                    _begin_immediate(connection, wait_ms)
+                else:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_ms)}")
+                try:
+                    yield session
+                    session.flush()
+                finally:
+                    if self.is_sqlite and not immediate:
+                        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            except OperationalError as exc:
+                if _is_busy(exc):
+                    raise DatabaseBusy(f"the database is busy (another desk or an import is writing; "
+                                       f"waited {wait_ms / 1000:g} s)") from exc
+                raise
 
     def close(self) -> None:
         self.engine.dispose()
@@ -100,15 +140,92 @@ class Database:
                 conn.commit()
 
 
-def _move_aside(path: Path) -> Path:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.name}.corrupt-{stamp}")
-    path.replace(target)
-    for suffix in ("-wal", "-shm"):
-        side = path.with_name(path.name + suffix)
-        if side.exists():
-            side.replace(target.with_name(target.name + suffix))
-    return target
+def _begin_immediate(connection: Connection, wait_ms: int) -> None:
+    # pysqlite starts its transaction only at the first INSERT/UPDATE, so the reads before it
+    # ran outside any transaction and two desks could decide on the same stale count. An
+    # explicit BEGIN IMMEDIATE takes the write lock first; the driver then commits it as usual.
+    connection.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_ms)}")
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    """True for "another writer holds the lock" (SQLite busy/locked, PostgreSQL lock_timeout)."""
+    if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
+        return True
+    text_ = str(exc.orig).lower()
+    return "database is locked" in text_ or "database is busy" in text_
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+DESK_TABLES = frozenset({"alembic_version", "registration"})
+"""Tables every desk database has had since its first migration."""
+
+
+class NotADeskDatabase(DatabaseUnavailable):
+    """`--db` names a file desk did not make; desk leaves it exactly as it is."""
+
+
+class DatabaseDamaged(DatabaseUnavailable):
+    """The desk database file is damaged; desk keeps it and refuses to start on it."""
+
+
+def _inspect_sqlite_file(path: Path) -> None:
+    """Refuse a file desk must not touch, before any connection could change it.
+
+    A missing or empty file becomes a new database. Anything else must be a healthy desk
+    database (or an SQLite file without any table). Raises NotADeskDatabase or DatabaseDamaged
+    (the file is left as it was), DatabaseUnavailable when it cannot be read at all.
+    """
+    if path.is_dir():
+        raise NotADeskDatabase(f"{path} is a folder, not a desk database: give --db a file name")
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            head = f.read(100)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise DatabaseUnavailable(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if size == 0:
+        return
+    if not head.startswith(SQLITE_MAGIC):
+        raise NotADeskDatabase(
+            f"{path} is not a desk database (it is not an SQLite database file); desk has left it as it was. "
+            "Give --db the desk's database, or a new file name to start an empty one.")
+    # Plain sqlite3 read-only, none of desk's pragmas: reading the schema and checking the
+    # pages writes nothing. Without a -wal (or -journal) file beside it the file is the whole database:
+    # `immutable` then reads it without creating -wal/-shm files next to it either.
+    busy = any(path.with_name(path.name + side).exists() for side in ("-wal", "-journal"))
+    mode = "mode=ro" if busy else "mode=ro&immutable=1"
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise DatabaseUnavailable(f"cannot open {path}: {exc}") from exc
+    try:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")] if tables else []
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise DatabaseUnavailable(f"{path} is in use and locked by another program: try again") from exc
+        problems = [str(exc)]
+    except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
+        problems = [str(exc)]
+    finally:
+        conn.close()
+    if problems and problems != ["ok"]:
+        first = " ".join(problems[0].replace("*** in database main ***", "").split())
+        raise DatabaseDamaged(
+            f"the database file {path} is damaged ({first}). desk has kept it as it was and will not "
+            "use it: restore the file from a backup, or work on the hub (--db postgresql://…) and sync this "
+            "desk from there; keep the damaged file for the record.")
+    if tables and not DESK_TABLES <= tables:
+        shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+        raise NotADeskDatabase(
+            f"{path} is not a desk database (an SQLite database with other tables: {shown}); desk has left it "
+            "as it was. Give --db the desk's database, or a new file name to start an empty one.")
 
 
 def _check_sqlite(engine: Engine) -> None:
@@ -116,11 +233,8 @@ def _check_sqlite(engine: Engine) -> None:
         fk = conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
         mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
         sync = conn.exec_driver_sql("PRAGMA synchronous").scalar()
-        ok = conn.exec_driver_sql("PRAGMA quick_check").scalar()
     if fk != 1 or str(mode).lower() != "wal" or sync != 2:
         raise DatabaseUnavailable(f"SQLite settings not applied (foreign_keys={fk}, journal_mode={mode}, synchronous={sync})")
-    if ok != "ok":
-        raise sqlite3.DatabaseError(f"integrity check failed: {ok}")
 
 
 def _engine(url: str) -> Engine:
@@ -140,34 +254,37 @@ def _engine(url: str) -> Engine:
 def open_database(url: str, *, upgrade: bool = True) -> Database:
     """Open (and create) the database at `url`, migrated to the newest schema.
 
-    A corrupt SQLite file is moved aside with a timestamp and a fresh one is created; the
-    returned Database then carries a warning saying where the old file went.
-    Raises DatabaseUnavailable when the database cannot be reached or used.
+    Only a missing or empty SQLite file becomes a new database. A file that is not a desk
+    database raises NotADeskDatabase, a damaged one DatabaseDamaged; either way the file is
+    left as it was. Raises DatabaseUnavailable when the database cannot be reached or used.
     """
     warnings: list[str] = []
+    parsed = None
+    with contextlib.suppress(Exception):
+        parsed = make_url(url)
+    if parsed is not None and parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        _inspect_sqlite_file(Path(parsed.database))
     try:
         engine = _engine(url)
     except Exception as exc:  # bad URL, missing driver
         raise DatabaseUnavailable(f"cannot use database {url!r}: {exc}") from exc
     try:
         if engine.dialect.name == "sqlite":
-            try:
-                _check_sqlite(engine)
-            except (DatabaseError, sqlite3.DatabaseError) as exc:
-                path = engine.url.database
-                if not path or path == ":memory:" or "locked" in str(exc):
-                    raise
-                engine.dispose()
-                moved = _move_aside(Path(path))
-                warnings.append(f"the database file was damaged ({exc.__class__.__name__}); it was moved to {moved} "
-                                "and a new, empty one was created")
-                engine = _engine(url)
-                _check_sqlite(engine)
+            _check_sqlite(engine)
         if upgrade:
             migrate.upgrade(engine)
     except OperationalError as exc:
         engine.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise DatabaseUnavailable(f"cannot open database {make_url(url).render_as_string()}: {reason}") from exc
+    except CommandError as exc:  # alembic_version names a migration this desk does not have
+        engine.dispose()
+        raise DatabaseUnavailable(f"the database {make_url(url).render_as_string()} was made by another version "
+                                  f"of desk ({exc}): update desk on this laptop; the database was not changed") from exc
+    except DatabaseError as exc:  # damage quick_check did not see, met while migrating
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseDamaged(f"the database {make_url(url).render_as_string()} cannot be used ({reason}): "
+                              "restore it from a backup or from the hub; desk has kept it as it was.") from exc
     sessions = sessionmaker(engine, expire_on_commit=False)
     return Database(url=url, engine=engine, sessions=sessions, warnings=warnings)

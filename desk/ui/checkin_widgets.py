@@ -26,6 +26,7 @@ ANSWERS: dict[ScanOutcome, tuple[str, str]] = {
     ScanOutcome.UNKNOWN: ("UNKNOWN CODE", "Search by name (Ctrl+F)."),
     ScanOutcome.FORGED: ("FORGED BADGE", "Do not let in. Call the desk lead."),
     ScanOutcome.NOT_READABLE: ("NOT READABLE", "Scan again, or search by name (Ctrl+F)."),
+    ScanOutcome.BUSY: ("BUSY — SCAN AGAIN", "Nothing was stored: scan again in a moment."),
 }
 COLOURS = {"ok": theme.GREEN, "warn": theme.AMBER, "error": theme.RED, "idle": "#3c4043", "busy": "#1f4e9c"}
 

@@ -19,6 +19,7 @@ _HEADLINES = {
     "not_validated": "NOT VALIDATED",
     "not_readable": "NOT READABLE — scan again",
     "wrong_day": "WRONG DAY",
+    "busy": "BUSY — scan again",
 }
 
 

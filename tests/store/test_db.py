@@ -53,18 +53,13 @@ def test_reopening_a_migrated_file_keeps_its_data(db_path):
     again.close()
 
 
-def test_a_damaged_file_is_moved_aside_and_a_new_one_is_made(tmp_path):
+def test_a_file_of_bytes_is_refused_and_kept_as_it_was(tmp_path):
     path = tmp_path / "desk.sqlite"
     path.write_bytes(b"this is not a database, just bytes " * 100)
-    db = open_database(f"sqlite:///{path}")
-    try:
-        assert db.warnings and "moved to" in db.warnings[0]
-        moved = [p for p in tmp_path.iterdir() if ".corrupt-" in p.name]
-        assert len(moved) == 1 and moved[0].read_bytes().startswith(b"this is not a database")
-        with db.begin() as session:
-            assert repo.get_event(session) is None
-    finally:
-        db.close()
+    with pytest.raises(DatabaseUnavailable, match="is not a desk database"):
+        open_database(f"sqlite:///{path}")
+    assert path.read_bytes() == b"this is not a database, just bytes " * 100
+    assert [p.name for p in tmp_path.iterdir()] == ["desk.sqlite"]
 
 
 def test_an_unreachable_server_is_a_readable_error():
