@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import math
 import operator
 import re
 import unicodedata
@@ -54,6 +56,9 @@ MAX_DAYS = 16
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]{2,}$")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Update times outside these years are an exporter's error (0001-01-01, 9999-12-31): one in
+# the far future would also make every later real update look older and never apply.
+FIRST_UPDATE_YEAR, LAST_UPDATE_YEAR = 2000, 2099
 _DAY_SPLIT = re.compile(r"[|,;\s]+")
 _UTC = dt.timezone.utc
 
@@ -168,6 +173,18 @@ def _text(value: object) -> str:
     return " ".join(text.split())
 
 
+def shown(text: str, limit: int = 40) -> str:
+    """`text` cut to `limit` characters, with anything unprintable spelt as an escape.
+
+    Row errors quote the value they refuse; a lone surrogate or a control character quoted
+    as it is would break the terminal, the log file or the window showing the report.
+    """
+    text = text[:limit]
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else f"\\u{ord(ch):04x}" for ch in text)
+
+
 def parse_status(value: object, line: int) -> Status:
     """Return the Status for a portal word (any case); raise RowError otherwise."""
     word = _text(value).casefold()
@@ -175,8 +192,8 @@ def parse_status(value: object, line: int) -> Status:
         return _STATUS_WORDS[word]
     if not word:
         raise RowError(line, "no status (expected validated, pending, rejected or cancelled)", "status")
-    shown = _text(value)[:40]
-    raise RowError(line, f"unknown status '{shown}' (expected validated, pending, rejected or cancelled)", "status")
+    raise RowError(line, f"unknown status '{shown(_text(value))}' (expected validated, pending, rejected or cancelled)",
+                   "status")
 
 
 def parse_category(value: object) -> Category | None:
@@ -199,7 +216,7 @@ def parse_date(value: object, line: int, what: str = "days") -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise RowError(line, f"'{text[:40]}' in {what} is not a date (expected YYYY-MM-DD)", what) from None
+        raise RowError(line, f"'{shown(text)}' in {what} is not a date (expected YYYY-MM-DD)", what) from None
 
 
 @lru_cache(maxsize=1024)
@@ -241,15 +258,22 @@ def parse_timestamp(value: object, line: int) -> dt.datetime | None:
                 stamp = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
             except ValueError:
                 raise RowError(
-                    line, f"updated_at '{text[:40]}' is not a date-time (expected ISO 8601, e.g. 2016-11-02T14:30:00Z)",
+                    line, f"updated_at '{shown(text)}' is not a date-time (expected ISO 8601, e.g. 2016-11-02T14:30:00Z)",
                     "updated_at",
                 ) from None
     zone = stamp.tzinfo
-    if zone is _UTC:
-        return stamp
-    if zone is None:
-        return stamp.replace(tzinfo=_UTC)
-    return stamp.astimezone(_UTC)
+    if zone is not _UTC:
+        if zone is None:
+            stamp = stamp.replace(tzinfo=_UTC)
+        else:
+            try:
+                stamp = stamp.astimezone(_UTC)
+            except OverflowError:  # 9999-12-31T23:59-05:00 is past the last representable moment
+                stamp = None  # type: ignore[assignment]
+    if stamp is None or not FIRST_UPDATE_YEAR <= stamp.year <= LAST_UPDATE_YEAR:
+        raise RowError(line, f"updated_at '{shown(_text(value))}' is out of range (expected a moment between "
+                             f"{FIRST_UPDATE_YEAR} and {LAST_UPDATE_YEAR})", "updated_at")
+    return stamp
 
 
 def _fits(text: str, line: int, name: str, limit: int = MAX_FIELD_CHARS) -> str:
@@ -295,6 +319,13 @@ class Record:
         if self._fingerprint is None:
             self._examine()
         return self._fingerprint  # type: ignore[return-value]
+
+    @property
+    def ticket_code(self) -> str:
+        """The ticket code as validation reads it ("" when the source has none)."""
+        at = self.headers.index.get("ticket_code")
+        row = self.row
+        return _text(row[at]) if at is not None and at < len(row) else ""
 
     @property
     def clean(self) -> bool:
@@ -365,6 +396,7 @@ def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", cle
             values = tuple(v if v is not None else "" for v in values)
     else:
         values = tuple(v if k in (_DAYS, _UPDATED) else _text(v) for k, v in enumerate(values))
+        _refuse_surrogates(values, line)
     (reg_id, status_v, first, last, email, organisation, raw_country, raw_category, days_v, ticket,
      updated_v) = values
     # one look at every length; the checks below name the field only when one is too long
@@ -388,13 +420,16 @@ def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", cle
     if " " in email:  # type: ignore[operator]
         email = email.replace(" ", "")  # type: ignore[attr-defined]
     if email and not _EMAIL.match(email):  # type: ignore[arg-type]
-        raise RowError(line, f"email '{email[:60]}' is not an e-mail address", "email")  # type: ignore[index]
+        raise RowError(line, f"email '{shown(email, 60)}' is not an e-mail address", "email")  # type: ignore[index]
+    lowered = email.lower()  # type: ignore[attr-defined]
+    if len(lowered) > MAX_FIELD_CHARS:  # a few capitals grow when lowered ("İ" becomes two characters)
+        _fits(lowered, line, "email")
     if long:
         _fits(raw_country, line, "country")  # type: ignore[arg-type]
     country = _country(raw_country) if raw_country else ""  # type: ignore[arg-type]
     if country is None:
         raise RowError(
-            line, f"country '{raw_country[:40]}' is neither an ISO 3166 code nor a country name", "country"  # type: ignore[index]
+            line, f"country '{shown(raw_country)}' is neither an ISO 3166 code nor a country name", "country"  # type: ignore[index]
         )
     remarks: tuple[str, ...] = ()
     if long:
@@ -411,7 +446,7 @@ def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", cle
         _fits(raw_category, line, "category")  # type: ignore[arg-type]
     category = _category(raw_category)  # type: ignore[arg-type]
     if category is None:
-        remarks += (f"row {line}: category '{raw_category[:40]}' not recognised, stored as other stakeholder",)  # type: ignore[index]
+        remarks += (f"row {line}: category '{shown(raw_category)}' not recognised, stored as other stakeholder",)  # type: ignore[index]
         category = Category.OTHER_STAKEHOLDER
     # an export repeats a handful of day lists: most are found in the cache of parsed ones
     days = _days_from_text(days_v) if days_v.__class__ is str else None  # type: ignore[arg-type]
@@ -419,14 +454,164 @@ def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", cle
         days = parse_days(days_v, line)
     registration = Registration(
         registration_id=reg_id, status=status, first_name=first, last_name=last,  # type: ignore[arg-type]
-        email=email.lower(), organisation=organisation, country=country, category=category,  # type: ignore[attr-defined, arg-type]
+        email=lowered, organisation=organisation, country=country, category=category,  # type: ignore[attr-defined, arg-type]
         days=days, ticket_code=_fits(ticket, line, "ticket_code", MAX_TICKET_CHARS) if long else ticket,  # type: ignore[arg-type]
         updated_at=parse_timestamp(updated_v, line),
     )
     return ParsedRow(registration, line, remarks, fingerprint)
 
 
+def _refuse_surrogates(values: Sequence[object], line: int) -> None:
+    """Raise RowError when a text value holds a lone surrogate (JSON's "\\ud800"): no database
+    can store one. A clean row never does (`isprintable` is false for them)."""
+    for name, value in zip(COLUMNS, values):
+        if value.__class__ is str and not value.isprintable():  # type: ignore[attr-defined]
+            found = _SURROGATE.search(value)  # type: ignore[arg-type]
+            if found:
+                raise RowError(line, f"{name} holds a character that is not text (\\u{ord(found.group()):04x}, "
+                                     "a lone surrogate); fix the export", name)
+
+
 @lru_cache(maxsize=1024)
 def _country(text: str) -> str | None:
     # an export repeats a few dozen countries: resolve each spelling once
     return country_code(text)
+
+
+# --- JSON exports and feed pages --------------------------------------------------------
+
+class _TooDeep:
+    """Stands for a JSON value nested deeper than the parser goes (never a registration)."""
+
+    def __repr__(self) -> str:
+        return "<nested too deeply>"
+
+
+TOO_DEEP = _TooDeep()
+
+
+class LongNumber(str):
+    """A JSON integer too long for Python's int() (4,300 digits), kept as its digits."""
+
+
+def _json_int(digits: str) -> int | LongNumber:
+    # int() refuses more than 4,300 digits with a ValueError that would lose the whole file;
+    # kept as text, such a number is just a value too long for any field
+    return int(digits) if len(digits) <= 4000 else LongNumber(digits)
+
+
+_DECODER = json.JSONDecoder(parse_int=_json_int)
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+def load_json(text: str | bytes) -> object:
+    """Decode a JSON export or feed answer (integers of more than 4,000 digits as `LongNumber`).
+
+    An item of the top-level list (or of `{"items": [...]}`) nested deeper than Python's
+    parser goes becomes `TOO_DEEP`, so the other items are still read. Raises ValueError
+    (json.JSONDecodeError among them) when the text is not JSON.
+    """
+    if isinstance(text, bytes):
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
+    try:
+        return _DECODER.decode(text)
+    except RecursionError:
+        return _load_items_one_by_one(text)
+
+
+def _load_items_one_by_one(text: str) -> object:
+    start = _WHITESPACE.match(text, 0).end()  # type: ignore[union-attr]
+    wrapped = text[start:start + 1] == "{"
+    if wrapped:  # {"items": [...]}: only the list is read, the other keys are not needed
+        start = _items_list_start(text, start)
+    elif text[start:start + 1] != "[":
+        raise ValueError("the JSON document is nested too deeply")
+    items: list[object] = []
+    pos = _WHITESPACE.match(text, start + 1).end()  # type: ignore[union-attr]
+    if text[pos:pos + 1] == "]":
+        return {"items": items} if wrapped else items
+    while True:
+        try:
+            item, pos = _DECODER.raw_decode(text, pos)
+        except RecursionError:
+            item, pos = TOO_DEEP, _value_end(text, pos)
+        items.append(item)
+        pos = _WHITESPACE.match(text, pos).end()  # type: ignore[union-attr]
+        sep = text[pos:pos + 1]
+        if sep == "]":
+            return {"items": items} if wrapped else items
+        if sep != ",":
+            raise ValueError(f"expected ',' or ']' at character {pos}")
+        pos = _WHITESPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+
+
+def _items_list_start(text: str, start: int) -> int:
+    """Where the list of `{"items": [...]}` opens (the object opens at `start`)."""
+    depth = 0
+    after_key = False
+    for token in _JSON_TOKEN.finditer(text, start):
+        value = token.group()
+        if value in "[{":
+            if depth == 1 and after_key and value == "[":
+                return token.start()
+            depth += 1
+        elif value in "]}":
+            depth -= 1
+        elif depth == 1:
+            colon = _WHITESPACE.match(text, token.end()).end()  # type: ignore[union-attr]
+            after_key = value == '"items"' and text[colon:colon + 1] == ":"
+            continue
+        after_key = False
+    raise ValueError("the JSON document is nested too deeply")
+
+
+def _value_end(text: str, pos: int) -> int:
+    """Where the array or object opening at `pos` closes (strings skipped whole)."""
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text, pos):
+        value = token.group()
+        if value in "[{":
+            depth += 1
+        elif value in "]}":
+            depth -= 1
+            if depth == 0:
+                return token.end()
+    raise ValueError("a nested JSON value is never closed")
+
+
+def json_kind(value: object) -> str:
+    """What a decoded JSON value is, in JSON's words."""
+    if value is TOO_DEEP:
+        return "value nested too deeply"
+    if isinstance(value, bool):
+        return "true/false"
+    return {dict: "object", list: "array", str: "string", float: "number", type(None): "null"}.get(
+        type(value), type(value).__name__)
+
+
+def json_fields(item: object, line: int) -> list[object]:
+    """desk's fields of one JSON record (export item or feed item), in `COLUMNS` order.
+
+    `days` may be a list of dates. Text and numbers are kept; objects, arrays, true/false and
+    numbers that are not finite (NaN, 1e999) are refused: stored as text they would read as a
+    name ("{'a': [1, 2]}") or an id ("nan"). Raises RowError naming the line and the field.
+    """
+    if not isinstance(item, dict):
+        raise RowError(line, f"item is a JSON {json_kind(item)}, not an object")
+    values: list[object] = []
+    for column in COLUMNS:
+        value = item.get(column)
+        if value.__class__ is LongNumber:
+            value = str(value)
+        elif value is not None and value.__class__ is not str:
+            if column == "days" and isinstance(value, list):
+                if not all(isinstance(day, str) for day in value):
+                    raise RowError(line, "days must be a list of dates (YYYY-MM-DD)", "days")
+                value = "|".join(value)
+            elif isinstance(value, (list, dict, bool, _TooDeep)):
+                raise RowError(line, f"{column} must be text, not a JSON {json_kind(value)}", column)
+            elif isinstance(value, float) and not math.isfinite(value):
+                raise RowError(line, f"{column} must be text, not the number {value}", column)
+        values.append(value)
+    return values

@@ -2,7 +2,7 @@
 
 Every source yields `Batch`es through one small interface, so the sync service has one
 code path. A file is one batch whose bad rows are reported and whose good rows are kept; the
-feed is one batch per page, each applied only when the whole page validated.
+feed is one batch per page, its good items applied with the page's cursor and its bad ones reported.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Protocol
 
 from desk.core.errors import RowError, SourceError, SyncCancelled
-from desk.core.portal import COLUMNS, HeaderMap, ParsedRow, Record, make_record, match_headers
+from desk.core.portal import (
+    COLUMNS, HeaderMap, ParsedRow, Record, json_fields, load_json, make_record, match_headers, shown,
+)
 from desk.services import tabular
 
 Cancelled = Callable[[], bool]
@@ -122,11 +124,11 @@ class FileSource:
 
     def _json_batch(self, cancelled: Cancelled, progress: Progress) -> Batch:
         try:
-            data = json.loads(tabular.decode_bytes(self.path.read_bytes()))
-        except OSError as exc:
-            raise SourceError(f"cannot read {self.path}: {exc.strerror or exc}") from None
+            data = load_json(tabular.decode_bytes(tabular.read_file_bytes(self.path)))
         except json.JSONDecodeError as exc:
             raise SourceError(f"{self.path.name} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        except ValueError as exc:
+            raise SourceError(f"{self.path.name} is not valid JSON ({exc})") from None
         items = data.get("items") if isinstance(data, dict) else data
         if not isinstance(items, list):
             raise SourceError(f"{self.path.name}: expected a JSON array of registrations or {{\"items\": [...]}}")
@@ -134,14 +136,13 @@ class FileSource:
         ignored: set[str] = set()
         for number, item in enumerate(items, start=1):
             batch.total += 1
-            if not isinstance(item, dict):
-                batch.errors.append(RowError(number, "not a JSON object"))
+            try:
+                values = json_fields(item, number)
+            except RowError as err:
+                batch.errors.append(err)
                 continue
-            ignored.update(k for k in item if k not in COLUMNS)
-            values = {k: item.get(k) for k in COLUMNS}
-            if isinstance(values["days"], list):  # the feed's shape: a JSON list of dates
-                values["days"] = "|".join(str(d) for d in values["days"])
-            batch.records.append(make_record(_JSON_HEADERS, [values[c] for c in COLUMNS], number))
+            ignored.update(shown(str(k), 60) for k in item if k not in COLUMNS)  # type: ignore[union-attr]
+            batch.records.append(make_record(_JSON_HEADERS, values, number))
             if number % 2000 == 0 and cancelled():
                 raise SyncCancelled()
         batch.ignored_columns = sorted(ignored)
@@ -165,9 +166,14 @@ class FeedSourceAdapter:
     def batches(self, since: str | None, cancelled: Cancelled, progress: Progress) -> Iterator[Batch]:
         done = 0
         for page in self._feed.pages(since, cancelled):
+            # A bad item is reported by its position in this sync (row N: the Nth item read),
+            # and the rest of its page is applied: the cursor moves past it, so one item the
+            # portal got wrong cannot hold every later change back.
+            errors = [RowError(done + e.line, e.reason, e.field) for e in page.errors]
+            rows = [row._replace(line=done + row.line) for row in page.rows] if done else list(page.rows)
             done += page.raw_count
             progress(done, 0)
-            yield Batch(rows=list(page.rows), cursor=page.next_cursor if page.next_cursor is not None
+            yield Batch(rows=rows, errors=errors, cursor=page.next_cursor if page.next_cursor is not None
                         else page.cursor_used, total=page.raw_count)
 
 
