@@ -53,7 +53,7 @@ MAX_ID_CHARS = 64
 MAX_TICKET_CHARS = 256
 # The store keeps days as "|"-joined ISO dates in 200 characters (PostgreSQL enforces it).
 MAX_DAYS = 16
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0, DEL and C1: read as spaces
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]{2,}$")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Update times outside these years are an exporter's error (0001-01-01, 9999-12-31): one in
@@ -76,8 +76,11 @@ class HeaderMap:
     ignored: list[str] = field(default_factory=list)
     _getter: Callable[[Sequence[object]], tuple[object, ...]] = field(init=False, repr=False, compare=False)
     _width: int = field(init=False, repr=False, compare=False)
+    # desk's columns the source does not have: an update leaves those stored values alone
+    absent: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        self.absent = tuple(c for c in COLUMNS if c not in self.index)
         positions = [self.index.get(c) for c in COLUMNS]
         present = [p for p in positions if p is not None]
         self._width = max(present, default=-1) + 1
@@ -292,6 +295,8 @@ class ParsedRow(NamedTuple):
     line: int
     remarks: tuple[str, ...] = ()
     fingerprint: str = ""  # digest of the source record (empty when the source gives none)
+    # columns the source does not give (not the same as empty): an update keeps their stored values
+    absent: tuple[str, ...] = ()
 
 
 class Record:
@@ -348,7 +353,7 @@ class Record:
         if self._fingerprint is None:
             self._examine()
         return parse_fields(self.headers.fields(self.row), self.line, self._fingerprint,  # type: ignore[arg-type]
-                            self._clean)
+                            self._clean, self.headers.absent)
 
 
 _FIELD_SEP = "\x1f"  # the ASCII unit separator: never typed into a cell
@@ -384,9 +389,12 @@ def parse_registration(values: Mapping[str, object], line: int) -> ParsedRow:
 _DAYS, _UPDATED = COLUMNS.index("days"), COLUMNS.index("updated_at")
 
 
-def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", clean: bool = False) -> ParsedRow:
+def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", clean: bool = False,
+                 absent: tuple[str, ...] = ()) -> ParsedRow:
     """Validate one record given as its fields in `COLUMNS` order into a Registration.
 
+    `absent` names the columns the source does not have (read as empty, kept apart so that
+    an update leaves them as stored).
     `clean` promises that every value is None or text `_text` leaves as it is (see
     `make_record`): then the values are not cleaned again (the hot path of a large import).
     Raises RowError naming the line, the field and what was expected.
@@ -458,7 +466,7 @@ def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", cle
         days=days, ticket_code=_fits(ticket, line, "ticket_code", MAX_TICKET_CHARS) if long else ticket,  # type: ignore[arg-type]
         updated_at=parse_timestamp(updated_v, line),
     )
-    return ParsedRow(registration, line, remarks, fingerprint)
+    return ParsedRow(registration, line, remarks, fingerprint, absent)
 
 
 def _refuse_surrogates(values: Sequence[object], line: int) -> None:
@@ -588,6 +596,11 @@ def json_kind(value: object) -> str:
         return "true/false"
     return {dict: "object", list: "array", str: "string", float: "number", type(None): "null"}.get(
         type(value), type(value).__name__)
+
+
+def json_absent(item: dict[str, object]) -> tuple[str, ...]:
+    """desk's columns a JSON record does not name (null is a value: empty)."""
+    return tuple(c for c in COLUMNS if c not in item)
 
 
 def json_fields(item: object, line: int) -> list[object]:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import httpx
 
 from desk.core.errors import RowError, SourceError
-from desk.core.portal import ParsedRow, json_fields, load_json, parse_fields
+from desk.core.portal import ParsedRow, json_absent, json_fields, load_json, parse_fields
 
 MAX_PAGE_BYTES = 50 * 1024 * 1024
 MAX_CURSOR_CHARS = 2048
@@ -161,7 +161,7 @@ def validate_page(payload: object, cursor: str | None) -> FeedPage:
     errors: list[RowError] = []
     for line, item in enumerate(items, start=1):
         try:
-            rows.append(parse_fields(json_fields(item, line), line))
+            rows.append(parse_fields(json_fields(item, line), line, absent=json_absent(item)))  # type: ignore[arg-type]
         except RowError as error:
             errors.append(error)
     # An empty string cannot be sent back as a meaningful `since`; read it as "caught up".

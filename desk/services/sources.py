@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 from desk.core.errors import RowError, SourceError, SyncCancelled
 from desk.core.portal import (
-    COLUMNS, HeaderMap, ParsedRow, Record, json_fields, load_json, make_record, match_headers, shown,
+    COLUMNS, HeaderMap, ParsedRow, Record, json_absent, json_fields, load_json, make_record, match_headers, shown,
 )
 from desk.services import tabular
 
@@ -50,6 +51,12 @@ class Source(Protocol):
 
 # A JSON record's fields, laid out as a row in desk's column order.
 _JSON_HEADERS = HeaderMap({c: i for i, c in enumerate(COLUMNS)})
+
+
+@lru_cache(maxsize=64)
+def _json_headers(absent: tuple[str, ...]) -> HeaderMap:
+    """The layout of JSON records that lack the `absent` keys (their fields read as absent)."""
+    return HeaderMap({c: i for i, c in enumerate(COLUMNS) if c not in absent})
 
 
 class FileSource:
@@ -142,7 +149,9 @@ class FileSource:
                 batch.errors.append(err)
                 continue
             ignored.update(shown(str(k), 60) for k in item if k not in COLUMNS)  # type: ignore[union-attr]
-            batch.records.append(make_record(_JSON_HEADERS, values, number))
+            absent = json_absent(item)  # type: ignore[arg-type]
+            headers = _JSON_HEADERS if not absent else _json_headers(absent)
+            batch.records.append(make_record(headers, values, number))
             if number % 2000 == 0 and cancelled():
                 raise SyncCancelled()
         batch.ignored_columns = sorted(ignored)

@@ -88,14 +88,18 @@ def _dedupe(rows: list[ParsedRow], errors: list[RowError]) -> list[ParsedRow]:
 _UPDATE, _SAME, _OLDER = "update", "same", "older"
 
 
-def _compare(old: Registration, new: Registration) -> tuple[str, Registration]:
+def _compare(old: Registration, row: ParsedRow) -> tuple[str, Registration]:
     """What a row means for the stored registration: an update, the same, or older than it.
 
     Returns the verdict and the registration to store. A stale export (older updated_at)
     never overwrites what the portal said later. A row without updated_at is the file's
     current state and is applied when it changes anything; it keeps the stored update time,
-    so that an export stamped earlier still cannot undo it.
+    so that an export stamped earlier still cannot undo it. Columns the source does not have
+    keep their stored values (a list of ids and statuses does not erase e-mails or tickets).
     """
+    new = row.registration
+    if row.absent:
+        new = replace(new, **{name: getattr(old, name) for name in row.absent})
     stamp = old.updated_at
     if stamp is not None:
         if new.updated_at is None:
@@ -189,9 +193,9 @@ class _TicketCodes:
         self._stored = stored
         self._claimed: dict[str, tuple[str, int]] = {}
 
-    def conflict(self, row: ParsedRow) -> RowError | None:
-        """A RowError when the row's code belongs to another registration; else None (and the code is its)."""
-        reg = row.registration
+    def conflict(self, reg: Registration, line: int) -> RowError | None:
+        """A RowError when the code of `reg` (on `line`) belongs to another registration; else
+        None, and the code is its own from now on."""
         code, rid = reg.ticket_code, reg.registration_id
         if not code:
             return None
@@ -202,9 +206,9 @@ class _TicketCodes:
             if claim is not None:
                 holder, where = claim[0], f" (row {claim[1]})"
         if holder is not None and holder != rid:
-            return RowError(row.line, f"ticket_code '{shown(code)}' is already the ticket of {holder}{where}; "
+            return RowError(line, f"ticket_code '{shown(code)}' is already the ticket of {holder}{where}; "
                                       f"{rid} cannot have it too", "ticket_code")
-        self._claimed[code] = (rid, row.line)
+        self._claimed[code] = (rid, line)
         return None
 
 
@@ -232,9 +236,9 @@ def _apply(db: Database, source: Source, batch: Batch, report: SyncReport, now: 
                     if old is None:
                         verdict = _UPDATE
                     else:
-                        verdict, new = _compare(old, new)
+                        verdict, new = _compare(old, row)
                     if verdict is _UPDATE:
-                        conflict = tickets.conflict(row)
+                        conflict = tickets.conflict(new, row.line)
                         if conflict is not None:
                             report.errors.append(conflict)
                             continue
