@@ -29,7 +29,8 @@ from dataclasses import dataclass
 import httpx
 
 from desk.core.errors import RowError, SourceError
-from desk.core.portal import ParsedRow, json_absent, json_fields, load_json, parse_fields
+from desk.core.portal import ParsedRow, parse_fields
+from desk.core.portaljson import json_absent, json_fields, load_json
 
 MAX_PAGE_BYTES = 50 * 1024 * 1024
 MAX_CURSOR_CHARS = 2048

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Protocol
 
 from desk.core.errors import RowError, SourceError, SyncCancelled
-from desk.core.portal import (
-    COLUMNS, HeaderMap, ParsedRow, Record, json_absent, json_fields, load_json, make_record, match_headers, shown,
-)
+from desk.core.portal import COLUMNS, HeaderMap, ParsedRow, Record, make_record, match_headers, shown
+from desk.core.portaljson import json_absent, json_fields, load_json
 from desk.services import tabular
 
 Cancelled = Callable[[], bool]
@@ -66,7 +65,8 @@ class FileSource:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.name = str(self.path)
+        # a file name that is not valid UTF-8 would reach the sync log as lone surrogates
+        self.name = shown(str(self.path), 4096)
 
     def batches(self, since: str | None, cancelled: Cancelled, progress: Progress) -> Iterator[Batch]:
         if self.path.suffix.lower() == ".json":
