@@ -326,3 +326,73 @@ def test_bad_items_on_page_two_are_reported_and_the_cursor_moves_on(any_db) -> N
     assert set(stored) == {f"ECC-{n:05d}" for n in (1, 2, 3, 4, 7, 8, 9)}
     assert len(stored["ECC-00004"].first_name) == 500
     assert stored["ECC-00009"].last_name == "Wójcik"
+
+
+# --- workbooks -------------------------------------------------------------------------------
+
+def test_a_workbook_with_impossible_cells_keeps_its_good_rows(any_db, tmp_path) -> None:
+    import openpyxl  # noqa: PLC0415
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["registration_id", "status", "first_name", "last_name", "ticket_code", "updated_at"])
+    sheet.append(["W-1", "validated", "Anna", "Peeters", "T-W-1", dt.datetime(2016, 10, 1, 9)])
+    sheet.append(["W-2", "validated", "Eva", "Berg", "T-W-2", dt.datetime(9999, 12, 31, 23, 59)])
+    sheet.append(["W-3", "validated", 1e308, "L" * 500, "T-W-3", None])
+    sheet.append(["W-4", "validated", "Ola", "Nordmann", 12345.0, "2016-10-01T09:00:00Z"])
+    book.save(tmp_path / "export.xlsx")
+
+    report = run_sync(any_db, FileSource(tmp_path / "export.xlsx"), clock=lambda: NOW)
+
+    assert report.lines()[:2] == [
+        "added 3, updated 0, unchanged 0, rejected 1 rows",
+        "row 3: updated_at '9999-12-31 23:59:00' is out of range (expected a moment between 2000 and 2099)"]
+    with any_db.begin() as session:
+        stored = repo.registrations_by_id(session)
+    assert set(stored) == {"W-1", "W-3", "W-4"}
+    assert len(stored["W-3"].first_name) == 309 and stored["W-4"].ticket_code == "12345"
+
+
+# --- the programme ---------------------------------------------------------------------------
+
+def test_programme_rows_with_control_characters_are_refused_with_their_line(db_path, tmp_path) -> None:
+    assert desk(db_path, "demo", "--start", "2016-11-30").exit_code == 0
+    rooms = tmp_path / "rooms.json"
+    rooms.write_text(json.dumps({"rooms": [{"room": "Agora", "capacity": 40}, {"room": "Bel\u0007Air", "capacity": 9},
+                                           {"room": "R" * 101, "capacity": 9}]}), encoding="utf-8")
+    sessions = tmp_path / "sessions.csv"
+    sessions.write_text(
+        "title,priority_area,topic,room,start,end\n"
+        "Opening,,,Agora,2016-12-01 09:00,2016-12-01 10:00\n"
+        "Closing\x1b[2J,,,Agora,2016-12-01 10:00,2016-12-01 11:00\n"
+        "Lunch talk,Circular\u202eeconomy,,Agora,2016-12-01 12:00,2016-12-01 13:00\n"
+        "Panel,,,Agora,2016-12-01 14:00,2016-12-01 15:00\n", encoding="utf-8")
+
+    done_rooms = desk(db_path, "programme", "import", str(rooms))
+    done = desk(db_path, "programme", "import", str(sessions))
+
+    assert done_rooms.stdout.splitlines() == [
+        "programme: 1 room(s), 0 session(s) imported; 2 problem(s), those rows were left out"]
+    assert done_rooms.stderr.splitlines()[:2] == [
+        "  row 2: room holds a control character (U+0007); only plain text is accepted",
+        "  row 3: room is 101 characters long (at most 100)"]
+    assert done.stdout.splitlines() == [
+        "programme: 0 room(s), 2 session(s) imported; 2 problem(s), those rows were left out"]
+    assert done.stderr.splitlines()[:2] == [
+        "  row 3: title holds a control character (U+001B); only plain text is accepted",
+        "  row 4: priority_area holds a control character (U+202E); only plain text is accepted"]
+    assert (done.exit_code, done_rooms.exit_code) == (2, 2)
+    assert "Traceback" not in done.output + done_rooms.output
+
+
+def test_a_programme_pipe_is_refused_at_once(db_path, tmp_path) -> None:
+    fifo = tmp_path / "sessions.json"
+    os.mkfifo(fifo)
+    outcome: list = []
+    worker = threading.Thread(target=lambda: outcome.append(desk(db_path, "programme", "import", str(fifo))),
+                              daemon=True)
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive(), "the programme import waited on a pipe"
+    assert outcome[0].exit_code != 0
+    assert f"{fifo} is not a regular file (a named pipe)" in outcome[0].stderr
