@@ -116,7 +116,7 @@ def match_headers(headers: Iterable[object]) -> HeaderMap:
         col = _CANONICAL.get(key) or _HEADER_TO_COLUMN.get(key)
         if col is None:
             if str(raw or "").strip():
-                ignored.append(str(raw).strip())
+                ignored.append(shown(str(raw).strip(), 60))  # printed: no terminal escapes
             continue
         if col in index:
             raise SourceError(f"column '{col}' appears twice in the header")
