@@ -13,6 +13,18 @@ from desk.core.text import fold, organisation_key
 # Names repeat (Anna, Maria, Müller): an import of 100,000 folds each spelling once.
 _fold_name = lru_cache(maxsize=65536)(fold)
 
+# What the store holds of the derived texts. Folding can lengthen a name ("ß" → "ss", "ﬃ" →
+# "ffi") and the sort key joins two names of up to 500 characters: both are cut to fit
+# rather than refused (they only order and group; the names themselves are kept whole).
+SORT_KEY_CHARS = 1000
+ORGANISATION_KEY_CHARS = 500
+
+
+def stored_organisation_key(name: str | None) -> str:
+    """`organisation_key(name)`, cut to what the store's organisation key holds."""
+    key = organisation_key(name)
+    return key if len(key) <= ORGANISATION_KEY_CHARS else key[:ORGANISATION_KEY_CHARS].rstrip()
+
 
 class Status(enum.StrEnum):
     """Where a registration stands on the portal. Only VALIDATED ones are attendees."""
@@ -103,7 +115,8 @@ class Registration:
         return f"{self.first_name} {self.last_name}".strip()
 
     def folded_texts(self) -> tuple[str, str]:
-        """(search text, sort key): the folded words search matches, and "last first" folded."""
+        """(search text, sort key): the folded words search matches, and "last first" folded
+        (cut to SORT_KEY_CHARS)."""
         first, last = _fold_name(self.first_name), _fold_name(self.last_name)
         rest = f"{self.organisation} {self.email}"
         if rest.isascii():  # the common case: both at once (fold drops the space of an empty one)
@@ -111,9 +124,12 @@ class Registration:
         else:  # folded field by field: organisations repeat, so each fold is cached
             organisation, email = fold(self.organisation), fold(self.email)
             rest = f"{organisation} {email}" if organisation and email else organisation or email
+        sort = f"{last} {first}"
+        if len(sort) > SORT_KEY_CHARS:
+            sort = sort[:SORT_KEY_CHARS]
         if first and last and rest:  # the common case, without a generator
-            return f"{first} {last} {rest}", f"{last} {first}"
-        return " ".join(folded for folded in (first, last, rest) if folded), f"{last} {first}"
+            return f"{first} {last} {rest}", sort
+        return " ".join(folded for folded in (first, last, rest) if folded), sort
 
     def comparable(self) -> tuple:
         """The fields whose change makes an update (everything the portal sends)."""
@@ -168,7 +184,7 @@ def check_event_rules(event: Event, registrations: Sequence[Registration | RuleV
         # the organisers' own staff are not registrants competing for seats
         if r.category is Category.STAFF:
             continue
-        key = organisation_key(r.organisation)
+        key = stored_organisation_key(r.organisation)  # grouped as the store groups them
         if key:
             by_org.setdefault(key, []).append(r)
     for _key, members in sorted(by_org.items()):

@@ -51,9 +51,12 @@ MAX_ID_CHARS = 64
 MAX_TICKET_CHARS = 256
 # The store keeps days as "|"-joined ISO dates in 200 characters (PostgreSQL enforces it).
 MAX_DAYS = 16
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0, DEL and C1: read as spaces
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]{2,}$")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Update times outside these years are an exporter's error (0001-01-01, 9999-12-31): one in
+# the far future would also make every later real update look older and never apply.
+FIRST_UPDATE_YEAR, LAST_UPDATE_YEAR = 2000, 2099
 _DAY_SPLIT = re.compile(r"[|,;\s]+")
 _UTC = dt.timezone.utc
 
@@ -71,8 +74,11 @@ class HeaderMap:
     ignored: list[str] = field(default_factory=list)
     _getter: Callable[[Sequence[object]], tuple[object, ...]] = field(init=False, repr=False, compare=False)
     _width: int = field(init=False, repr=False, compare=False)
+    # desk's columns the source does not have: an update leaves those stored values alone
+    absent: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        self.absent = tuple(c for c in COLUMNS if c not in self.index)
         positions = [self.index.get(c) for c in COLUMNS]
         present = [p for p in positions if p is not None]
         self._width = max(present, default=-1) + 1
@@ -110,7 +116,7 @@ def match_headers(headers: Iterable[object]) -> HeaderMap:
         col = _CANONICAL.get(key) or _HEADER_TO_COLUMN.get(key)
         if col is None:
             if str(raw or "").strip():
-                ignored.append(str(raw).strip())
+                ignored.append(shown(str(raw).strip(), 60))  # printed: no terminal escapes
             continue
         if col in index:
             raise SourceError(f"column '{col}' appears twice in the header")
@@ -168,6 +174,18 @@ def _text(value: object) -> str:
     return " ".join(text.split())
 
 
+def shown(text: str, limit: int = 40) -> str:
+    """`text` cut to `limit` characters, with anything unprintable spelt as an escape.
+
+    Row errors quote the value they refuse; a lone surrogate or a control character quoted
+    as it is would break the terminal, the log file or the window showing the report.
+    """
+    text = text[:limit]
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else f"\\u{ord(ch):04x}" for ch in text)
+
+
 def parse_status(value: object, line: int) -> Status:
     """Return the Status for a portal word (any case); raise RowError otherwise."""
     word = _text(value).casefold()
@@ -175,8 +193,8 @@ def parse_status(value: object, line: int) -> Status:
         return _STATUS_WORDS[word]
     if not word:
         raise RowError(line, "no status (expected validated, pending, rejected or cancelled)", "status")
-    shown = _text(value)[:40]
-    raise RowError(line, f"unknown status '{shown}' (expected validated, pending, rejected or cancelled)", "status")
+    raise RowError(line, f"unknown status '{shown(_text(value))}' (expected validated, pending, rejected or cancelled)",
+                   "status")
 
 
 def parse_category(value: object) -> Category | None:
@@ -199,7 +217,7 @@ def parse_date(value: object, line: int, what: str = "days") -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise RowError(line, f"'{text[:40]}' in {what} is not a date (expected YYYY-MM-DD)", what) from None
+        raise RowError(line, f"'{shown(text)}' in {what} is not a date (expected YYYY-MM-DD)", what) from None
 
 
 @lru_cache(maxsize=1024)
@@ -241,15 +259,22 @@ def parse_timestamp(value: object, line: int) -> dt.datetime | None:
                 stamp = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
             except ValueError:
                 raise RowError(
-                    line, f"updated_at '{text[:40]}' is not a date-time (expected ISO 8601, e.g. 2016-11-02T14:30:00Z)",
+                    line, f"updated_at '{shown(text)}' is not a date-time (expected ISO 8601, e.g. 2016-11-02T14:30:00Z)",
                     "updated_at",
                 ) from None
     zone = stamp.tzinfo
-    if zone is _UTC:
-        return stamp
-    if zone is None:
-        return stamp.replace(tzinfo=_UTC)
-    return stamp.astimezone(_UTC)
+    if zone is not _UTC:
+        if zone is None:
+            stamp = stamp.replace(tzinfo=_UTC)
+        else:
+            try:
+                stamp = stamp.astimezone(_UTC)
+            except OverflowError:  # 9999-12-31T23:59-05:00 is past the last representable moment
+                stamp = None  # type: ignore[assignment]
+    if stamp is None or not FIRST_UPDATE_YEAR <= stamp.year <= LAST_UPDATE_YEAR:
+        raise RowError(line, f"updated_at '{shown(_text(value))}' is out of range (expected a moment between "
+                             f"{FIRST_UPDATE_YEAR} and {LAST_UPDATE_YEAR})", "updated_at")
+    return stamp
 
 
 def _fits(text: str, line: int, name: str, limit: int = MAX_FIELD_CHARS) -> str:
@@ -268,6 +293,8 @@ class ParsedRow(NamedTuple):
     line: int
     remarks: tuple[str, ...] = ()
     fingerprint: str = ""  # digest of the source record (empty when the source gives none)
+    # columns the source does not give (not the same as empty): an update keeps their stored values
+    absent: tuple[str, ...] = ()
 
 
 class Record:
@@ -297,6 +324,13 @@ class Record:
         return self._fingerprint  # type: ignore[return-value]
 
     @property
+    def ticket_code(self) -> str:
+        """The ticket code as validation reads it ("" when the source has none)."""
+        at = self.headers.index.get("ticket_code")
+        row = self.row
+        return _text(row[at]) if at is not None and at < len(row) else ""
+
+    @property
     def clean(self) -> bool:
         """Every value is text that `_text` would return unchanged (`parse` takes its fast path)."""
         if self._fingerprint is None:
@@ -317,7 +351,7 @@ class Record:
         if self._fingerprint is None:
             self._examine()
         return parse_fields(self.headers.fields(self.row), self.line, self._fingerprint,  # type: ignore[arg-type]
-                            self._clean)
+                            self._clean, self.headers.absent)
 
 
 _FIELD_SEP = "\x1f"  # the ASCII unit separator: never typed into a cell
@@ -353,9 +387,12 @@ def parse_registration(values: Mapping[str, object], line: int) -> ParsedRow:
 _DAYS, _UPDATED = COLUMNS.index("days"), COLUMNS.index("updated_at")
 
 
-def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", clean: bool = False) -> ParsedRow:
+def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", clean: bool = False,
+                 absent: tuple[str, ...] = ()) -> ParsedRow:
     """Validate one record given as its fields in `COLUMNS` order into a Registration.
 
+    `absent` names the columns the source does not have (read as empty, kept apart so that
+    an update leaves them as stored).
     `clean` promises that every value is None or text `_text` leaves as it is (see
     `make_record`): then the values are not cleaned again (the hot path of a large import).
     Raises RowError naming the line, the field and what was expected.
@@ -365,6 +402,7 @@ def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", cle
             values = tuple(v if v is not None else "" for v in values)
     else:
         values = tuple(v if k in (_DAYS, _UPDATED) else _text(v) for k, v in enumerate(values))
+        _refuse_surrogates(values, line)
     (reg_id, status_v, first, last, email, organisation, raw_country, raw_category, days_v, ticket,
      updated_v) = values
     # one look at every length; the checks below name the field only when one is too long
@@ -388,13 +426,16 @@ def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", cle
     if " " in email:  # type: ignore[operator]
         email = email.replace(" ", "")  # type: ignore[attr-defined]
     if email and not _EMAIL.match(email):  # type: ignore[arg-type]
-        raise RowError(line, f"email '{email[:60]}' is not an e-mail address", "email")  # type: ignore[index]
+        raise RowError(line, f"email '{shown(email, 60)}' is not an e-mail address", "email")  # type: ignore[index]
+    lowered = email.lower()  # type: ignore[attr-defined]
+    if len(lowered) > MAX_FIELD_CHARS:  # a few capitals grow when lowered ("İ" becomes two characters)
+        _fits(lowered, line, "email")
     if long:
         _fits(raw_country, line, "country")  # type: ignore[arg-type]
     country = _country(raw_country) if raw_country else ""  # type: ignore[arg-type]
     if country is None:
         raise RowError(
-            line, f"country '{raw_country[:40]}' is neither an ISO 3166 code nor a country name", "country"  # type: ignore[index]
+            line, f"country '{shown(raw_country)}' is neither an ISO 3166 code nor a country name", "country"  # type: ignore[index]
         )
     remarks: tuple[str, ...] = ()
     if long:
@@ -411,7 +452,7 @@ def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", cle
         _fits(raw_category, line, "category")  # type: ignore[arg-type]
     category = _category(raw_category)  # type: ignore[arg-type]
     if category is None:
-        remarks += (f"row {line}: category '{raw_category[:40]}' not recognised, stored as other stakeholder",)  # type: ignore[index]
+        remarks += (f"row {line}: category '{shown(raw_category)}' not recognised, stored as other stakeholder",)  # type: ignore[index]
         category = Category.OTHER_STAKEHOLDER
     # an export repeats a handful of day lists: most are found in the cache of parsed ones
     days = _days_from_text(days_v) if days_v.__class__ is str else None  # type: ignore[arg-type]
@@ -419,11 +460,22 @@ def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", cle
         days = parse_days(days_v, line)
     registration = Registration(
         registration_id=reg_id, status=status, first_name=first, last_name=last,  # type: ignore[arg-type]
-        email=email.lower(), organisation=organisation, country=country, category=category,  # type: ignore[attr-defined, arg-type]
+        email=lowered, organisation=organisation, country=country, category=category,  # type: ignore[attr-defined, arg-type]
         days=days, ticket_code=_fits(ticket, line, "ticket_code", MAX_TICKET_CHARS) if long else ticket,  # type: ignore[arg-type]
         updated_at=parse_timestamp(updated_v, line),
     )
-    return ParsedRow(registration, line, remarks, fingerprint)
+    return ParsedRow(registration, line, remarks, fingerprint, absent)
+
+
+def _refuse_surrogates(values: Sequence[object], line: int) -> None:
+    """Raise RowError when a text value holds a lone surrogate (JSON's "\\ud800"): no database
+    can store one. A clean row never does (`isprintable` is false for them)."""
+    for name, value in zip(COLUMNS, values):
+        if value.__class__ is str and not value.isprintable():  # type: ignore[attr-defined]
+            found = _SURROGATE.search(value)  # type: ignore[arg-type]
+            if found:
+                raise RowError(line, f"{name} holds a character that is not text (\\u{ord(found.group()):04x}, "
+                                     "a lone surrogate); fix the export", name)
 
 
 @lru_cache(maxsize=1024)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import json
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -38,7 +37,8 @@ from dataclasses import dataclass
 import httpx
 
 from desk.core.errors import RowError, SourceError
-from desk.core.portal import COLUMNS, ParsedRow, parse_registration
+from desk.core.portal import ParsedRow, parse_fields
+from desk.core.portaljson import json_absent, json_fields, load_json
 
 MAX_PAGE_BYTES = 50 * 1024 * 1024
 MAX_CURSOR_CHARS = 2048
@@ -65,7 +65,7 @@ def _shown_cursor(cursor: str | None) -> str:
 
 @dataclass(frozen=True)
 class FeedPage:
-    """One fully validated page of the feed.
+    """One validated page of the feed: the good rows and the errors of the bad items.
 
     `rows[i].line` is the item's 1-based position within this page.
     """
@@ -74,6 +74,7 @@ class FeedPage:
     next_cursor: str | None
     rows: list[ParsedRow]
     raw_count: int
+    errors: tuple[RowError, ...] = ()  # the items that could not be read (their line: position in the page)
 
     @property
     def caught_up(self) -> bool:
@@ -169,29 +170,12 @@ def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
-def _item_values(item: object, line: int) -> dict[str, object]:
-    """Keep only desk's columns of one feed item (extra fields are dropped, never stored)."""
-    if not isinstance(item, Mapping):
-        raise RowError(line, f"item is a JSON {type(item).__name__}, not an object")
-    values: dict[str, object] = {}
-    for column in COLUMNS:
-        value = item.get(column)
-        if column == "days" and isinstance(value, list):
-            if not all(isinstance(day, str) for day in value):
-                raise RowError(line, "days must be a list of dates (YYYY-MM-DD)", "days")
-            value = "|".join(value)
-        elif isinstance(value, (list, dict, bool)):
-            # str() of a JSON structure would be stored as if it were a name.
-            raise RowError(line, f"{column} must be text, not a JSON {type(value).__name__}", column)
-        values[column] = value
-    return values
-
-
 def validate_page(payload: object, cursor: str | None) -> FeedPage:
     """Check one decoded feed answer and validate every item.
 
-    Returns the FeedPage. Raises FeedPageInvalid when the shape is wrong or ANY item
-    fails; all item problems of the page are reported, not just the first.
+    Returns the FeedPage: its good rows, and a RowError per bad item (`line` is the item's
+    position in the page), so that one bad item neither holds back the others nor stops the
+    sync at this page for good. Raises FeedPageInvalid when the page itself has the wrong shape.
     """
     if not isinstance(payload, dict):
         raise FeedPageInvalid(cursor, [], f"the answer is a JSON {type(payload).__name__}, not an object")
@@ -209,13 +193,11 @@ def validate_page(payload: object, cursor: str | None) -> FeedPage:
     errors: list[RowError] = []
     for line, item in enumerate(items, start=1):
         try:
-            rows.append(parse_registration(_item_values(item, line), line))
+            rows.append(parse_fields(json_fields(item, line), line, absent=json_absent(item)))  # type: ignore[arg-type]
         except RowError as error:
             errors.append(error)
-    if errors:
-        raise FeedPageInvalid(cursor, errors)
     # An empty string cannot be sent back as a meaningful `since`; read it as "caught up".
-    return FeedPage(cursor, next_cursor or None, rows, len(items))
+    return FeedPage(cursor, next_cursor or None, rows, len(items), tuple(errors))
 
 
 class FeedSource:
@@ -285,7 +267,7 @@ class FeedSource:
         answers True the iteration simply ends. Raises SourceError when the token is
         refused (at once), when retries run out, when the portal loops on a cursor or
         breaks one of the bounds of the class docstring; FeedPageInvalid (a SourceError)
-        when a page does not validate. Pages yielded before an exception are complete and
+        when a page has the wrong shape. Pages yielded before an exception are complete and
         may be kept. FeedCursorRejected (a SourceError) when the portal no longer knows
         `since`.
         """
@@ -391,7 +373,7 @@ class FeedSource:
             detail = str(error)[:120] or type(error).__name__
             raise _Transient(f"connection failed ({detail})") from None
         try:
-            return json.loads(body)
+            return load_json(body)
         except ValueError:  # JSONDecodeError and UnicodeDecodeError alike
             # A proxy's HTML page and a cut-off answer both pass on retry, but the
             # person reading the final message should know which one it was.

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desk.core.errors import SourceError
+from desk.core.errors import RowError, SourceError
 from desk.core.programme import ProgrammeFile, check_room, check_session, parse_json, parse_rows
 from desk.core.rooms import ProgrammeSession, Room, session_problems, validate_programme
 from desk.services.demo import HORIZONTAL_TOPICS, PRIORITY_AREAS
-from desk.services.tabular import decode_bytes, read_rows
+from desk.services.tabular import decode_bytes, read_file_bytes, read_rows
 from desk.store import rooms as store
 from desk.store.db import Database
 
@@ -42,17 +43,87 @@ class ProgrammeImport:
 
 
 def read_programme_file(path: Path, tz: dt.tzinfo) -> list[ProgrammeFile]:
-    """Parse a programme file (CSV/TSV/XLSX, or JSON by extension or content). Raises SourceError."""
+    """Parse a programme file (CSV/TSV/XLSX, or JSON by extension or content). Raises SourceError.
+
+    Rows whose names or titles are not plain text (control characters, lone surrogates,
+    direction overrides) or longer than the store holds are refused with their line.
+    """
     path = Path(path)
     if path.suffix.lower() == ".json":
         try:
-            data = json.loads(decode_bytes(path.read_bytes()))
-        except OSError as exc:
-            raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
+            data = json.loads(decode_bytes(read_file_bytes(path)))
         except json.JSONDecodeError as exc:
             raise SourceError(f"{path.name} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
-        return parse_json(data, tz)
-    return [parse_rows(read_rows(path), tz)]
+        except (ValueError, RecursionError):
+            raise SourceError(f"{path.name} is not a programme: its JSON is nested too deeply or holds "
+                              "numbers too long to read") from None
+        files = parse_json(data, tz)
+        parts = [data.get("rooms") or [], data.get("sessions") or []] if isinstance(data, dict) else [data]
+        for found, part in zip(files, [p for p in parts if p]):
+            _refuse_unplain(found, list(range(1, len(part) + 1)))
+        return files
+    lines: list[int] = []
+
+    def rows() -> Iterator[tuple[int, list[object]]]:
+        for line, values in read_rows(path):
+            lines.append(line)
+            yield line, values
+
+    found = parse_rows(rows(), tz)
+    _refuse_unplain(found, lines[1:])  # the first line read is the header
+    return [found]
+
+
+# Characters no room name or session title holds: control characters (C0, DEL, C1), lone
+# surrogates (no database stores them), line separators and the direction overrides that
+# can make a title on the big screen read as something else.
+_UNPLAIN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# What the store's columns hold (desk.store.schema_rooms).
+_ROOM_CHARS = 100
+_SESSION_CHARS = {"title": 300, "priority_area": 200, "topic": 200, "room": _ROOM_CHARS}
+
+
+def _value_problem(values: dict[str, str]) -> tuple[str, str] | None:
+    """(field, reason) for the first value that is not plain text or too long, else None."""
+    for name, text in values.items():
+        bad = _UNPLAIN.search(text)
+        if bad:
+            return name, (f"{name} holds a control character (U+{ord(bad.group()):04X}); "
+                          "only plain text is accepted")
+        limit = _SESSION_CHARS.get(name, _ROOM_CHARS)
+        if len(text) > limit:
+            return name, f"{name} is {len(text)} characters long (at most {limit})"
+    return None
+
+
+def _refuse_unplain(found: ProgrammeFile, lines: list[int]) -> None:
+    """Move the parsed rooms or sessions whose values the store cannot take to the errors.
+
+    `lines` are the lines of every record read, in order; parsing turned each into either a
+    room or session (in order) or an error, so the good rows' lines are the others.
+    """
+    failed = {e.line for e in found.errors}
+    good_lines = [line for line in lines if line not in failed]
+    if found.kind == "rooms":
+        kept_rooms = []
+        for line, room in zip(good_lines, found.rooms):
+            problem = _value_problem({"room": room.name})
+            if problem is None:
+                kept_rooms.append(room)
+            else:
+                found.errors.append(RowError(line, problem[1], problem[0]))
+        found.rooms = kept_rooms
+    else:
+        kept_sessions = []
+        for line, item in zip(good_lines, found.sessions):
+            problem = _value_problem({"title": item.title, "priority_area": item.priority_area,
+                                      "topic": item.topic, "room": item.room})
+            if problem is None:
+                kept_sessions.append(item)
+            else:
+                found.errors.append(RowError(line, problem[1], problem[0]))
+        found.sessions = kept_sessions
+    found.errors.sort(key=lambda e: e.line)
 
 
 def import_programme(db: Database, path: Path) -> ProgrammeImport:

@@ -2,7 +2,7 @@
 
 Every source yields `Batch`es through one small interface, so the sync service has one
 code path. A file is one batch whose bad rows are reported and whose good rows are kept; the
-feed is one batch per page, each applied only when the whole page validated.
+feed is one batch per page, its good items applied with the page's cursor and its bad ones reported.
 """
 
 from __future__ import annotations
@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 from desk.core.errors import RowError, SourceError, SyncCancelled
-from desk.core.portal import COLUMNS, HeaderMap, ParsedRow, Record, make_record, match_headers
+from desk.core.portal import COLUMNS, HeaderMap, ParsedRow, Record, make_record, match_headers, shown
+from desk.core.portaljson import json_absent, json_fields, load_json
 from desk.services import tabular
 
 Cancelled = Callable[[], bool]
@@ -50,6 +52,12 @@ class Source(Protocol):
 _JSON_HEADERS = HeaderMap({c: i for i, c in enumerate(COLUMNS)})
 
 
+@lru_cache(maxsize=64)
+def _json_headers(absent: tuple[str, ...]) -> HeaderMap:
+    """The layout of JSON records that lack the `absent` keys (their fields read as absent)."""
+    return HeaderMap({c: i for i, c in enumerate(COLUMNS) if c not in absent})
+
+
 class FileSource:
     """A portal export: CSV (any Excel dialect), XLSX, or a JSON array / {"items": [...]} file."""
 
@@ -57,7 +65,8 @@ class FileSource:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.name = str(self.path)
+        # a file name that is not valid UTF-8 would reach the sync log as lone surrogates
+        self.name = shown(str(self.path), 4096)
 
     def batches(self, since: str | None, cancelled: Cancelled, progress: Progress) -> Iterator[Batch]:
         if self.path.suffix.lower() == ".json":
@@ -122,11 +131,11 @@ class FileSource:
 
     def _json_batch(self, cancelled: Cancelled, progress: Progress) -> Batch:
         try:
-            data = json.loads(tabular.decode_bytes(self.path.read_bytes()))
-        except OSError as exc:
-            raise SourceError(f"cannot read {self.path}: {exc.strerror or exc}") from None
+            data = load_json(tabular.decode_bytes(tabular.read_file_bytes(self.path)))
         except json.JSONDecodeError as exc:
             raise SourceError(f"{self.path.name} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        except ValueError as exc:
+            raise SourceError(f"{self.path.name} is not valid JSON ({exc})") from None
         items = data.get("items") if isinstance(data, dict) else data
         if not isinstance(items, list):
             raise SourceError(f"{self.path.name}: expected a JSON array of registrations or {{\"items\": [...]}}")
@@ -134,14 +143,15 @@ class FileSource:
         ignored: set[str] = set()
         for number, item in enumerate(items, start=1):
             batch.total += 1
-            if not isinstance(item, dict):
-                batch.errors.append(RowError(number, "not a JSON object"))
+            try:
+                values = json_fields(item, number)
+            except RowError as err:
+                batch.errors.append(err)
                 continue
-            ignored.update(k for k in item if k not in COLUMNS)
-            values = {k: item.get(k) for k in COLUMNS}
-            if isinstance(values["days"], list):  # the feed's shape: a JSON list of dates
-                values["days"] = "|".join(str(d) for d in values["days"])
-            batch.records.append(make_record(_JSON_HEADERS, [values[c] for c in COLUMNS], number))
+            ignored.update(shown(str(k), 60) for k in item if k not in COLUMNS)  # type: ignore[union-attr]
+            absent = json_absent(item)  # type: ignore[arg-type]
+            headers = _JSON_HEADERS if not absent else _json_headers(absent)
+            batch.records.append(make_record(headers, values, number))
             if number % 2000 == 0 and cancelled():
                 raise SyncCancelled()
         batch.ignored_columns = sorted(ignored)
@@ -165,9 +175,14 @@ class FeedSourceAdapter:
     def batches(self, since: str | None, cancelled: Cancelled, progress: Progress) -> Iterator[Batch]:
         done = 0
         for page in self._feed.pages(since, cancelled):
+            # A bad item is reported by its position in this sync (row N: the Nth item read),
+            # and the rest of its page is applied: the cursor moves past it, so one item the
+            # portal got wrong cannot hold every later change back.
+            errors = [RowError(done + e.line, e.reason, e.field) for e in page.errors]
+            rows = [row._replace(line=done + row.line) for row in page.rows] if done else list(page.rows)
             done += page.raw_count
             progress(done, 0)
-            yield Batch(rows=list(page.rows), cursor=page.next_cursor if page.next_cursor is not None
+            yield Batch(rows=rows, errors=errors, cursor=page.next_cursor if page.next_cursor is not None
                         else page.cursor_used, total=page.raw_count)
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from desk.core.attendees import Event, Flag, Registration, check_event_rules
 from desk.core.errors import RowError, SourceError, SyncCancelled
-from desk.core.portal import ParsedRow, Record
+from desk.core.portal import ParsedRow, Record, shown
 from desk.services import gcpause
 from desk.services.feed import FeedCursorRejected
 from desk.services.sources import KEEP_CURSOR, Batch, Source
@@ -32,6 +32,8 @@ class SyncReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # rows read well but not applied (older than what is stored): counted as unchanged
+    not_applied: list[RowError] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
     remarks: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
@@ -47,9 +49,9 @@ class SyncReport:
                 f"rejected {self.rejected} rows")
 
     def lines(self) -> list[str]:
-        """Summary line, then `row N: reason` per bad row, then `flag: ...` per flag."""
+        """Summary line, then `row N: reason` per bad or unapplied row, then `flag: ...` per flag."""
         out = [self.summary()]
-        out += [str(e) for e in sorted(self.errors, key=lambda e: e.line)]
+        out += [str(e) for e in sorted([*self.errors, *self.not_applied], key=lambda e: e.line)]
         out += [f"flag: {r}" for r in self.remarks]
         out += [f"flag: {f}" for f in self.flags]
         return out
@@ -83,12 +85,29 @@ def _dedupe(rows: list[ParsedRow], errors: list[RowError]) -> list[ParsedRow]:
     return list(chosen.values())
 
 
-def _is_newer(old: Registration, new: Registration) -> bool:
-    # A stale export (older updated_at) never overwrites what the portal said later.
-    # A row without updated_at cannot prove it is newer than one that has it.
-    if old.updated_at and (new.updated_at is None or new.updated_at < old.updated_at):
-        return False
-    return old.comparable() != new.comparable()
+_UPDATE, _SAME, _OLDER = "update", "same", "older"
+
+
+def _compare(old: Registration, row: ParsedRow) -> tuple[str, Registration]:
+    """What a row means for the stored registration: an update, the same, or older than it.
+
+    Returns the verdict and the registration to store. A stale export (older updated_at)
+    never overwrites what the portal said later. A row without updated_at is the file's
+    current state and is applied when it changes anything; it keeps the stored update time,
+    so that an export stamped earlier still cannot undo it. Columns the source does not have
+    keep their stored values (a list of ids and statuses does not erase e-mails or tickets).
+    """
+    new = row.registration
+    if row.absent:
+        new = replace(new, **{name: getattr(old, name) for name in row.absent})
+    stamp = old.updated_at
+    if stamp is not None:
+        if new.updated_at is None:
+            new = replace(new, updated_at=stamp)
+        elif new.updated_at < stamp:
+            differs = old.comparable()[:-1] != new.comparable()[:-1]  # all but updated_at
+            return (_OLDER if differs else _SAME), new
+    return (_UPDATE if old.comparable() != new.comparable() else _SAME), new
 
 
 _CHUNK = 5000  # records validated before their registrations go to the store
@@ -131,6 +150,9 @@ def _validated(rows: list[ParsedRow], records: list[Record], seen: Counter[str],
         except RowError as err:
             report.errors.append(err)
             continue
+        except Exception as exc:  # noqa: BLE001 - a value no check foresaw costs its row, not the import
+            report.errors.append(RowError(record.line, f"this row could not be read ({exc.__class__.__name__})"))
+            continue
         if seen[record.registration_id] > 1:
             repeated.append(row)
             continue
@@ -149,6 +171,47 @@ def _scope(ids: list[str]) -> list[str] | None:
     return None if len(ids) > 5000 else ids
 
 
+def _ticket_scope(records: list[Record], rows: list[ParsedRow]) -> list[str] | None:
+    """The ticket codes this batch may store (None: too many to ask for one by one)."""
+    if len(records) + len(rows) > 5000:
+        return None
+    codes = {r.ticket_code for r in records} | {r.registration.ticket_code for r in rows}
+    codes.discard("")
+    return sorted(codes)
+
+
+class _TicketCodes:
+    """Who holds which ticket code: stored registrations, then the rows of this sync in order.
+
+    A code a stored registration holds stays its own for the whole sync, even when that
+    registration gets another code in the same file: new rows are stored before updates, so
+    handing the code on at once could break the unique index half-way. The next import of
+    the file then gives it to its new holder.
+    """
+
+    def __init__(self, stored: dict[str, str]) -> None:
+        self._stored = stored
+        self._claimed: dict[str, tuple[str, int]] = {}
+
+    def conflict(self, reg: Registration, line: int) -> RowError | None:
+        """A RowError when the code of `reg` (on `line`) belongs to another registration; else
+        None, and the code is its own from now on."""
+        code, rid = reg.ticket_code, reg.registration_id
+        if not code:
+            return None
+        holder = self._stored.get(code)
+        where = ""
+        if holder is None:
+            claim = self._claimed.get(code)
+            if claim is not None:
+                holder, where = claim[0], f" (row {claim[1]})"
+        if holder is not None and holder != rid:
+            return RowError(line, f"ticket_code '{shown(code)}' is already the ticket of {holder}{where}; "
+                                      f"{rid} cannot have it too", "ticket_code")
+        self._claimed[code] = (rid, line)
+        return None
+
+
 def _apply(db: Database, source: Source, batch: Batch, report: SyncReport, now: dt.datetime,
            progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> None:
     with db.begin() as session:
@@ -157,6 +220,8 @@ def _apply(db: Database, source: Source, batch: Batch, report: SyncReport, now: 
         records, seen = _changed_records(batch, stored, report)
         wanted = [r.registration_id for r in records] + [r.registration.registration_id for r in batch.rows]
         existing = repo.registrations_by_id(session, _scope(wanted)) if wanted else {}
+        # read before the writer may take the connection: who holds the codes this batch brings
+        tickets = _TicketCodes(repo.ticket_holders(session, _ticket_scope(records, batch.rows)) if wanted else {})
         refresh: dict[str, str] = {}
         updated: list[tuple[Registration, Registration]] = []
         added = 0
@@ -167,16 +232,29 @@ def _apply(db: Database, source: Source, batch: Batch, report: SyncReport, now: 
                 digests: dict[str, str] = {}
                 for row in rows:
                     new = row.registration
-                    if row.fingerprint:
-                        digests[new.registration_id] = row.fingerprint
                     old = existing.get(new.registration_id)
                     if old is None:
-                        new_ones.append(new)
-                    elif _is_newer(old, new):
-                        updated.append((old, new))
+                        verdict = _UPDATE
+                    else:
+                        verdict, new = _compare(old, row)
+                    if verdict is _UPDATE:
+                        conflict = tickets.conflict(new, row.line)
+                        if conflict is not None:
+                            report.errors.append(conflict)
+                            continue
+                        if row.fingerprint:
+                            digests[new.registration_id] = row.fingerprint
+                        if old is None:
+                            new_ones.append(new)
+                        else:
+                            updated.append((old, new))
                     else:
                         report.unchanged += 1
-                        if row.fingerprint and old.comparable() == new.comparable():
+                        if verdict is _OLDER:
+                            report.not_applied.append(RowError(
+                                row.line, f"not applied: older than the stored update ({old.updated_at:%Y-%m-%dT%H:%M})",  # type: ignore[union-attr]
+                                "updated_at"))
+                        elif row.fingerprint and old.comparable() == new.comparable():  # type: ignore[union-attr]
                             refresh[new.registration_id] = row.fingerprint  # the next import skips this record
                     if row.remarks:
                         report.remarks.extend(row.remarks)

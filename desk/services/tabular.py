@@ -10,7 +10,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
+import stat
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -188,18 +190,14 @@ def read_csv(path: Path) -> Iterator[tuple[int, list[str]]]:
 
 
 def _read_bytes(path: Path, size_only: bool = False) -> bytes:
-    """The file's bytes (b"" with size_only, after the same checks); SourceError if unreadable."""
+    """The file's bytes (b"" with size_only, after the same checks); SourceError if unreadable.
+
+    Only a regular file is read. The file is opened without blocking and its type checked on
+    the open descriptor: a FIFO would otherwise wait for a writer for ever, and /dev/zero
+    (size 0 to stat) would be read without end. At most MAX_FILE_BYTES + 1 bytes are read.
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SourceError(f"{path.name} is {size // (1024 * 1024)} MB; desk reads files up to "
-                              f"{MAX_FILE_BYTES // (1024 * 1024)} MB")
-        if size_only:
-            if path.is_dir():
-                raise IsADirectoryError(path)
-            with path.open("rb"):
-                return b""
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise SourceError(f"file not found: {path}") from None
     except IsADirectoryError:
@@ -208,6 +206,44 @@ def _read_bytes(path: Path, size_only: bool = False) -> bytes:
         raise SourceError(f"no permission to read {path}") from None
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        mode = os.fstat(fd)
+        if stat.S_ISDIR(mode.st_mode):
+            raise SourceError(f"{path} is a folder, not a file")
+        if not stat.S_ISREG(mode.st_mode):
+            raise SourceError(f"{path} is not a regular file ({_kind_of(mode.st_mode)}); "
+                              "desk imports files saved on disk")
+        if mode.st_size > MAX_FILE_BYTES:
+            raise SourceError(f"{path.name} is {mode.st_size // (1024 * 1024)} MB; desk reads files up to "
+                              f"{MAX_FILE_BYTES // (1024 * 1024)} MB")
+        if size_only:
+            return b""
+        os.set_blocking(fd, True)
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:  # the file grew while it was read
+            raise SourceError(f"{path.name} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; "
+                              f"desk reads files up to {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        return data
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a plain file"
+
+
+def read_file_bytes(path: Path) -> bytes:
+    """A regular file's bytes, up to MAX_FILE_BYTES. Raises SourceError (with the reason) otherwise."""
+    return _read_bytes(Path(path))
 
 
 def _check_zip(path: Path) -> None:

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from desk.core.attendees import Category, Event, Registration, RuleView, Status
-from desk.core.text import organisation_key, search_terms
+from desk.core.attendees import Category, Event, Registration, RuleView, Status, stored_organisation_key
+from desk.core.text import search_terms
 from desk.store import bulkload
 from desk.store.schema import (
     EventRow, OrganisationRow, RegistrationRow, SyncCursorRow, SyncLogRow,
@@ -137,11 +137,29 @@ def get_registration(session: Session, registration_id: str) -> Registration | N
 
 
 def find_by_ticket_code(session: Session, code: str) -> Registration | None:
-    """The registration whose portal ticket code is exactly `code`, or None."""
+    """The registration whose portal ticket code is exactly `code`, or None.
+
+    Codes are unique (an index since migration 0009, and imports refuse a second holder);
+    the order only makes the answer certain should a database hold a pair all the same.
+    """
     if not code:
         return None
-    row = session.execute(select(*_REG_COLUMNS).where(RegistrationRow.ticket_code == code).limit(1)).first()
+    q = select(*_REG_COLUMNS).where(RegistrationRow.ticket_code == code).order_by(RegistrationRow.id).limit(1)
+    row = session.execute(q).first()
     return _to_core(row) if row else None
+
+
+def ticket_holders(session: Session, codes: Iterable[str] | None = None) -> dict[str, str]:
+    """The registration_id holding each of `codes` (every non-empty code when None)."""
+    q = select(RegistrationRow.ticket_code, RegistrationRow.registration_id).where(RegistrationRow.ticket_code != "")
+    if codes is None:
+        return {code: rid for code, rid in session.execute(q)}
+    wanted = list(codes)
+    found: dict[str, str] = {}
+    for i in range(0, len(wanted), 500):
+        found.update({code: rid for code, rid in session.execute(
+            q.where(RegistrationRow.ticket_code.in_(wanted[i:i + 500])))})
+    return found
 
 
 def _organisation_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
@@ -154,7 +172,7 @@ def _organisation_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
     for name in names:
         if name in key_of:
             continue
-        key = key_of[name] = organisation_key(name)
+        key = key_of[name] = stored_organisation_key(name)
         if key and key not in wanted:
             wanted[key] = name
 
@@ -410,7 +428,7 @@ class RegistrationWriter:
             name = reg.organisation
             if name in by_name:
                 continue
-            key = organisation_key(name)
+            key = stored_organisation_key(name)
             if key and key not in ids:  # two spellings of one organisation share its key and id
                 ids[key] = self._next_org
                 new_orgs.append((self._next_org, key, name))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    CheckConstraint, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator,
+    CheckConstraint, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator, text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -82,6 +82,9 @@ class RegistrationRow(Base):
         Index("ix_registration_status_sort", "status", "sort_key", "registration_id"),
         # the per-organisation cap counts validated people by organisation after each sync
         Index("ix_registration_organisation", "status", "organisation_id", "category"),
+        # one holder per ticket code, or the check-in would pick one of two (empty: no code)
+        Index("uq_registration_ticket_code", "ticket_code", unique=True,
+              sqlite_where=text("ticket_code <> ''"), postgresql_where=text("ticket_code <> ''")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,7 +98,7 @@ class RegistrationRow(Base):
     country: Mapped[str] = mapped_column(String(2), default="")
     category: Mapped[str] = mapped_column(String(32), default="other_stakeholder")
     days: Mapped[str] = mapped_column(String(200), default="")  # ISO dates joined by "|"
-    ticket_code: Mapped[str] = mapped_column(String(256), default="", index=True)
+    ticket_code: Mapped[str] = mapped_column(String(256), default="")
     badge_ref: Mapped[str | None] = mapped_column(String(32), unique=True)  # REF inside the signed badge code
     portal_updated_at: Mapped[dt.datetime | None]
     search_text: Mapped[str] = mapped_column(Text, default="")

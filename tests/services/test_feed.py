@@ -332,26 +332,40 @@ def test_a_cursor_that_comes_back_stops_the_loop(server: FeedServer, sleep: Reco
 
 # -- validation --------------------------------------------------------------------------
 
-def test_an_invalid_item_rejects_its_whole_page(server: FeedServer, sleep: RecordingSleep) -> None:
+def test_an_invalid_item_is_reported_and_the_rest_of_its_page_kept(server: FeedServer, sleep: RecordingSleep) -> None:
     server.update("ECC-00011", status="x")  # page 3, item 1
     server.update("ECC-00012", email="not-an-address")
-    for n in range(13, 17):  # 13 is page 3, item 3; 16 would be page 4
+    for n in range(13, 17):  # 13 is page 3, item 3; 16 is page 4
         server.put(make_registration(n, days=["2016-11-29", 30]) if n == 13 else make_registration(n))
-    feed = feed_for(server, sleep)
-    kept: list[FeedPage] = []
 
-    with pytest.raises(FeedPageInvalid) as failure:
-        for page in feed.pages():
-            kept.append(page)
+    pages = list(feed_for(server, sleep).pages())
 
-    assert [p.raw_count for p in kept] == [5, 5]
-    problem = failure.value
-    assert problem.cursor == kept[-1].next_cursor == encode_cursor(10)
-    assert [(e.line, e.field) for e in problem.errors] == [(1, "status"), (2, "email"), (3, "days")]
-    assert problem.messages[0].startswith(f"page since={problem.cursor} item 1: unknown status 'x'")
-    assert f"page since={problem.cursor} item 3: days must be a list" in str(problem)
-    assert isinstance(problem, SourceError)
-    assert len(server.requests) == 3  # nothing after the bad page was asked for
+    assert [p.raw_count for p in pages] == [5, 5, 5, 1]
+    third = pages[2]
+    assert [(e.line, e.field) for e in third.errors] == [(1, "status"), (2, "email"), (3, "days")]
+    assert str(third.errors[0]).startswith("row 1: unknown status 'x'")
+    assert ids(third) == ["ECC-00014", "ECC-00015"]
+    assert ids(pages[3]) == ["ECC-00016"] and pages[3].caught_up
+    assert all(not p.errors for p in pages[:2] + pages[3:])
+
+
+@pytest.mark.parametrize(("item", "reason"), [
+    ("ECC-2", "row 2: item is a JSON string, not an object"),
+    (make_registration(2, first_name={"x": 1}), "row 2: first_name must be text, not a JSON object"),
+    (make_registration(2, last_name=True), "row 2: last_name must be text, not a JSON true/false"),
+    (make_registration(2, registration_id=float("nan")), "row 2: registration_id must be text, not the number nan"),
+    (make_registration(2, first_name="\ud800"), "row 2: first_name holds a character that is not text (\\ud800"),
+    (make_registration(2, updated_at="9999-12-31T23:59:59-05:00"), "row 2: updated_at '9999-12-31T23:59:59-05:00' "
+                                                                   "is out of range"),
+])
+def test_a_bad_item_costs_only_itself(server: FeedServer, sleep: RecordingSleep, item: object, reason: str) -> None:
+    server.inject(Fault.custom({"items": [make_registration(1), item, make_registration(3)], "next": None}))
+
+    (page,) = list(feed_for(server, sleep).pages())
+
+    assert ids(page) == ["ECC-00001", "ECC-00003"]
+    assert [str(e) for e in page.errors][0].startswith(reason)
+    assert len(server.requests) == 1 and sleep.delays == []
 
 
 @pytest.mark.parametrize(("payload", "reason"), [
@@ -359,8 +373,6 @@ def test_an_invalid_item_rejects_its_whole_page(server: FeedServer, sleep: Recor
     ({"next": None}, "'items' should be a list, it is missing"),
     ({"items": {"a": 1}, "next": None}, "'items' should be a list, it is a JSON dict"),
     ({"items": [], "next": 5}, "'next' should be a string or null, it is a JSON int"),
-    ({"items": [make_registration(1), "ECC-2"], "next": None}, "item 2: item is a JSON str, not an object"),
-    ({"items": [make_registration(1, first_name={"x": 1})], "next": None}, "item 1: first_name must be text"),
 ])
 def test_a_malformed_page_is_invalid_and_not_retried(
     server: FeedServer, sleep: RecordingSleep, payload: object, reason: str,

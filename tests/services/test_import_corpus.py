@@ -462,7 +462,9 @@ def test_stale_reexport_never_overwrites_newer_data(db):
 
     report = sync(db, CORPUS / "stale_reexport.csv")
 
-    assert report.lines() == ["added 0, updated 0, unchanged 2, rejected 0 rows"]
+    assert report.lines() == ["added 0, updated 0, unchanged 2, rejected 0 rows",
+                              "row 2: not applied: older than the stored update (2016-10-20T09:00)",
+                              "row 3: not applied: older than the stored update (2016-10-10T09:00)"]
     assert dump(db) == before
     assert stored(db)["UP-1"].status is Status.CANCELLED
 

@@ -59,12 +59,14 @@ def test_a_dead_feed_changes_nothing_and_says_why(db):
     assert _ids(db) == set()
 
 
-def test_an_invalid_page_is_not_applied(db):
+def test_an_invalid_item_is_reported_and_the_rest_of_its_page_applied(db):
     items = [make_registration(n) for n in range(3)]
     items[1]["status"] = "maybe"
-    with FeedServer(items) as server, pytest.raises(SourceError, match="item 2"):
-        run_sync(db, _source(server, limit=10))
-    assert _ids(db) == set()
+    with FeedServer(items) as server:
+        report = run_sync(db, _source(server, limit=10))
+    assert report.lines() == ["added 2, updated 0, unchanged 0, rejected 1 rows",
+                              "row 2: unknown status 'maybe' (expected validated, pending, rejected or cancelled)"]
+    assert _ids(db) == {"ECC-00000", "ECC-00002"}
 
 
 def test_cancel_between_pages_keeps_what_was_applied(db):
