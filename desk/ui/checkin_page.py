@@ -2,6 +2,10 @@
 
 Every database call runs through ctx.workers; the camera runs in its own ScanWorker thread (through CameraPanel).
 The page only shows answers the check-in service returned, i.e. after their commit.
+
+A handheld scanner's burst is a scan wherever the focus is (desk.ui.scan_burst hands it to
+`take_scan`); the keyboard drives the rest: Ctrl+Z undoes, Up/Down pick a search result and
+Enter checks them in, F11 fills the screen with the answer.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
     QVBoxLayout, QWidget,
@@ -19,9 +23,11 @@ from PySide6.QtWidgets import (
 from desk.core.attendees import Status
 from desk.core.checkin import EVENT_TZ, ScanOutcome
 from desk.services import checkin as svc
+from desk.services.checkin_search import DeskMatch
 from desk.ui.camera_panel import CameraPanel, stop_with_window
-from desk.ui.checkin_widgets import AnswerPanel, ArrivalsChart, cue
+from desk.ui.checkin_widgets import AnswerPanel, ArrivalsChart, FullScreenAnswer, cue
 from desk.ui.models import ListTableModel
+from desk.ui.scan_burst import install_scan_bursts
 from desk.ui.tables import table_view
 
 ANSWER_HOLD_MS = 8000
@@ -37,6 +43,22 @@ def _local(stamp: dt.datetime) -> str:
     return stamp.astimezone(EVENT_TZ).strftime("%H:%M:%S")
 
 
+def match_status(match: DeskMatch) -> str:
+    """The Status cell of a search result: may they enter today, and if not, why (times in the event's zone)."""
+    reg = match.registration
+    if match.outcome is ScanOutcome.ALREADY_IN and match.first_checkin is not None:
+        first = match.first_checkin
+        return f"✔ already in at {first.at.astimezone(EVENT_TZ):%H:%M} ({first.desk})"
+    if match.outcome is ScanOutcome.WELCOME:
+        return "✔ registered, not in yet"
+    if match.outcome is ScanOutcome.WRONG_DAY:
+        return "✖ not expected today"
+    return _STATUS_WORDS.get(reg.status, reg.status.value)
+
+
+_NAVIGATION = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1, Qt.Key.Key_PageDown: 10, Qt.Key.Key_PageUp: -10}
+
+
 class CheckInPage(QWidget):
     """Scan field, answer, camera preview, search, counters, last scans and the arrivals chart."""
 
@@ -49,6 +71,9 @@ class CheckInPage(QWidget):
         self._keys: dict[int, Any] = {}
         self._last_welcome: str | None = None
         self._search_seq = 0
+        self._shown_query: str | None = None  # the query the results on screen answer
+        self._window_watched: QWidget | None = None
+        self.full_screen: FullScreenAnswer | None = None  # made on the first F11
         self._close_watch: QObject | None = None  # stops the camera with the window
         self.answer_hold_ms = ANSWER_HOLD_MS
 
@@ -64,11 +89,14 @@ class CheckInPage(QWidget):
         self.counters.setStyleSheet("font-size: 15pt; font-weight: bold;")
         self.categories = QLabel(objectName="status", wordWrap=True)
         self.chart = ArrivalsChart()
-        self.search_box = QLineEdit(placeholderText="Search name, organisation, e-mail  (Ctrl+F) — Enter checks in")
+        self.search_box = QLineEdit(
+            placeholderText="Search name, organisation, e-mail  (Ctrl+F) — ↑↓ pick, Enter checks in")
+        self.search_box.installEventFilter(self)
         # every registration, not only attendees: the desk can tell a person why they are not let in
         self.search_model = ListTableModel([
-            ("Name", lambda r: f"{r.last_name.upper()}, {r.first_name}"), ("Organisation", lambda r: r.organisation),
-            ("Registration", lambda r: _STATUS_WORDS[r.status]), ("Category", lambda r: r.category.label),
+            ("Name", lambda m: f"{m.registration.last_name.upper()}, {m.registration.first_name}"),
+            ("Organisation", lambda m: m.registration.organisation), ("Status", match_status),
+            ("Category", lambda m: m.registration.category.label),
         ], self)
         self.search_table = table_view(self.search_model)
         self.recent_model = ListTableModel([
@@ -83,24 +111,24 @@ class CheckInPage(QWidget):
         self._layout()
 
         self._reset = QTimer(self, singleShot=True)
-        self._reset.timeout.connect(lambda: self.answer.show_idle())
+        self._reset.timeout.connect(lambda: self._answers("show_idle"))
         self._debounce = QTimer(self, singleShot=True, interval=150)
         self._debounce.timeout.connect(self._run_search)
         self.scan_field.returnPressed.connect(self._on_scan_entered)
         self.search_box.textChanged.connect(lambda _t: self._debounce.start())
         self.search_box.returnPressed.connect(self._on_search_entered)
-        self.search_table.activated.connect(lambda index: self.check_in_registration(
-            self.search_model.row_at(index.row()).registration_id))
+        self.search_table.activated.connect(lambda index: self._check_in_match(index.row()))
         self.undo_button.clicked.connect(self.undo_last)
         self.camera.code_scanned.connect(self.submit_code)
         self.checklist_button.clicked.connect(self._on_checklist_clicked)
         self.print_box.toggled.connect(self._on_print_toggled)
         for keys, slot in (("Ctrl+Z", self.undo_last), ("Ctrl+F", self._focus_search), ("F2", self.start_camera),
                            ("Ctrl+L", self._on_checklist_clicked), ("Ctrl+B", self.print_box.toggle),
-                           ("F5", self.refresh_status)):
+                           ("F5", self.refresh_status), ("F11", self.toggle_full_screen)):
             QShortcut(QKeySequence(keys), self, activated=slot)
-        QShortcut(QKeySequence("Escape"), self.search_box, activated=self._leave_search)
-        QShortcut(QKeySequence("Down"), self.search_box, activated=self.search_table.setFocus)
+        QShortcut(QKeySequence("Escape"), self.search_box, activated=self._leave_search,
+                  context=Qt.ShortcutContext.WidgetShortcut)
+        install_scan_bursts()
         self._load_keys()
         self.refresh_status()
 
@@ -168,11 +196,37 @@ class CheckInPage(QWidget):
 
     # --- scanning ----------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        kind = event.type()
+        if watched is self._window_watched:
+            # Back from a dialog, another window or the full-screen answer: the next scan may be typed.
+            if kind == QEvent.Type.WindowActivate and self.isVisible():
+                self.scan_field.setFocus()
+            return False
+        if watched not in (self.scan_field, self.search_box) or kind not in (
+                QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
+            return super().eventFilter(watched, event)
+        assert isinstance(event, QKeyEvent)
+        if event.matches(QKeySequence.StandardKey.Undo):
+            # Ctrl+Z undoes the last check-in, never the line edit's own typing: claim the
+            # override (or the line edit takes the key), then act on the key press.
+            event.accept()
+            if kind == QEvent.Type.KeyPress:
+                self.undo_last()
+            return True
+        if kind != QEvent.Type.KeyPress:
+            return False
+        if watched is self.search_box and event.key() in _NAVIGATION and not event.modifiers():
+            self._move_selection(_NAVIGATION[event.key()])
+            return True
         # A scanner may end its burst with Tab instead of Enter: that is a scan too.
-        if watched is self.scan_field and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Tab:
+        if watched is self.scan_field and event.key() == Qt.Key.Key_Tab:
             self._on_scan_entered()
             return True
-        return super().eventFilter(watched, event)
+        return False
+
+    def take_scan(self, code: str) -> None:
+        """A handheld scanner's burst, wherever the focus was (desk.ui.scan_burst.ScanTarget)."""
+        self.submit_code(code, from_keyboard=True)
 
     def _on_scan_entered(self) -> None:
         text = self.scan_field.text()
@@ -183,21 +237,21 @@ class CheckInPage(QWidget):
     def submit_code(self, code: str, from_keyboard: bool = False) -> None:
         """Check in a scanned code on the writer thread; the answer shows when it is committed."""
         at, desk, keys = self._now(), self._desk(), dict(self._keys)
-        self.answer.show_busy()
+        self._answers("show_busy")
         self._submit(lambda: svc.check_in(self._ctx.db, code, desk, at, keys, from_keyboard=from_keyboard),
                      self._show_result)
 
     def check_in_registration(self, registration_id: str) -> None:
         """Manual check-in of a person found by search."""
         at, desk = self._now(), self._desk()
-        self.answer.show_busy()
+        self._answers("show_busy")
         self._submit(lambda: svc.check_in_registration(self._ctx.db, registration_id, desk, at), self._show_result)
 
     def _show_result(self, result: svc.CheckinResult) -> None:
         reg = result.registration
         name = reg.full_name if reg else ""
         detail = f"{reg.organisation} · {reg.category.label}" if reg else ""
-        self.answer.show_answer(result.outcome, result.reason, name, detail, result.note)
+        self._answers("show_answer", result.outcome, result.reason, name, detail, result.note)
         self._ctx.sound.play(cue(result.outcome))
         if result.outcome is ScanOutcome.WELCOME and reg is not None:
             self._last_welcome = reg.registration_id
@@ -209,6 +263,40 @@ class CheckInPage(QWidget):
         self.scan_field.setFocus()
         self.answer_shown.emit(result)
         self.refresh_status()
+
+    def _answers(self, method: str, *args: Any) -> None:
+        # The page's answer, and the full-screen one while it is open: one state, two sizes.
+        for panel in (self.answer, self.full_screen.answer if self.full_screen is not None else None):
+            if panel is not None:
+                getattr(panel, method)(*args)
+
+    def toggle_full_screen(self) -> None:
+        """F11: the answer fills the screen (readable from 3 m); F11 or Esc again: back to the desk."""
+        if self.full_screen is not None and self.full_screen.isVisible():
+            self.leave_full_screen()
+            return
+        if self.full_screen is None:
+            self.full_screen = FullScreenAnswer(self)
+            for keys, slot in (("F11", self.leave_full_screen), ("Escape", self.leave_full_screen),
+                               ("Ctrl+Z", self.undo_last)):
+                QShortcut(QKeySequence(keys), self.full_screen, activated=slot)
+        self._copy_answer(self.full_screen.answer)
+        self.full_screen.showFullScreen()
+        self.full_screen.raise_()
+        self.full_screen.activateWindow()
+
+    def leave_full_screen(self) -> None:
+        """Back to the desk page, focus in the scan field."""
+        if self.full_screen is not None:
+            self.full_screen.hide()
+        self.window().activateWindow()
+        self.scan_field.setFocus()
+
+    def _copy_answer(self, panel: AnswerPanel) -> None:
+        panel._paint(self.answer.family)  # noqa: SLF001 - the same panel class, one state
+        for mine, theirs in ((self.answer.headline, panel.headline), (self.answer.sentence, panel.sentence),
+                             (self.answer.name, panel.name), (self.answer.detail, panel.detail)):
+            theirs.setText(mine.text())
 
     def _print_badge(self, registration_id: str) -> None:
         hook = getattr(self._ctx, "print_badge", None)
@@ -228,12 +316,12 @@ class CheckInPage(QWidget):
     def _show_undo(self, result: svc.UndoResult) -> None:
         name = result.registration.full_name if result.registration else ""
         headline = "CHECK-IN UNDONE" if result.undone else "NOTHING TO UNDO"
-        self.answer.show_message("warn", headline, result.reason, name)
+        self._answers("show_message", "warn", headline, result.reason, name)
         self._ctx.sound.play("warn")
         self._after_answer(result)
 
     def _on_error(self, message: str) -> None:
-        self.answer.show_message("error", "NOT CHECKED IN", f"{message}\nNothing was stored: scan again.")
+        self._answers("show_message", "error", "NOT CHECKED IN", f"{message}\nNothing was stored: scan again.")
         self._ctx.sound.play("error")
         self._reset.start(self.answer_hold_ms)
         self.scan_field.setFocus()
@@ -248,27 +336,48 @@ class CheckInPage(QWidget):
         self.scan_field.setFocus()
 
     def _run_search(self) -> None:
-        from desk.services.attendees import find_registration  # noqa: PLC0415
+        from desk.services.checkin_search import find_at_desk  # noqa: PLC0415
 
+        self._debounce.stop()
         self._search_seq += 1
-        seq, query = self._search_seq, self.search_box.text()
+        seq, query, at = self._search_seq, self.search_box.text(), self._now()
         if not query.strip():
             self.search_model.set_rows([])
+            self._shown_query = query
             return
 
-        def found(registrations: list[Any]) -> None:
+        def found(matches: list[DeskMatch]) -> None:
             if seq == self._search_seq:
-                self.search_model.set_rows(registrations)
-                if registrations:
+                self.search_model.set_rows(matches)
+                self._shown_query = query
+                if matches:
                     self.search_table.selectRow(0)
-        self._submit(lambda: find_registration(self._ctx.db, query, limit=30), found, write=False,
+        self._submit(lambda: find_at_desk(self._ctx.db, query, at, limit=30), found, write=False,
                      on_error=self._on_read_error)
 
-    def _on_search_entered(self) -> None:
+    def _move_selection(self, step: int) -> None:
+        count = self.search_model.rowCount()
+        if not count:
+            return
         rows = self.search_table.selectionModel().selectedRows()
-        row = rows[0].row() if rows else 0
-        if self.search_model.rowCount():
-            self.check_in_registration(self.search_model.row_at(row).registration_id)
+        current = rows[0].row() if rows else -1
+        target = max(0, min(count - 1, current + step))
+        self.search_table.selectRow(target)
+        self.search_table.scrollTo(self.search_model.index(target, 0))
+
+    def _on_search_entered(self) -> None:
+        if self._debounce.isActive() or self._shown_query != self.search_box.text():
+            # The list on screen answers an older query: never check in from it.
+            self._run_search()
+            self.status.setText("The list was not up to date: check the highlighted person, then press Enter.")
+            return
+        rows = self.search_table.selectionModel().selectedRows()
+        if rows:
+            self._check_in_match(rows[0].row())
+
+    def _check_in_match(self, row: int) -> None:
+        # The service decides again (and logs it): a cancelled or pending person is told why, not let in.
+        self.check_in_registration(self.search_model.row_at(row).registration.registration_id)
 
     # --- counters, chart, last scans ---------------------------------------------------
     def refresh_status(self) -> None:
@@ -292,6 +401,9 @@ class CheckInPage(QWidget):
         self.scan_field.setFocus()
         if self._close_watch is None:
             self._close_watch = stop_with_window(self, self.shutdown)
+        if self._window_watched is None:
+            self._window_watched = self.window()
+            self._window_watched.installEventFilter(self)
         if not self.camera.running and str(getattr(self._ctx.settings, "camera", "")).lower() not in ("", "none", "off"):
             self.start_camera()
 
@@ -308,6 +420,8 @@ class CheckInPage(QWidget):
     def shutdown(self) -> None:
         """Stop the camera worker and wait for it (window close, app quit, tests)."""
         self.camera.stop()
+        if self.full_screen is not None:
+            self.full_screen.hide()
 
     # --- settings and paper ------------------------------------------------------------
     def _on_print_toggled(self, on: bool) -> None:

@@ -47,11 +47,7 @@ class AnswerPanel(QFrame):
         self.sentence = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.name = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.detail = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
-        for label, size, bold in ((self.headline, 40, True), (self.sentence, 18, False),
-                                  (self.name, 28, True), (self.detail, 16, False)):
-            # a style sheet, not setFont: the application's sheet sets every widget's size
-            weight = "bold" if bold else "normal"
-            label.setStyleSheet(f"color: white; background: transparent; font-size: {size}pt; font-weight: {weight};")
+        self.set_sizes((40, 18, 28, 16), "pt")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 10, 16, 10)
         layout.addStretch(1)
@@ -60,6 +56,15 @@ class AnswerPanel(QFrame):
         layout.addStretch(1)
         self.family = "idle"
         self.show_idle()
+
+    def set_sizes(self, sizes: tuple[int, int, int, int], unit: str = "pt") -> None:
+        """Font sizes of headline, sentence, name and detail ("pt", or "px" for a screen-filling answer)."""
+        for label, size, bold in zip((self.headline, self.sentence, self.name, self.detail), sizes,
+                                     (True, False, True, False), strict=True):
+            # a style sheet, not setFont: the application's sheet sets every widget's size
+            weight = "bold" if bold else "normal"
+            label.setStyleSheet(f"color: white; background: transparent; font-size: {size}{unit}; "
+                                f"font-weight: {weight};")
 
     def _paint(self, family: str) -> None:
         self.family = family
@@ -98,6 +103,35 @@ class AnswerPanel(QFrame):
         self.sentence.setText(sentence)
         self.name.setText(name)
         self.detail.setText("")
+
+
+class FullScreenAnswer(QWidget):
+    """The entrance answer filling the screen, readable from 3 m (F11 toggles it, Esc leaves it).
+
+    A window of its own over the desk window; the page shows every answer here too, so the next
+    scan replaces it at once. Scans still reach the page (it is this window's parent).
+    """
+
+    def __init__(self, page: QWidget) -> None:
+        super().__init__(page, Qt.WindowType.Window)
+        self.setWindowTitle("Entrance answer")
+        self.answer = AnswerPanel(self)
+        self.answer.setMinimumHeight(0)
+        self.hint = QLabel("F11 or Esc: back to the desk   ·   Ctrl+Z: undo the last check-in",
+                           alignment=Qt.AlignmentFlag.AlignCenter, objectName="status")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.answer, 1)
+        layout.addWidget(self.hint)
+        self.setStyleSheet("FullScreenAnswer { background: black; } QLabel#status { color: #bdc1c6; }")
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802
+        # Letters in pixels of the screen: at 768 px high the headline is 110 px (about 3 cm on a
+        # laptop screen), which reads at 3 m; the name 70 px.
+        height = max(1, event.size().height())
+        self.answer.set_sizes((height // 7, height // 26, height // 11, height // 30), "px")
+        super().resizeEvent(event)
 
 
 class ArrivalsChart(QWidget):
