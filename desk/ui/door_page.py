@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from desk.ui import theme
 from desk.ui.camera_panel import CameraPanel, stop_with_window
 from desk.ui.door_answers import headline
+from desk.ui.scan_burst import install_scan_bursts
 from desk.ui.workers import Workers
 
 _COLOURS = {"ok": theme.GREEN, "warn": theme.AMBER, "error": theme.RED}
@@ -131,6 +132,7 @@ class DoorPage(QWidget):
         QShortcut(QKeySequence("Ctrl+E"), self, activated=self.open_editor)
         QShortcut(QKeySequence("Ctrl+H"), self, activated=self._focus_headcount)
         QShortcut(QKeySequence("F11"), self, activated=self._on_board)
+        install_scan_bursts()
         self._poll = QTimer(self, interval=1000)
         self._poll.timeout.connect(self.refresh)
         self._poll.start()
@@ -199,6 +201,12 @@ class DoorPage(QWidget):
         if not code.strip() or room is None:
             return
         self.scan(room, code, leaving=self.exit_button.isChecked(), from_keyboard=True)
+
+    def take_scan(self, code: str) -> None:
+        """A handheld scanner's burst, wherever the focus was (desk.ui.scan_burst.ScanTarget)."""
+        room = self.room()
+        if room is not None:
+            self.scan(room, code, leaving=self.exit_button.isChecked(), from_keyboard=True)
 
     def scan(self, room: str, code: str, *, leaving: bool = False, from_keyboard: bool = False) -> None:
         """Send one scan to the service on the writer; the answer comes back to the page."""
