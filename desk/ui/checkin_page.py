@@ -282,7 +282,6 @@ class CheckInPage(QWidget):
                 QShortcut(QKeySequence(keys), self.full_screen, activated=slot)
         self._copy_answer(self.full_screen.answer)
         self.full_screen.showFullScreen()
-        self.full_screen.raise_()
         self.full_screen.activateWindow()
 
     def leave_full_screen(self) -> None:
@@ -420,6 +419,7 @@ class CheckInPage(QWidget):
     def shutdown(self) -> None:
         """Stop the camera worker and wait for it (window close, app quit, tests)."""
         self.camera.stop()
+        self._debounce.stop()  # a search typed just before closing must not reach stopped workers
         if self.full_screen is not None:
             self.full_screen.hide()
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -131,6 +131,7 @@ class ScanBursts(QObject):
         self.rule = rule or BurstRule()
         self._clock = clock
         self._events: list[tuple[QWidget, QKeyEvent]] = []  # the held keys, for their replay
+        self._last: tuple[float, int, float] | None = None  # (clock ms, event timestamp, rule ms) of the last key
         self._target: ScanTarget | None = None
         self._replaying = False
         self.scans = 0  # bursts handed to a page
@@ -139,6 +140,25 @@ class ScanBursts(QObject):
 
     def _now_ms(self) -> float:
         return self._clock() * 1000.0
+
+    def _at_ms(self, event: QKeyEvent | None = None) -> float:
+        """The rule's time of a key (or of now, without one).
+
+        The gap between two keys is taken from their event timestamps when both have one
+        (the moment the key was typed, even if the GUI thread was busy then), else from
+        the clock when the key is handled.
+        """
+        clock = self._now_ms()
+        stamp = event.timestamp() if event is not None else 0
+        if self._last is None:
+            at = clock
+        else:
+            last_clock, last_stamp, last_at = self._last
+            gap = stamp - last_stamp if stamp and last_stamp and stamp >= last_stamp else clock - last_clock
+            at = last_at + gap
+        if event is not None:
+            self._last = (clock, stamp, at)
+        return at
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         kind = event.type()
@@ -157,7 +177,7 @@ class ScanBursts(QObject):
         return self._on_key(watched, event)
 
     def _on_key(self, widget: QWidget, event: QKeyEvent) -> bool:
-        now = self._now_ms()
+        now = self._at_ms(event)
         if _is_typing(event):
             target = scan_target(widget)
             if target is None:
@@ -187,7 +207,10 @@ class ScanBursts(QObject):
         return False
 
     def _on_gap(self) -> None:
-        if self.rule.due(self._now_ms()):
+        # Keys a scanner typed while the GUI thread was busy may wait in the queue behind
+        # this timer: handle them first, so a busy moment does not cut a burst in two.
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeSocketNotifiers)
+        if self.rule.due(self._at_ms()):
             self.flush()
         elif self._events:
             self._timer.start(int(self.rule.max_gap_ms) + 1)
