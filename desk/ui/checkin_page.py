@@ -31,6 +31,8 @@ from desk.ui.scan_burst import install_scan_bursts
 from desk.ui.tables import table_view
 
 ANSWER_HOLD_MS = 8000
+BUSY_AFTER_MS = 80
+STATUS_AFTER_MS = 500
 
 
 _STATUS_WORDS = {
@@ -69,6 +71,8 @@ class CheckInPage(QWidget):
         super().__init__(parent)
         self._ctx = ctx
         self._keys: dict[int, Any] = {}
+        self._keys_loaded = False
+        self._waiting: list[tuple[str, bool, dt.datetime]] = []  # scans that came before the keys
         self._last_welcome: str | None = None
         self._search_seq = 0
         self._shown_query: str | None = None  # the query the results on screen answer
@@ -110,6 +114,17 @@ class CheckInPage(QWidget):
         self.status = QLabel(objectName="status", wordWrap=True)
         self._layout()
 
+        # "Checking…" only when an answer takes long enough to be noticed: a quick answer
+        # replaces the last one directly, with one repaint instead of two.
+        self._busy = QTimer(self, singleShot=True, interval=BUSY_AFTER_MS)
+        self._busy.timeout.connect(lambda: self._answers("show_busy"))
+        # The counters, last scans and chart follow the answers, a moment later and at most
+        # one read at a time, so that a rush of scans is not slowed by reading them.
+        self._status_due = QTimer(self, singleShot=True, interval=STATUS_AFTER_MS)
+        self._status_due.timeout.connect(self.refresh_status)
+        self._status_reading = False
+        self._status_again = False
+        self._in_flight = 0  # check-ins sent and not answered yet
         self._reset = QTimer(self, singleShot=True)
         self._reset.timeout.connect(lambda: self._answers("show_idle"))
         self._debounce = QTimer(self, singleShot=True, interval=150)
@@ -192,7 +207,20 @@ class CheckInPage(QWidget):
             self._keys, problem = result
             if problem:
                 self.status.setText(f"⚠ {problem}")
-        self._submit(lambda: svc.desk_keys(self._ctx.db), loaded, write=False, on_error=self._on_read_error)
+            self._keys_ready()
+
+        def failed(message: str) -> None:
+            self._on_read_error(message)
+            self._keys_ready()
+        self._submit(lambda: svc.desk_keys(self._ctx.db), loaded, write=False, on_error=failed)
+
+    def _keys_ready(self) -> None:
+        # A scan in the first moments after start waited for the keys: without them a good
+        # badge would be answered "unknown key".
+        self._keys_loaded = True
+        waiting, self._waiting = self._waiting, []
+        for code, from_keyboard, at in waiting:
+            self._check_code(code, from_keyboard, at)
 
     # --- scanning ----------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
@@ -236,18 +264,27 @@ class CheckInPage(QWidget):
 
     def submit_code(self, code: str, from_keyboard: bool = False) -> None:
         """Check in a scanned code on the writer thread; the answer shows when it is committed."""
-        at, desk, keys = self._now(), self._desk(), dict(self._keys)
-        self._answers("show_busy")
+        self._busy.start()
+        if not self._keys_loaded:
+            self._waiting.append((code, from_keyboard, self._now()))
+            return
+        self._check_code(code, from_keyboard, self._now())
+
+    def _check_code(self, code: str, from_keyboard: bool, at: dt.datetime) -> None:
+        desk, keys = self._desk(), dict(self._keys)
+        self._in_flight += 1
         self._submit(lambda: svc.check_in(self._ctx.db, code, desk, at, keys, from_keyboard=from_keyboard),
                      self._show_result)
 
     def check_in_registration(self, registration_id: str) -> None:
         """Manual check-in of a person found by search."""
         at, desk = self._now(), self._desk()
-        self._answers("show_busy")
+        self._busy.start()
+        self._in_flight += 1
         self._submit(lambda: svc.check_in_registration(self._ctx.db, registration_id, desk, at), self._show_result)
 
     def _show_result(self, result: svc.CheckinResult) -> None:
+        self._in_flight = max(0, self._in_flight - 1)
         reg = result.registration
         name = reg.full_name if reg else ""
         detail = f"{reg.organisation} · {reg.category.label}" if reg else ""
@@ -259,10 +296,11 @@ class CheckInPage(QWidget):
         self._after_answer(result)
 
     def _after_answer(self, result: object) -> None:
+        self._busy.stop()
         self._reset.start(self.answer_hold_ms)
         self.scan_field.setFocus()
         self.answer_shown.emit(result)
-        self.refresh_status()
+        self._status_due.start()
 
     def _answers(self, method: str, *args: Any) -> None:
         # The page's answer, and the full-screen one while it is open: one state, two sizes.
@@ -320,6 +358,8 @@ class CheckInPage(QWidget):
         self._after_answer(result)
 
     def _on_error(self, message: str) -> None:
+        self._busy.stop()
+        self._in_flight = max(0, self._in_flight - 1)
         self._answers("show_message", "error", "NOT CHECKED IN", f"{message}\nNothing was stored: scan again.")
         self._ctx.sound.play("error")
         self._reset.start(self.answer_hold_ms)
@@ -381,11 +421,29 @@ class CheckInPage(QWidget):
     # --- counters, chart, last scans ---------------------------------------------------
     def refresh_status(self) -> None:
         """Reload the counters, the last 20 scans and the arrivals (a read on the pool)."""
+        if self._status_reading or self._in_flight:
+            # after the read under way, or the check-ins on their way: they come first
+            self._status_again = True
+            if not self._status_reading:
+                self._status_due.start()
+            return
+        self._status_reading = True
         at = self._now()
         self._submit(lambda: svc.desk_status(self._ctx.db, at, 20), self._show_status, write=False,
-                     on_error=self._on_read_error)
+                     on_error=self._on_status_error)
+
+    def _status_read(self) -> None:
+        self._status_reading = False
+        if self._status_again:
+            self._status_again = False
+            self._status_due.start()
+
+    def _on_status_error(self, message: str) -> None:
+        self._status_read()
+        self._on_read_error(message)
 
     def _show_status(self, status: svc.DeskStatus) -> None:
+        self._status_read()
         c = status.counters
         self.counters.setText(f"Checked in today: {c.checked_in} / {c.expected} expected")
         self.categories.setText("   ".join(f"{line.category.label} {line.checked_in}/{line.expected}"
@@ -419,7 +477,8 @@ class CheckInPage(QWidget):
     def shutdown(self) -> None:
         """Stop the camera worker and wait for it (window close, app quit, tests)."""
         self.camera.stop()
-        self._debounce.stop()  # a search typed just before closing must not reach stopped workers
+        for timer in (self._debounce, self._status_due, self._busy):
+            timer.stop()  # a search typed just before closing must not reach stopped workers
         if self.full_screen is not None:
             self.full_screen.hide()
 

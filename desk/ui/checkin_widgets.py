@@ -55,6 +55,7 @@ class AnswerPanel(QFrame):
             layout.addWidget(label)
         layout.addStretch(1)
         self.family = "idle"
+        self.radius_px = 10
         self.show_idle()
 
     def set_sizes(self, sizes: tuple[int, int, int, int], unit: str = "pt") -> None:
@@ -66,9 +67,25 @@ class AnswerPanel(QFrame):
             label.setStyleSheet(f"color: white; background: transparent; font-size: {size}{unit}; "
                                 f"font-weight: {weight};")
 
+    @property
+    def colour(self) -> str:
+        """The background colour of the answer now shown."""
+        return COLOURS[self.family]
+
     def _paint(self, family: str) -> None:
+        # The colour is painted here, not set through a style sheet: a new sheet re-polishes the
+        # panel and its labels (milliseconds on every answer, in the middle of a rush).
         self.family = family
-        self.setStyleSheet(f"QFrame#answer {{ background: {COLOURS[family]}; border-radius: 10px; }}")
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: ANN001, N802
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(self.colour))
+        painter.drawRoundedRect(QRectF(self.rect()), self.radius_px, self.radius_px)
+        painter.end()
+        super().paintEvent(event)
 
     def show_idle(self, text: str = "Ready: scan a badge") -> None:
         """The calm state between answers."""
@@ -117,6 +134,7 @@ class FullScreenAnswer(QWidget):
         self.setWindowTitle("Entrance answer")
         self.answer = AnswerPanel(self)
         self.answer.setMinimumHeight(0)
+        self.answer.radius_px = 0  # the colour fills the screen to its edges
         self.hint = QLabel("F11 or Esc: back to the desk   ·   Ctrl+Z: undo the last check-in",
                            alignment=Qt.AlignmentFlag.AlignCenter, objectName="status")
         layout = QVBoxLayout(self)

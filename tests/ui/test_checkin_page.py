@@ -78,7 +78,7 @@ def test_scanner_burst_welcomes_then_says_already_in(qtbot, make_page, people) -
     person = people[0]
     scan_burst(qtbot, page, person.ticket_code)
     wait_answer(qtbot, page, "WELCOME")
-    assert page.answer.family == "ok" and theme.GREEN in page.answer.styleSheet()
+    assert page.answer.family == "ok" and page.answer.colour == theme.GREEN
     assert page.answer.name.text() == person.full_name
     assert person.category.label in page.answer.detail.text()
     assert ctx.sound.played == ["ok"]
