@@ -245,7 +245,7 @@ def run_desk(index: int, url: str, arrivals: list[dict], ready: object, start_at
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> int:
@@ -283,9 +283,10 @@ def main() -> int:
         reports = [json.loads(Path(o).read_text()) for o in outs]
 
         os.environ["DESK_DATA_DIR"] = str(folder / "data")
+        from sqlalchemy import func, select  # noqa: PLC0415
+
         from desk.store.db import open_database  # noqa: PLC0415
         from desk.store.schema_checkin import CheckinRow  # noqa: PLC0415
-        from sqlalchemy import func, select  # noqa: PLC0415
 
         db = open_database(url)
         with db.begin() as session:

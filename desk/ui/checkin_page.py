@@ -405,6 +405,8 @@ class CheckInPage(QWidget):
         self.search_table.scrollTo(self.search_model.index(target, 0))
 
     def _on_search_entered(self) -> None:
+        if not self.search_box.text().strip():
+            return
         if self._debounce.isActive() or self._shown_query != self.search_box.text():
             # The list on screen answers an older query: never check in from it.
             self._run_search()

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
+from pytestqt.exceptions import TimeoutError  # noqa: A004 - pytest-qt's own
 
 from desk.app import Context
 from desk.config import Settings
@@ -68,7 +69,7 @@ def scan_burst(qtbot, page: CheckInPage, code: str, end=Qt.Key.Key_Return) -> No
 def wait_answer(qtbot, page: CheckInPage, headline: str) -> None:  # noqa: ANN001
     try:
         qtbot.waitUntil(lambda: page.answer.headline.text() == headline, timeout=TIMEOUT_MS)
-    except Exception:
+    except TimeoutError:
         raise AssertionError(f"waited for {headline}, the page shows {page.answer.headline.text()!r}: "
                              f"{page.answer.sentence.text()!r}; scan field {page.scan_field.text()!r}") from None
 
