@@ -9,7 +9,8 @@ time are replayed in `--real-s` seconds (the pages' clocks run at that speed):
 
 - most arrivals are a handheld scanner's burst, key events `--key-gap-ms` apart ending in
   Enter, sent to the desk window wherever its focus is (ticket codes, and signed badge codes
-  of 133 characters);
+  of 133 characters); each key is stamped with the time the scanner typed it, as the
+  windowing system stamps real keys (desk.ui.scan_burst.scanner_keys);
 - one in six shows the badge to the webcam: a synthetic camera frame is decoded by the desk's
   QR decoder and the payload goes through the page's camera path (CameraPanel.code_scanned);
 - 5 % are unknown codes or badges of cancelled registrations;
@@ -136,6 +137,7 @@ def run_desk(index: int, url: str, arrivals: list[dict], ready: object, start_at
     from desk.store.db import open_database  # noqa: PLC0415
     from desk.ui import theme  # noqa: PLC0415
     from desk.ui.checkin_page import CheckInPage  # noqa: PLC0415
+    from desk.ui.scan_burst import scanner_keys  # noqa: PLC0415
     from desk.ui.workers import Workers  # noqa: PLC0415
 
     theme.apply(app)
@@ -220,11 +222,7 @@ def run_desk(index: int, url: str, arrivals: list[dict], ready: object, start_at
             start = time.perf_counter()
             page.camera.code_scanned.emit(frames[a["code"]])
         else:
-            for ch in a["code"]:
-                QTest.keyClick(window, ch)
-                time.sleep(key_gap_ms / 1000)
-            start = time.perf_counter()
-            QTest.keyClick(window, Qt.Key.Key_Return)
+            start = scanner_keys(window, a["code"], key_gap_ms)
         wait(ANSWER_TIMEOUT_S, lambda: bool(painted))
         result = shown[0] if shown else None
         reg = getattr(result, "registration", None)

@@ -60,12 +60,24 @@ class AnswerPanel(QFrame):
 
     def set_sizes(self, sizes: tuple[int, int, int, int], unit: str = "pt") -> None:
         """Font sizes of headline, sentence, name and detail ("pt", or "px" for a screen-filling answer)."""
-        for label, size, bold in zip((self.headline, self.sentence, self.name, self.detail), sizes,
-                                     (True, False, True, False), strict=True):
+        self._sizes, self._unit = sizes, unit
+        self._styled: dict[QLabel, str] = {}
+        self._fit()
+
+    def _fit(self) -> None:
+        # A long sentence (a keyboard-layout hint) or a long name gets smaller letters rather
+        # than being cut off, and the panel never asks the window to grow.
+        long_sentence = len(self.sentence.text()) > 110 or self.sentence.text().count("\n") > 2
+        scales = (1.0, 0.7 if long_sentence else 1.0, 0.8 if len(self.name.text()) > 32 else 1.0, 1.0)
+        for label, size, scale, bold in zip((self.headline, self.sentence, self.name, self.detail), self._sizes,
+                                            scales, (True, False, True, False), strict=True):
             # a style sheet, not setFont: the application's sheet sets every widget's size
             weight = "bold" if bold else "normal"
-            label.setStyleSheet(f"color: white; background: transparent; font-size: {size}{unit}; "
-                                f"font-weight: {weight};")
+            sheet = (f"color: white; background: transparent; font-size: {max(1, round(size * scale))}{self._unit}; "
+                     f"font-weight: {weight};")
+            if self._styled.get(label) != sheet:  # restyle only on a change: it costs milliseconds
+                self._styled[label] = sheet
+                label.setStyleSheet(sheet)
 
     @property
     def colour(self) -> str:
@@ -94,6 +106,7 @@ class AnswerPanel(QFrame):
         self.sentence.setText("Webcam, handheld scanner, or search by name (Ctrl+F)")
         self.name.setText("")
         self.detail.setText("")
+        self._fit()
 
     def show_busy(self) -> None:
         """A scan is being checked (the commit is on its way)."""
@@ -102,6 +115,7 @@ class AnswerPanel(QFrame):
         self.sentence.setText("")
         self.name.setText("")
         self.detail.setText("")
+        self._fit()
 
     def show_answer(self, outcome: ScanOutcome, reason: str, name: str, detail: str, note: str = "") -> None:
         """Show one answer: colour by family, headline and sentence by outcome."""
@@ -112,6 +126,7 @@ class AnswerPanel(QFrame):
         self.sentence.setText("\n".join(lines + ([note] if note else [])))
         self.name.setText(name)
         self.detail.setText(detail)
+        self._fit()
 
     def show_message(self, family: str, headline: str, sentence: str, name: str = "") -> None:
         """Any other answer (an undo, an error) in a family's colour."""
@@ -120,6 +135,7 @@ class AnswerPanel(QFrame):
         self.sentence.setText(sentence)
         self.name.setText(name)
         self.detail.setText("")
+        self._fit()
 
 
 class FullScreenAnswer(QWidget):

@@ -241,3 +241,26 @@ def install_scan_bursts(app: Any = None) -> ScanBursts:
     bursts = ScanBursts(app)
     app.installEventFilter(bursts)
     return bursts
+
+
+def scanner_keys(window: Any, code: str, gap_ms: float = 3.0, end: Qt.Key = Qt.Key.Key_Return) -> float:
+    """Type `code` into `window` (a QWindow) as a handheld scanner does: keys `gap_ms` apart, then `end`.
+
+    Each key event carries the time the scanner typed it, as the windowing system stamps real
+    keys, and goes to the window, which hands it to its focus widget. For tests and benchmarks:
+    a process that both types and answers may be paused by the system mid-burst, which a real
+    scanner's keys (stamped when typed) never see. Returns time.perf_counter() as `end` was sent.
+    """
+    stamp = int(time.monotonic() * 1000)
+    keys = [(Qt.Key(ord(ch.upper())) if ch.isascii() else Qt.Key.Key_unknown, ch) for ch in code]
+    sent_end = 0.0
+    for i, (key, text) in enumerate([*keys, (end, "\r" if end != Qt.Key.Key_Tab else "\t")]):
+        if i == len(keys):
+            sent_end = time.perf_counter()
+        shift = Qt.KeyboardModifier.ShiftModifier if text.isupper() else Qt.KeyboardModifier.NoModifier
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            event = QKeyEvent(kind, key, shift, text)
+            event.setTimestamp(stamp + round(i * gap_ms))
+            QApplication.sendEvent(window, event)
+        time.sleep(gap_ms / 1000)
+    return sent_end

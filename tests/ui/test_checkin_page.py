@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import time
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QWindow
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.exceptions import TimeoutError  # noqa: A004 - pytest-qt's own
 
 from desk.app import Context
@@ -23,6 +23,7 @@ from desk.devices.synthetic import Degradation, make_frame, write_video
 from desk.services.demo import install_demo
 from desk.ui import theme
 from desk.ui.checkin_page import CheckInPage, build_page
+from desk.ui.scan_burst import scanner_keys
 from desk.ui.scan_worker import RepeatFilter
 from desk.ui.workers import Workers
 
@@ -219,15 +220,19 @@ PERSON_GAP_MS = 90  # a person typing
 def type_keys(qtbot, target, text: str, gap_ms: int, end=Qt.Key.Key_Return) -> None:  # noqa: ANN001
     """Type `text` key by key into `target` (a widget, or a window: then its focus widget gets the keys).
 
-    A person's keys leave the event loop running between them; a scanner's come `gap_ms`
-    apart whatever the GUI thread is doing (time.sleep: the keys wait for nobody).
+    A person's keys (QTest, the event loop running between them); a scanner's keys come
+    `gap_ms` apart, stamped when typed as the windowing system stamps them
+    (desk.ui.scan_burst.scanner_keys), and reach the window's focus widget through the window.
     """
+    if gap_ms < 50 and end is not None:
+        window = target if isinstance(target, QWindow) else target.window().windowHandle()
+        if not isinstance(target, QWindow):
+            target.setFocus()
+        scanner_keys(window, text, gap_ms, end)
+        return
     for ch in text:
         QTest.keyClick(target, ch)
-        if gap_ms >= 50:
-            qtbot.wait(gap_ms)
-        else:
-            time.sleep(gap_ms / 1000)
+        qtbot.wait(gap_ms)
     if end is not None:
         QTest.keyClick(target, end)
 
@@ -412,3 +417,32 @@ def test_f11_fills_the_screen_with_the_answer_and_esc_leaves(qtbot, make_page, p
     QTest.keyClick(big.windowHandle(), Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not big.isVisible(), timeout=TIMEOUT_MS)
     assert page.scan_field.hasFocus()
+
+
+def test_a_long_answer_fits_the_page_at_1366x768_without_growing_the_window(qtbot, make_page, request) -> None:  # noqa: ANN001
+    from desk.core.checkin import ScanOutcome  # noqa: PLC0415
+    from desk.ui.main_window import MainWindow  # noqa: PLC0415
+
+    app = QApplication.instance()
+    font, sheet = app.font(), app.styleSheet()
+    theme.apply(app)  # the desk's own font and sizes, as app.py sets them
+    request.addfinalizer(lambda: (app.setFont(font), app.setStyleSheet(sheet)))
+    page, _ctx = make_page()
+    window = MainWindow("desk", [("Check-in", page), ("Attendees", QWidget())])
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    page._answers("show_answer", ScanOutcome.NOT_READABLE,  # noqa: SLF001 - both panels, as an answer does
+                  "This code was typed with an AZERTY keyboard layout and more than one reading is a valid "
+                  "badge code, so it was refused.", "Dimitrios Papadopoulos-Konstantinou-Alexandropoulos",
+                  "Cluster Łódź Chemia Sp. z o.o. and the Association of Very Long Organisation Names",
+                  "Switch the scanner to QWERTY or turn Caps Lock off, then scan again.")
+    qtbot.wait(200)
+    assert window.width() <= 1366 and window.height() <= 768
+    panel = page.answer
+    labels = (panel.headline, panel.sentence, panel.name, panel.detail)
+    margins = panel.layout().contentsMargins()
+    needed = (sum(label.heightForWidth(label.width()) for label in labels)
+              + 3 * panel.layout().spacing() + margins.top() + margins.bottom())
+    assert needed <= panel.height()  # every line of the answer shows, none cut off

@@ -18,7 +18,7 @@ from desk.services.rooms import Rooms
 from desk.services.rooms_programme import install_demo_programme
 from desk.ui.door_page import DoorPage
 from desk.ui.match_page import build_page as build_match_page
-from desk.ui.scan_burst import BurstRule, install_scan_bursts, scan_target
+from desk.ui.scan_burst import BurstRule, install_scan_bursts, scan_target, scanner_keys
 from desk.ui.workers import Workers
 
 BXL = ZoneInfo("Europe/Brussels")
@@ -89,9 +89,15 @@ class Page(QWidget):
 
 
 def burst(target, code: str, gap_s: float = 0.003) -> None:  # noqa: ANN001
+    """A scanner's burst into a window: keys stamped `gap_s` apart as typed, then Enter."""
+    scanner_keys(target, code, gap_s * 1000)
+
+
+def qtest_burst(target, code: str) -> None:  # noqa: ANN001
+    """The same through QTest (keys stamped when sent, shortcuts map included)."""
     for ch in code:
         QTest.keyClick(target, ch)
-        time.sleep(gap_s)
+        time.sleep(0.002)
     QTest.keyClick(target, Qt.Key.Key_Return)
 
 
@@ -112,6 +118,8 @@ def test_a_burst_goes_to_the_page_from_any_widget_and_typing_stays_typing(qtbot)
     qtbot.waitUntil(lambda: page.search.text() == "muller", timeout=2000)
     burst(page.windowHandle(), "D1:ABCDEFGHJK")
     assert page.codes[-1] == "D1:ABCDEFGHJK" and page.search.text() == "muller"
+    qtest_burst(page.windowHandle(), "ECC2016-QT000001")  # through Qt's own key path too
+    assert page.codes[-1] == "ECC2016-QT000001" and page.search.text() == "muller"
 
 
 def test_a_dialog_of_the_page_passes_its_bursts_to_the_page(qtbot) -> None:
@@ -134,7 +142,7 @@ def test_keys_where_no_page_scans_are_not_held(qtbot) -> None:
     lone.show()
     qtbot.waitExposed(lone)
     install_scan_bursts()
-    burst(lone.windowHandle(), "ECC2016-B4299691")
+    qtest_burst(lone.windowHandle(), "ECC2016-B4299691")
     assert lone.text() == "ECC2016-B4299691"  # typed at once, nothing held back
 
 
