@@ -209,7 +209,7 @@ def run_desk(index: int, url: str, arrivals: list[dict], ready: object, start_at
             page.search_box.setFocus()
             page.search_box.setText(a["email"])
             deadline = time.time() + ANSWER_TIMEOUT_S
-            while time.time() < deadline and not (page._shown_query == a["email"]  # noqa: SLF001
+            while time.time() < deadline and not (page.search.shown_query == a["email"]
                                                   and page.search_model.rowCount() >= 1):
                 wait(0.005)
             rows = [page.search_model.row_at(i).registration.registration_id

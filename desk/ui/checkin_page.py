@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from desk.core.attendees import Status
 from desk.core.checkin import EVENT_TZ, ScanOutcome
 from desk.services import checkin as svc
-from desk.services.checkin_search import DeskMatch
+from desk.services.checkin_search import find_at_desk
 from desk.ui.camera_panel import CameraPanel, stop_with_window
+from desk.ui.checkin_search import CheckinSearch
 from desk.ui.checkin_widgets import AnswerPanel, ArrivalsChart, FullScreenAnswer, cue
 from desk.ui.models import ListTableModel
 from desk.ui.scan_burst import install_scan_bursts
@@ -35,30 +35,8 @@ BUSY_AFTER_MS = 80
 STATUS_AFTER_MS = 500
 
 
-_STATUS_WORDS = {
-    Status.VALIDATED: "✔ registered", Status.PENDING: "⏳ awaiting validation",
-    Status.REJECTED: "✖ not accepted", Status.CANCELLED: "✖ cancelled",
-}
-
-
 def _local(stamp: dt.datetime) -> str:
     return stamp.astimezone(EVENT_TZ).strftime("%H:%M:%S")
-
-
-def match_status(match: DeskMatch) -> str:
-    """The Status cell of a search result: may they enter today, and if not, why (times in the event's zone)."""
-    reg = match.registration
-    if match.outcome is ScanOutcome.ALREADY_IN and match.first_checkin is not None:
-        first = match.first_checkin
-        return f"✔ already in at {first.at.astimezone(EVENT_TZ):%H:%M} ({first.desk})"
-    if match.outcome is ScanOutcome.WELCOME:
-        return "✔ registered, not in yet"
-    if match.outcome is ScanOutcome.WRONG_DAY:
-        return "✖ not expected today"
-    return _STATUS_WORDS.get(reg.status, reg.status.value)
-
-
-_NAVIGATION = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1, Qt.Key.Key_PageDown: 10, Qt.Key.Key_PageUp: -10}
 
 
 class CheckInPage(QWidget):
@@ -74,8 +52,6 @@ class CheckInPage(QWidget):
         self._keys_loaded = False
         self._waiting: list[tuple[str, bool, dt.datetime]] = []  # scans that came before the keys
         self._last_welcome: str | None = None
-        self._search_seq = 0
-        self._shown_query: str | None = None  # the query the results on screen answer
         self._window_watched: QWidget | None = None
         self.full_screen: FullScreenAnswer | None = None  # made on the first F11
         self._close_watch: QObject | None = None  # stops the camera with the window
@@ -93,16 +69,11 @@ class CheckInPage(QWidget):
         self.counters.setStyleSheet("font-size: 15pt; font-weight: bold;")
         self.categories = QLabel(objectName="status", wordWrap=True)
         self.chart = ArrivalsChart()
-        self.search_box = QLineEdit(
-            placeholderText="Search name, organisation, e-mail  (Ctrl+F) — ↑↓ pick, Enter checks in")
-        self.search_box.installEventFilter(self)
-        # every registration, not only attendees: the desk can tell a person why they are not let in
-        self.search_model = ListTableModel([
-            ("Name", lambda m: f"{m.registration.last_name.upper()}, {m.registration.first_name}"),
-            ("Organisation", lambda m: m.registration.organisation), ("Status", match_status),
-            ("Category", lambda m: m.registration.category.label),
-        ], self)
-        self.search_table = table_view(self.search_model)
+        self.search = CheckinSearch(lambda query, at: find_at_desk(ctx.db, query, at, limit=30),
+                                    lambda fn, done: self._submit(fn, done, write=False, on_error=self._on_read_error),
+                                    self._now, self)
+        self.search_box, self.search_model, self.search_table = self.search.box, self.search.model, self.search.table
+        self.search_box.installEventFilter(self)  # Ctrl+Z there undoes the check-in, not the typing
         self.recent_model = ListTableModel([
             ("Time", lambda s: _local(s.at)), ("Answer", lambda s: s.outcome.replace("_", " ")),
             ("Name", lambda s: s.name or s.code[:30]), ("Desk", lambda s: s.desk),
@@ -127,22 +98,18 @@ class CheckInPage(QWidget):
         self._in_flight = 0  # check-ins sent and not answered yet
         self._reset = QTimer(self, singleShot=True)
         self._reset.timeout.connect(lambda: self._answers("show_idle"))
-        self._debounce = QTimer(self, singleShot=True, interval=150)
-        self._debounce.timeout.connect(self._run_search)
         self.scan_field.returnPressed.connect(self._on_scan_entered)
-        self.search_box.textChanged.connect(lambda _t: self._debounce.start())
-        self.search_box.returnPressed.connect(self._on_search_entered)
-        self.search_table.activated.connect(lambda index: self._check_in_match(index.row()))
+        self.search.chosen.connect(self.check_in_registration)
+        self.search.noted.connect(self.status.setText)
+        self.search.left.connect(self.scan_field.setFocus)
         self.undo_button.clicked.connect(self.undo_last)
         self.camera.code_scanned.connect(self.submit_code)
         self.checklist_button.clicked.connect(self._on_checklist_clicked)
         self.print_box.toggled.connect(self._on_print_toggled)
-        for keys, slot in (("Ctrl+Z", self.undo_last), ("Ctrl+F", self._focus_search), ("F2", self.start_camera),
+        for keys, slot in (("Ctrl+Z", self.undo_last), ("Ctrl+F", self.search.focus), ("F2", self.start_camera),
                            ("Ctrl+L", self._on_checklist_clicked), ("Ctrl+B", self.print_box.toggle),
                            ("F5", self.refresh_status), ("F11", self.toggle_full_screen)):
             QShortcut(QKeySequence(keys), self, activated=slot)
-        QShortcut(QKeySequence("Escape"), self.search_box, activated=self._leave_search,
-                  context=Qt.ShortcutContext.WidgetShortcut)
         install_scan_bursts()
         self._load_keys()
         self.refresh_status()
@@ -243,9 +210,6 @@ class CheckInPage(QWidget):
             return True
         if kind != QEvent.Type.KeyPress:
             return False
-        if watched is self.search_box and event.key() in _NAVIGATION and not event.modifiers():
-            self._move_selection(_NAVIGATION[event.key()])
-            return True
         # A scanner may end its burst with Tab instead of Enter: that is a scan too.
         if watched is self.scan_field and event.key() == Qt.Key.Key_Tab:
             self._on_scan_entered()
@@ -365,61 +329,6 @@ class CheckInPage(QWidget):
         self._reset.start(self.answer_hold_ms)
         self.scan_field.setFocus()
 
-    # --- search ------------------------------------------------------------------------
-    def _focus_search(self) -> None:
-        self.search_box.setFocus()
-        self.search_box.selectAll()
-
-    def _leave_search(self) -> None:
-        self.search_box.clear()
-        self.scan_field.setFocus()
-
-    def _run_search(self) -> None:
-        from desk.services.checkin_search import find_at_desk  # noqa: PLC0415
-
-        self._debounce.stop()
-        self._search_seq += 1
-        seq, query, at = self._search_seq, self.search_box.text(), self._now()
-        if not query.strip():
-            self.search_model.set_rows([])
-            self._shown_query = query
-            return
-
-        def found(matches: list[DeskMatch]) -> None:
-            if seq == self._search_seq:
-                self.search_model.set_rows(matches)
-                self._shown_query = query
-                if matches:
-                    self.search_table.selectRow(0)
-        self._submit(lambda: find_at_desk(self._ctx.db, query, at, limit=30), found, write=False,
-                     on_error=self._on_read_error)
-
-    def _move_selection(self, step: int) -> None:
-        count = self.search_model.rowCount()
-        if not count:
-            return
-        rows = self.search_table.selectionModel().selectedRows()
-        current = rows[0].row() if rows else -1
-        target = max(0, min(count - 1, current + step))
-        self.search_table.selectRow(target)
-        self.search_table.scrollTo(self.search_model.index(target, 0))
-
-    def _on_search_entered(self) -> None:
-        if not self.search_box.text().strip():
-            return
-        if self._debounce.isActive() or self._shown_query != self.search_box.text():
-            # The list on screen answers an older query: never check in from it.
-            self._run_search()
-            self.status.setText("The list was not up to date: check the highlighted person, then press Enter.")
-            return
-        rows = self.search_table.selectionModel().selectedRows()
-        if rows:
-            self._check_in_match(rows[0].row())
-
-    def _check_in_match(self, row: int) -> None:
-        # The service decides again (and logs it): a cancelled or pending person is told why, not let in.
-        self.check_in_registration(self.search_model.row_at(row).registration.registration_id)
-
     # --- counters, chart, last scans ---------------------------------------------------
     def refresh_status(self) -> None:
         """Reload the counters, the last 20 scans and the arrivals (a read on the pool)."""
@@ -479,8 +388,9 @@ class CheckInPage(QWidget):
     def shutdown(self) -> None:
         """Stop the camera worker and wait for it (window close, app quit, tests)."""
         self.camera.stop()
-        for timer in (self._debounce, self._status_due, self._busy):
-            timer.stop()  # a search typed just before closing must not reach stopped workers
+        self.search.stop()  # a search typed just before closing must not reach stopped workers
+        for timer in (self._status_due, self._busy):
+            timer.stop()
         if self.full_screen is not None:
             self.full_screen.hide()
 
@@ -494,6 +404,7 @@ class CheckInPage(QWidget):
 
     def _on_checklist_clicked(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save the paper checklist", "checklist.pdf", "PDF (*.pdf)")
+        self.scan_field.setFocus()  # back from the dialog: the next badge may be scanned
         if path:
             self.write_checklist(path)
 

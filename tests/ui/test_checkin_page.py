@@ -327,7 +327,7 @@ def test_down_down_enter_checks_in_the_third_match(qtbot, make_page, db) -> None
     page.search_box.setFocus()
     page.search_box.setText("bakker")  # Femke, Joost and Sanne Bakker
     qtbot.waitUntil(lambda: page.search_model.rowCount() == 3, timeout=TIMEOUT_MS)
-    qtbot.waitUntil(lambda: not page._debounce.isActive() and page._shown_query == "bakker", timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not page.search.debounce.isActive() and page.search.shown_query == "bakker", timeout=TIMEOUT_MS)
     for key in (Qt.Key.Key_Down, Qt.Key.Key_Down):
         QTest.keyClick(page.search_box, key)
         qtbot.wait(PERSON_GAP_MS)
@@ -355,7 +355,7 @@ def test_results_show_who_may_enter_and_enter_refuses_a_cancelled_person(qtbot, 
     with db.begin() as session:
         cancelled = next(r for r in all_registrations(session) if r.status is Status.CANCELLED)
     page.search_box.setText(cancelled.email)
-    qtbot.waitUntil(lambda: page.search_model.rowCount() == 1 and page._shown_query == cancelled.email,
+    qtbot.waitUntil(lambda: page.search_model.rowCount() == 1 and page.search.shown_query == cancelled.email,
                     timeout=TIMEOUT_MS)
     assert page.search_model.index(0, 2).data() == "✖ cancelled"
     QTest.keyClick(page.search_box, Qt.Key.Key_Return)
@@ -371,7 +371,7 @@ def test_enter_on_a_list_older_than_the_query_checks_nobody_in(qtbot, make_page,
     page.search_box.setText("bakker")  # Enter before the list caught up with the new words
     QTest.keyClick(page.search_box, Qt.Key.Key_Return)
     assert "not up to date" in page.status.text()
-    qtbot.waitUntil(lambda: page._shown_query == "bakker", timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: page.search.shown_query == "bakker", timeout=TIMEOUT_MS)
     assert checked_in_today(db) == set() and page.answer.family == "idle"
 
 
@@ -382,7 +382,7 @@ def test_slow_typing_in_the_search_box_stays_a_search(qtbot, make_page, people, 
     assert query.isascii() and len(query) >= 8  # long enough to be a burst, were it fast
     page.search_box.setFocus()
     type_keys(qtbot, page.search_box, query, PERSON_GAP_MS, end=None)
-    qtbot.waitUntil(lambda: page._shown_query == query and page.search_model.rowCount() >= 1, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: page.search.shown_query == query and page.search_model.rowCount() >= 1, timeout=TIMEOUT_MS)
     assert page.search_box.text() == query and page.answer.family == "idle" and checked_in_today(db) == set()
     wanted = next(i for i in range(page.search_model.rowCount())
                   if page.search_model.row_at(i).registration.registration_id == person.registration_id)
