@@ -48,11 +48,7 @@ class AnswerPanel(QFrame):
         self.sentence = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.name = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.detail = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
-        for label, size, bold in ((self.headline, 40, True), (self.sentence, 18, False),
-                                  (self.name, 28, True), (self.detail, 16, False)):
-            # a style sheet, not setFont: the application's sheet sets every widget's size
-            weight = "bold" if bold else "normal"
-            label.setStyleSheet(f"color: white; background: transparent; font-size: {size}pt; font-weight: {weight};")
+        self.set_sizes((40, 18, 28, 16), "pt")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 10, 16, 10)
         layout.addStretch(1)
@@ -60,11 +56,49 @@ class AnswerPanel(QFrame):
             layout.addWidget(label)
         layout.addStretch(1)
         self.family = "idle"
+        self.radius_px = 10
         self.show_idle()
 
+    def set_sizes(self, sizes: tuple[int, int, int, int], unit: str = "pt") -> None:
+        """Font sizes of headline, sentence, name and detail ("pt", or "px" for a screen-filling answer)."""
+        self._sizes, self._unit = sizes, unit
+        self._styled: dict[QLabel, str] = {}
+        self._fit()
+
+    def _fit(self) -> None:
+        # A long sentence (a keyboard-layout hint) or a long name gets smaller letters rather
+        # than being cut off, and the panel never asks the window to grow.
+        long_sentence = len(self.sentence.text()) > 110 or self.sentence.text().count("\n") > 2
+        scales = (1.0, 0.7 if long_sentence else 1.0, 0.8 if len(self.name.text()) > 32 else 1.0, 1.0)
+        for label, size, scale, bold in zip((self.headline, self.sentence, self.name, self.detail), self._sizes,
+                                            scales, (True, False, True, False), strict=True):
+            # a style sheet, not setFont: the application's sheet sets every widget's size
+            weight = "bold" if bold else "normal"
+            sheet = (f"color: white; background: transparent; font-size: {max(1, round(size * scale))}{self._unit}; "
+                     f"font-weight: {weight};")
+            if self._styled.get(label) != sheet:  # restyle only on a change: it costs milliseconds
+                self._styled[label] = sheet
+                label.setStyleSheet(sheet)
+
+    @property
+    def colour(self) -> str:
+        """The background colour of the answer now shown."""
+        return COLOURS[self.family]
+
     def _paint(self, family: str) -> None:
+        # The colour is painted here, not set through a style sheet: a new sheet re-polishes the
+        # panel and its labels (milliseconds on every answer, in the middle of a rush).
         self.family = family
-        self.setStyleSheet(f"QFrame#answer {{ background: {COLOURS[family]}; border-radius: 10px; }}")
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: ANN001, N802
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(self.colour))
+        painter.drawRoundedRect(QRectF(self.rect()), self.radius_px, self.radius_px)
+        painter.end()
+        super().paintEvent(event)
 
     def show_idle(self, text: str = "Ready: scan a badge") -> None:
         """The calm state between answers."""
@@ -73,6 +107,7 @@ class AnswerPanel(QFrame):
         self.sentence.setText("Webcam, handheld scanner, or search by name (Ctrl+F)")
         self.name.setText("")
         self.detail.setText("")
+        self._fit()
 
     def show_busy(self) -> None:
         """A scan is being checked (the commit is on its way)."""
@@ -81,6 +116,7 @@ class AnswerPanel(QFrame):
         self.sentence.setText("")
         self.name.setText("")
         self.detail.setText("")
+        self._fit()
 
     def show_answer(self, outcome: ScanOutcome, reason: str, name: str, detail: str, note: str = "") -> None:
         """Show one answer: colour by family, headline and sentence by outcome."""
@@ -91,6 +127,7 @@ class AnswerPanel(QFrame):
         self.sentence.setText("\n".join(lines + ([note] if note else [])))
         self.name.setText(name)
         self.detail.setText(detail)
+        self._fit()
 
     def show_message(self, family: str, headline: str, sentence: str, name: str = "") -> None:
         """Any other answer (an undo, an error) in a family's colour."""
@@ -99,6 +136,37 @@ class AnswerPanel(QFrame):
         self.sentence.setText(sentence)
         self.name.setText(name)
         self.detail.setText("")
+        self._fit()
+
+
+class FullScreenAnswer(QWidget):
+    """The entrance answer filling the screen, readable from 3 m (F11 toggles it, Esc leaves it).
+
+    A window of its own over the desk window; the page shows every answer here too, so the next
+    scan replaces it at once. Scans still reach the page (it is this window's parent).
+    """
+
+    def __init__(self, page: QWidget) -> None:
+        super().__init__(page, Qt.WindowType.Window)
+        self.setWindowTitle("Entrance answer")
+        self.answer = AnswerPanel(self)
+        self.answer.setMinimumHeight(0)
+        self.answer.radius_px = 0  # the colour fills the screen to its edges
+        self.hint = QLabel("F11 or Esc: back to the desk   ·   Ctrl+Z: undo the last check-in",
+                           alignment=Qt.AlignmentFlag.AlignCenter, objectName="status")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.answer, 1)
+        layout.addWidget(self.hint)
+        self.setStyleSheet("FullScreenAnswer { background: black; } QLabel#status { color: #bdc1c6; }")
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802
+        # Letters in pixels of the screen: at 768 px high the headline is 110 px (about 3 cm on a
+        # laptop screen), which reads at 3 m; the name 70 px.
+        height = max(1, event.size().height())
+        self.answer.set_sizes((height // 7, height // 26, height // 11, height // 30), "px")
+        super().resizeEvent(event)
 
 
 class ArrivalsChart(QWidget):

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from desk.ui import theme
 from desk.ui.camera_panel import CameraPanel, stop_with_window
 from desk.ui.door_answers import headline
+from desk.ui.scan_burst import install_scan_bursts
 from desk.ui.workers import Workers
 
 _COLOURS = {"ok": theme.GREEN, "warn": theme.AMBER, "error": theme.RED}
@@ -151,6 +152,7 @@ class DoorPage(QWidget):
         self.answer_hold_ms = ANSWER_HOLD_MS
         self._clear_timer = QTimer(self, singleShot=True)
         self._clear_timer.timeout.connect(self.clear_answer)
+        install_scan_bursts()
         self._poll = QTimer(self, interval=1000)
         self._poll.timeout.connect(self.refresh)  # runs while the page is on screen (showEvent)
         self.load_rooms()
@@ -227,6 +229,12 @@ class DoorPage(QWidget):
         if not code.strip() or room is None:
             return
         self.scan(room, code, leaving=self.exit_button.isChecked(), from_keyboard=True)
+
+    def take_scan(self, code: str) -> None:
+        """A handheld scanner's burst, wherever the focus was (desk.ui.scan_burst.ScanTarget)."""
+        room = self.room()
+        if room is not None:
+            self.scan(room, code, leaving=self.exit_button.isChecked(), from_keyboard=True)
 
     def scan(self, room: str, code: str, *, leaving: bool = False, from_keyboard: bool = False) -> None:
         """Send one scan to the service on the writer; the answer comes back to the page."""

@@ -8,6 +8,8 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
 
+from desk.ui.scan_burst import install_scan_bursts
+
 
 class MainWindow(QMainWindow):
     """Tabs for the pages app.py hands in; Ctrl+1..9 switch between them."""
@@ -30,10 +32,15 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_label)
         for i in range(min(9, len(pages))):
             QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.tabs.setCurrentIndex(i))
+        install_scan_bursts()  # a handheld scanner's burst goes to the current tab, wherever the focus is
         self.resize(1280, 720)
         geometry = QSettings("desk", "desk").value("main/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+
+    def scan_target(self) -> QWidget | None:
+        """The page a scanner burst typed anywhere in this window (or its dialogs) goes to: the current tab."""
+        return self.tabs.currentWidget()
 
     def show_message(self, text: str) -> None:
         """A line in the status bar (database warnings, desk name...)."""

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from desk.services import match, match_day
 from desk.services.match_demo import install_demo_matchmaking
 from desk.ui.match_meetings import MeetingsPanel
+from desk.ui.scan_burst import install_scan_bursts
 
 
 class MatchPage(QWidget):
@@ -99,6 +100,7 @@ class MatchPage(QWidget):
         self.board_button.clicked.connect(self.open_board)
         self.scan.returnPressed.connect(self._on_scan)
         self.meetings.state_loaded.connect(self._on_day_state)
+        install_scan_bursts()
         QShortcut(QKeySequence("Ctrl+R"), self, activated=self.schedule)
         QShortcut(QKeySequence("Ctrl+B"), self, activated=self.open_board)
         self.refresh()
@@ -217,8 +219,13 @@ class MatchPage(QWidget):
                                                 self.refresh()))
 
     def _on_scan(self) -> None:
-        code, at = self.scan.text(), self._clock()
+        code = self.scan.text()
         self.scan.clear()
+        self.take_scan(code)
+
+    def take_scan(self, code: str) -> None:
+        """A presence scan: the scan field's Enter, or a scanner burst wherever the focus was."""
+        at = self._clock()
         desk = getattr(self._ctx.settings, "desk_name", "desk")
         self._workers.submit(
             lambda _h: match_day.scan_presence(self._db, code, at, desk, from_keyboard=True),

@@ -201,7 +201,8 @@ def test_ctrl_e_edits_the_programme_and_the_picker_follows(qtbot, door) -> None:
     qtbot.keyClick(editor.room_table, Qt.Key.Key_Return)
     assert editor.room_form.name_edit.hasFocus() and editor.room_form.name_edit.text() == "Rogier"
     editor.room_form.name_edit.selectAll()
-    qtbot.keyClicks(editor.room_form.name_edit, "Salle Rogier")
+    # a person types (80 ms a key): twelve keys at machine speed and Enter would be a scanner's burst
+    qtbot.keyClicks(editor.room_form.name_edit, "Salle Rogier", Qt.KeyboardModifier.NoModifier, 80)
     qtbot.keyClick(editor.room_form.name_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.room_box.findData("Salle Rogier") >= 0, timeout=5000)
     assert page.room() == "Salle Rogier" and page.room_box.findData("Rogier") == -1
