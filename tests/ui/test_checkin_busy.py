@@ -18,7 +18,7 @@ def test_a_scan_while_the_database_is_held_says_busy_then_the_next_one_welcomes(
     with write_lock_held(db_path):
         scan_burst(qtbot, page, person.ticket_code)
         wait_answer(qtbot, page, "BUSY — SCAN AGAIN")
-    assert page.answer.family == "warn" and theme.AMBER in page.answer.styleSheet()
+    assert page.answer.family == "warn" and page.answer.colour == theme.AMBER
     assert "Scan again" in page.answer.sentence.text()
     assert ctx.sound.played == ["warn"] and page.scan_field.hasFocus()
     scan_burst(qtbot, page, person.ticket_code)
