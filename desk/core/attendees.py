@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from desk.core.text import fold, organisation_key
+from desk.core.text import fold, latin_spelling, organisation_key
 
 # Names repeat (Anna, Maria, Müller): an import of 100,000 folds each spelling once.
 _fold_name = lru_cache(maxsize=65536)(fold)
+_latin_name = lru_cache(maxsize=65536)(latin_spelling)
 
 
 class Status(enum.StrEnum):
@@ -103,17 +104,31 @@ class Registration:
         return f"{self.first_name} {self.last_name}".strip()
 
     def folded_texts(self) -> tuple[str, str]:
-        """(search text, sort key): the folded words search matches, and "last first" folded."""
+        """(search text, sort key): the folded words search matches, and "last first" folded.
+
+        The search text holds name, organisation, e-mail and registration id, folded, then
+        the Latin spelling of the words written in another script (Шевченко → shevchenko).
+        """
         first, last = _fold_name(self.first_name), _fold_name(self.last_name)
-        rest = f"{self.organisation} {self.email}"
-        if rest.isascii():  # the common case: both at once (fold drops the space of an empty one)
+        rest = f"{self.organisation} {self.email} {self.registration_id}"
+        if rest.isascii():  # the common case: all at once (fold drops the space of an empty one)
             rest = fold(rest)
         else:  # folded field by field: organisations repeat, so each fold is cached
-            organisation, email = fold(self.organisation), fold(self.email)
-            rest = f"{organisation} {email}" if organisation and email else organisation or email
+            rest = " ".join(folded for folded in (fold(self.organisation), fold(self.email), fold(self.registration_id))
+                            if folded)
         if first and last and rest:  # the common case, without a generator
-            return f"{first} {last} {rest}", f"{last} {first}"
-        return " ".join(folded for folded in (first, last, rest) if folded), f"{last} {first}"
+            search = f"{first} {last} {rest}"
+        else:
+            search = " ".join(folded for folded in (first, last, rest) if folded)
+        if not search.isascii():  # another script than Latin: add its Latin spelling
+            latin = " ".join(spelled for spelled in (
+                _latin_name(self.first_name) if not first.isascii() else "",
+                _latin_name(self.last_name) if not last.isascii() else "",
+                latin_spelling(f"{self.organisation} {self.email} {self.registration_id}") if not rest.isascii() else "",
+            ) if spelled)
+            if latin:
+                search = f"{search} {latin}"
+        return search, f"{last} {first}"
 
     def comparable(self) -> tuple:
         """The fields whose change makes an update (everything the portal sends)."""
