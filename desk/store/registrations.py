@@ -10,7 +10,7 @@ import datetime as dt
 import functools
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -142,6 +142,14 @@ def find_by_ticket_code(session: Session, code: str) -> Registration | None:
         return None
     row = session.execute(select(*_REG_COLUMNS).where(RegistrationRow.ticket_code == code).limit(1)).first()
     return _to_core(row) if row else None
+
+
+def known_ticket_codes(session: Session, codes: Collection[str]) -> set[str]:
+    """Those of `codes` that are a stored registration's portal ticket code (one query)."""
+    wanted = [c for c in set(codes) if c]
+    if not wanted:
+        return set()
+    return set(session.scalars(select(RegistrationRow.ticket_code).where(RegistrationRow.ticket_code.in_(wanted))))
 
 
 def _organisation_ids(session: Session, names: Iterable[str]) -> dict[str, int]:

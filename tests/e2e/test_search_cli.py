@@ -17,10 +17,10 @@ def imported(db_path: Path, tmp_path: Path) -> Path:
     export = tmp_path / "export.csv"
     export.write_text("\n".join([
         HEADER,
-        "X-1,validated,Тарас,Шевченко,t.shevchenko@kyiv-cluster.ua,Кластер Київ,UA,speaker,2016-12-01,XT1,"
-        "2016-10-01T09:00:00Z",
-        "X-2,validated,Γιώργος,Παπαδόπουλος,gp@athens-cluster.gr,Σύμπραξη Αθηνών,GR,press,2016-12-01,XT2,"
-        "2016-10-01T09:00:00Z",
+        ("X-1,validated,Тарас,Шевченко,t.shevchenko@kyiv-cluster.ua,Кластер Київ,UA,speaker,2016-12-01,XT1,"
+         "2016-10-01T09:00:00Z"),
+        ("X-2,validated,Γιώργος,Παπαδόπουλος,gp@athens-cluster.gr,Σύμπραξη Αθηνών,GR,press,2016-12-01,XT2,"
+         "2016-10-01T09:00:00Z"),
         "X-3,cancelled,Олена,Шевченко,olena@example.eu,Kyiv Hub,UA,press,2016-12-01,XT3,2016-10-01T09:00:00Z",
     ]) + "\n", encoding="utf-8")
     run = desk(db_path, "import", str(export))
