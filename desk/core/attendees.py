@@ -114,19 +114,19 @@ class Registration:
         if rest.isascii():  # the common case: all at once (fold drops the space of an empty one)
             rest = fold(rest)
         else:  # folded field by field: organisations repeat, so each fold is cached
-            rest = " ".join(folded for folded in (fold(self.organisation), fold(self.email), fold(self.registration_id))
-                            if folded)
+            organisation, email, rid = fold(self.organisation), fold(self.email), fold(self.registration_id)
+            rest = (f"{organisation} {email} {rid}" if organisation and email
+                    else " ".join(folded for folded in (organisation, email, rid) if folded))
         if first and last and rest:  # the common case, without a generator
             search = f"{first} {last} {rest}"
         else:
             search = " ".join(folded for folded in (first, last, rest) if folded)
-        if not search.isascii():  # another script than Latin: add its Latin spelling
-            latin = " ".join(spelled for spelled in (
-                _latin_name(self.first_name) if not first.isascii() else "",
-                _latin_name(self.last_name) if not last.isascii() else "",
-                latin_spelling(f"{self.organisation} {self.email} {self.registration_id}") if not rest.isascii() else "",
-            ) if spelled)
-            if latin:
+        if not search.isascii():  # another script than Latin: add its Latin spelling, field by field
+            if not first.isascii() and (latin := _latin_name(self.first_name)):
+                search = f"{search} {latin}"
+            if not last.isascii() and (latin := _latin_name(self.last_name)):
+                search = f"{search} {latin}"
+            if not rest.isascii() and (latin := latin_spelling(f"{self.organisation} {self.email} {self.registration_id}")):
                 search = f"{search} {latin}"
         return search, f"{last} {first}"
 
