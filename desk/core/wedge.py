@@ -187,7 +187,8 @@ def repair(raw: str, *, prefixes: Collection[str] | None = None,
     "clean" (typed right) or "repaired"; more than one → "ambiguous". A known code is a
     well-formed desk code (starting with one of `prefixes`, e.g. {"D1:"}, when given) or,
     when `known_tickets` is given, a reading it names as a portal ticket code: all the
-    readings that could be one are passed to it in one call. A burst that is no known code
+    readings that could be one are passed to it in one call (none when the burst as typed is
+    a well-formed desk code: the usual scan, settled by the code's signature). A burst that is no known code
     in any reading passes through as "clean" (an unknown portal ticket) unless it holds
     characters only a layout mix-up or a broken burst produces → "garbled". Never raises
     (beyond what `known_tickets` raises).
@@ -201,6 +202,11 @@ def repair(raw: str, *, prefixes: Collection[str] | None = None,
     unlocked = text.swapcase()
     if unlocked != text and (prefixes is not None or known_tickets is not None):
         bursts.append((unlocked, _CAPS))
+    if known_tickets is not None and is_desk_code(text, prefixes):
+        # A badge code typed right is weighed against the other desk-code readings only, as
+        # before: its signature is checked next, so no ticket reading could let someone else
+        # in, and the normal scan needs no lookup.
+        known_tickets = None
     readings: dict[str, list[str]] = {}
     tickets: dict[str, list[str]] = {}
     for burst, mark in bursts:

@@ -278,10 +278,13 @@ def test_a_lower_case_ticket_is_never_taken_for_a_desk_code() -> None:
 
 def test_readings_that_cannot_be_tickets_are_not_looked_up() -> None:
     seen: list[str] = []
-    repair("D1:ABC", prefixes=PREFIXES, known_tickets=lambda codes: seen.extend(codes) or [])
+    repair(mangle("D1:ABC", "de"), prefixes=PREFIXES, known_tickets=lambda codes: seen.extend(codes) or [])
     # other layouts' readings are asked for; a desk-code shape is never a ticket (the lookup would not take it)
     assert seen and all(not c.startswith("D1:") and c.isprintable() and c.isascii() for c in seen)
     seen.clear()
+    # a badge code typed right: the usual scan asks the store nothing (its signature settles it)
+    assert repair("D1:ABC\r", prefixes=PREFIXES, known_tickets=lambda codes: seen.extend(codes) or []).status == "clean"
+    assert seen == []
     repair(" tkt", prefixes=PREFIXES, known_tickets=lambda codes: seen.extend(codes) or [])
     assert seen == []  # surrounding spaces: the lookup strips them, so no reading with them is a ticket
 
