@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -194,10 +194,8 @@ def decide_scan(
         # all-caps portal ticket (say HELLOMWORLD) is never "repaired" into a desk-looking
         # HELLO:ZORLD; a ticket reading counts only when it is a stored ticket code.
         prefixes = _WEDGE_PREFIXES | {f"D{v}:" for v in keys}
-        if known_tickets is None:
-            def known_tickets(codes: Collection[str]) -> list[str]:
-                return [c for c in codes if lookup_ticket(c) is not None]
-        burst = repair(code, prefixes=prefixes, known_tickets=known_tickets)
+        burst = repair(code, prefixes=prefixes, known_tickets=known_tickets or (
+            lambda codes: [c for c in codes if lookup_ticket(c) is not None]))
         refused = decide_burst(burst)
         if refused is not None:
             return refused
