@@ -64,7 +64,7 @@ ATTENDEE_JSON_EXTRAS: list = []
 
 
 @cli.command()
-@click.option("--search", "query", default="", help="Words to find in name, organisation or e-mail.")
+@click.option("--search", "query", default="", help="Words to find in name, organisation, e-mail or registration id.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array.")
 @click.pass_obj
 @guard

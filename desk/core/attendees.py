@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from desk.core.text import fold, organisation_key
+from desk.core.text import fold, latin_spelling, organisation_key
 
 # Names repeat (Anna, Maria, Müller): an import of 100,000 folds each spelling once.
 _fold_name = lru_cache(maxsize=65536)(fold)
+_latin_name = lru_cache(maxsize=65536)(latin_spelling)
 
 # What the store holds of the derived texts. Folding can lengthen a name ("ß" → "ss", "ﬃ" →
 # "ffi") and the sort key joins two names of up to 500 characters: both are cut to fit
@@ -116,20 +117,32 @@ class Registration:
 
     def folded_texts(self) -> tuple[str, str]:
         """(search text, sort key): the folded words search matches, and "last first" folded
-        (cut to SORT_KEY_CHARS)."""
+        (cut to SORT_KEY_CHARS).
+
+        The search text holds name, organisation, e-mail and registration id, folded, then
+        the Latin spelling of the words written in another script (Шевченко → shevchenko).
+        """
         first, last = _fold_name(self.first_name), _fold_name(self.last_name)
-        rest = f"{self.organisation} {self.email}"
-        if rest.isascii():  # the common case: both at once (fold drops the space of an empty one)
+        rest = f"{self.organisation} {self.email} {self.registration_id}"
+        if rest.isascii():  # the common case: all at once (fold drops the space of an empty one)
             rest = fold(rest)
         else:  # folded field by field: organisations repeat, so each fold is cached
-            organisation, email = fold(self.organisation), fold(self.email)
-            rest = f"{organisation} {email}" if organisation and email else organisation or email
-        sort = f"{last} {first}"
-        if len(sort) > SORT_KEY_CHARS:
-            sort = sort[:SORT_KEY_CHARS]
+            organisation, email, rid = fold(self.organisation), fold(self.email), fold(self.registration_id)
+            rest = (f"{organisation} {email} {rid}" if organisation and email
+                    else " ".join(folded for folded in (organisation, email, rid) if folded))
         if first and last and rest:  # the common case, without a generator
-            return f"{first} {last} {rest}", sort
-        return " ".join(folded for folded in (first, last, rest) if folded), sort
+            search = f"{first} {last} {rest}"
+        else:
+            search = " ".join(folded for folded in (first, last, rest) if folded)
+        if not search.isascii():  # another script than Latin: add its Latin spelling, field by field
+            if not first.isascii() and (latin := _latin_name(self.first_name)):
+                search = f"{search} {latin}"
+            if not last.isascii() and (latin := _latin_name(self.last_name)):
+                search = f"{search} {latin}"
+            if not rest.isascii() and (latin := latin_spelling(f"{self.organisation} {self.email} {self.registration_id}")):
+                search = f"{search} {latin}"
+        sort = f"{last} {first}"
+        return search, sort[:SORT_KEY_CHARS] if len(sort) > SORT_KEY_CHARS else sort
 
     def comparable(self) -> tuple:
         """The fields whose change makes an update (everything the portal sends)."""

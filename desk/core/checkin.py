@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from desk.core.attendees import Registration, Status
 from desk.core.tokens import Rejection, Verdict, verify
-from desk.core.wedge import WedgeResult, repair
+from desk.core.wedge import KnownTickets, WedgeResult, repair
 
 EVENT_TZ = ZoneInfo("Europe/Brussels")
 """The event's clock: a check-in's day is the local date at the venue."""
@@ -180,20 +180,25 @@ def decide_scan(
     lookup_ref: Callable[[str], str | None], lookup_ticket: Callable[[str], str | None],
     registration_of: Callable[[str], Registration | None],
     checkins_of: Callable[[str], Sequence[CheckinEntry]], from_keyboard: bool = False,
+    known_tickets: KnownTickets | None = None,
 ) -> Decision:
     """The whole answer to one scanned text on `day`: wedge repair, verification, decision.
 
     `from_keyboard` marks a handheld-scanner burst, whose keyboard-layout damage is repaired
-    only when unambiguous (desk.core.wedge). The lookups are the store's (or a test's
-    dictionaries); `keys` maps key versions to public keys (empty: desk codes are `unknown`
-    with the hint to import the event keys). Never raises on content.
+    only when unambiguous (desk.core.wedge): a repaired desk code must have a known prefix,
+    a repaired portal ticket must be stored. The lookups are the store's (or a test's
+    dictionaries); `known_tickets` asks for many ticket codes at once (default: one
+    `lookup_ticket` each). `keys` maps key versions to public keys (empty: desk codes are
+    `unknown` with the hint to import the event keys). Never raises on content.
     """
     text, note = code, ""
     if from_keyboard:
-        # Only the desk-code shape counts as a repair target, so an all-caps portal ticket
-        # (say HELLOMWORLD) is never "repaired" into a desk-looking HELLO:ZORLD.
+        # Only the desk-code shape with a known prefix counts as a desk-code reading, so an
+        # all-caps portal ticket (say HELLOMWORLD) is never "repaired" into a desk-looking
+        # HELLO:ZORLD; a ticket reading counts only when it is a stored ticket code.
         prefixes = _WEDGE_PREFIXES | {f"D{v}:" for v in keys}
-        burst = repair(code, prefixes=prefixes)
+        burst = repair(code, prefixes=prefixes, known_tickets=known_tickets or (
+            lambda codes: [c for c in codes if lookup_ticket(c) is not None]))
         refused = decide_burst(burst)
         if refused is not None:
             return refused

@@ -3,6 +3,10 @@
 NFKD plus stripping combining marks covers most of Latin, Greek (tonos) and Cyrillic
 (й → и). A handful of letters are not decomposable and need an explicit map: ł, ø, đ, ß,
 æ, œ, þ, ı.
+
+A desk worker types on a Latin keyboard: `latin_spelling` gives the words of other scripts
+as they are written in Latin letters (Шевченко → shevchenko, Παπαδόπουλος → papadopoulos),
+so that search finds them either way.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+
+from anyascii import anyascii
 
 _EXTRA_MAP = {
     "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ß": "ss", "ẞ": "ss",
@@ -79,6 +85,65 @@ def fold_key(text: str | None) -> str:
 def search_terms(query: str | None) -> list[str]:
     """Split a search query into folded words (empty list for a blank query)."""
     return [t for t in fold_key(query).split(" ") if t] if query else []
+
+
+# Greek letter pairs that anyascii spells letter by letter but every Greek passport (ELOT 743)
+# and every Greek person spells as one sound: Παπαδόπουλος is Papadopoulos, not Papadopoylos.
+# Applied to the lower-case, decomposed word: a tonos (U+0301) may sit inside a pair; a
+# diaeresis (U+0308) on υ splits it (Μαΐου).
+_GREEK_LETTERS = re.compile("[\u0370-\u03ff\u1f00-\u1fff]")
+_GREEK_PAIRS = (
+    # αυ, ευ, ηυ: "f" before a voiceless consonant or at the end of the word, else "v"
+    (re.compile("([αεη])\u0301?υ(?!\u0308)\u0301?(?=[θκξπστφχψς]|$)"), lambda m: _GREEK_VOWEL[m[1]] + "f"),
+    (re.compile("([αεη])\u0301?υ(?!\u0308)\u0301?"), lambda m: _GREEK_VOWEL[m[1]] + "v"),
+    (re.compile("ο\u0301?υ(?!\u0308)\u0301?"), lambda m: "ou"),
+    (re.compile("γ(?=[γξχ])"), lambda m: "n"),  # γγ → ng, γξ → nx, γχ → nch
+    (re.compile("^μπ"), lambda m: "b"),  # Μπακογιάννη → Bakogianni (inside a word μπ stays mp)
+)
+_GREEK_VOWEL = {"α": "a", "ε": "e", "η": "i"}
+
+
+@lru_cache(maxsize=65536)
+def _latin_word(word: str) -> str:
+    """One word in Latin letters, folded (a word already Latin once folded gives "")."""
+    if fold(word).isascii():
+        return ""
+    if _GREEK_LETTERS.search(word):
+        word = unicodedata.normalize("NFD", word.lower())
+        for pattern, latin in _GREEK_PAIRS:
+            word = pattern.sub(latin, word)
+    # anyascii: maintained, table-driven transliteration of every script to ASCII
+    return fold(anyascii(word))
+
+
+def latin_spelling(text: str | None) -> str:
+    """Return the words of `text` written in a non-Latin script, spelled in Latin letters and folded.
+
+    "Taras Шевченко" → "shevchenko", "Γιώργος Παπαδόπουλος" → "giorgos papadopoulos". Words
+    that fold to Latin already ("Łódź") are left out: their folded form is how they are typed.
+    Returns "" when there is nothing to add. Never raises.
+    """
+    if not text or text.isascii():
+        return ""
+    return " ".join(latin for latin in map(_latin_word, text.split()) if latin)
+
+
+def search_spellings(query: str | None) -> list[tuple[str, ...]]:
+    """Split a search query into folded words, each with its Latin spelling when it has another.
+
+    "Шевч anna" → [("шевч", "shevch"), ("anna",)]: a result must match every word, in either
+    spelling. The Latin spelling lets a query in Greek or Cyrillic find a name stored in Latin
+    letters. Empty list for a blank query.
+    """
+    spellings: list[tuple[str, ...]] = []
+    for word in (query or "").split():
+        terms = [t for t in fold_key(word).split(" ") if t]
+        latin = [t for t in fold_key(latin_spelling(word)).split(" ") if t]
+        if len(terms) == 1 and len(latin) == 1 and latin[0] != terms[0]:
+            spellings.append((terms[0], latin[0]))
+        else:
+            spellings.extend((t,) for t in terms)
+    return spellings
 
 
 _LEGAL_SUFFIXES = {

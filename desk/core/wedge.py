@@ -9,15 +9,17 @@ its `2` (an unshifted key on US) as `é`, and the `:` separator (Shift + the key
 what the scanner meant to what the laptop typed.
 
 `repair` tries every layout backwards and accepts a result only when exactly one reading of
-the burst is a well-formed desk code: with two candidate codes, guessing could check in
-the wrong attendee, so we refuse and tell the desk worker how to fix the set-up instead.
-Pure functions, no I/O.
+the burst is a known code: a well-formed desk code, or a portal ticket code the caller
+knows (the store holds them; portal codes have no shape of their own to check). With two
+candidate codes, guessing could check in the wrong attendee, so we refuse and tell the
+desk worker how to fix the set-up instead. Pure functions, no I/O: the caller's lookup of
+ticket codes is passed in.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Literal
 
@@ -77,6 +79,11 @@ _FAMILY_NAMES = {"azerty": "AZERTY (Belgian or French)", "qwertz": "QWERTZ (Germ
 # A desk code: a prefix such as `D1` (its digits are a format version), then one or more
 # `:`-separated upper-case base32 parts.
 DESK_CODE = re.compile(r"[A-Z0-9]+(?::[A-Z2-7]+)+")
+# What a portal ticket code can be: printable ASCII without surrounding spaces, at most 256
+# characters (desk.core.tokens.MAX_TICKET_CHARS), not starting like a desk code `D1:`.
+_TICKET = re.compile(r"(?!D[0-9]+:)[!-~](?:[ -~]{0,254}[!-~])?")
+KnownTickets = Callable[[Collection[str]], Collection[str]]
+"""Given candidate readings, return those that are known portal ticket codes (one lookup)."""
 
 
 def _build_forward(rows: tuple[tuple[str, str], ...]) -> dict[str, str | None]:
@@ -172,32 +179,48 @@ def _only_family(names: Collection[str]) -> Layout | None:
     return families.pop() if len(families) == 1 else None
 
 
-def repair(raw: str, *, prefixes: Collection[str] | None = None) -> WedgeResult:
+def repair(raw: str, *, prefixes: Collection[str] | None = None,
+           known_tickets: KnownTickets | None = None) -> WedgeResult:
     """Work out what a scanner burst means; repair a layout mix-up only when it is unambiguous.
 
-    Every modelled layout is tried backwards. Exactly one well-formed desk code among the
-    readings → "clean" (typed right) or "repaired"; more than one → "ambiguous". A burst that
-    is no desk code in any reading passes through as "clean" (a portal ticket code) unless
-    it holds characters only a layout mix-up or a broken burst produces → "garbled".
-    `prefixes` (e.g. {"D1:"}) narrows what counts as a desk code. Never raises.
+    Every modelled layout is tried backwards. Exactly one known code among the readings →
+    "clean" (typed right) or "repaired"; more than one → "ambiguous". A known code is a
+    well-formed desk code (starting with one of `prefixes`, e.g. {"D1:"}, when given) or,
+    when `known_tickets` is given, a reading it names as a portal ticket code: all the
+    readings that could be one are passed to it in one call (none when the burst as typed is
+    a well-formed desk code: the usual scan, settled by the code's signature). A burst that is no known code
+    in any reading passes through as "clean" (an unknown portal ticket) unless it holds
+    characters only a layout mix-up or a broken burst produces → "garbled". Never raises
+    (beyond what `known_tickets` raises).
     """
     text = raw.strip("\r\n\t")  # scanners end a burst with Enter or Tab
     # Every modelled layout, read backwards. Caps Lock on the laptop swaps the case of every
     # letter the scanner types (the digits stay): the same readings once more from the burst
-    # with its letters swapped back; only against known prefixes, so that a lower-case portal
-    # ticket is never taken for a code.
+    # with its letters swapped back; a desk code only against known prefixes and a ticket
+    # only when stored, so that a lower-case portal ticket is never taken for another code.
     bursts = [(text, "")]
     unlocked = text.swapcase()
-    if unlocked != text and prefixes is not None:
+    if unlocked != text and (prefixes is not None or known_tickets is not None):
         bursts.append((unlocked, _CAPS))
+    if known_tickets is not None and is_desk_code(text, prefixes):
+        # A badge code typed right is weighed against the other desk-code readings only, as
+        # before: its signature is checked next, so no ticket reading could let someone else
+        # in, and the normal scan needs no lookup.
+        known_tickets = None
     readings: dict[str, list[str]] = {}
+    tickets: dict[str, list[str]] = {}
     for burst, mark in bursts:
         for name in ("us", *_LAYOUT_ROWS):
             meant = burst if name == "us" else _unmangle(burst, name)
             if meant is None or (not mark and name != "us" and meant == text):
                 continue  # (a layout reading equal to the burst is the plain reading)
-            if is_desk_code(meant, prefixes):
+            if is_desk_code(meant, prefixes) and (prefixes is not None or not mark):
                 readings.setdefault(meant, []).append(mark + name)
+            elif known_tickets is not None and _TICKET.fullmatch(meant):
+                tickets.setdefault(meant, []).append(mark + name)
+    if tickets:
+        for code in set(known_tickets(list(tickets))) & tickets.keys():  # type: ignore[misc]
+            readings.setdefault(code, []).extend(tickets[code])
 
     if len(readings) == 1:
         ((code, names),) = readings.items()

@@ -20,7 +20,11 @@ class SearchResult:
 
 
 def search_attendees(db: Database, query: str, limit: int = 500) -> SearchResult:
-    """Return validated registrations matching every word of `query` (case and accents ignored)."""
+    """Return validated registrations matching every word of `query` (case and accents ignored).
+
+    Words are looked for in name, organisation, e-mail and registration id; a name in Greek
+    or Cyrillic is found by its Latin spelling too (desk.store.registrations.search_registrations).
+    """
     with db.begin() as session:
         found = repo.search_registrations(session, query, limit=limit + 1)
         total = repo.count_attendees(session)

@@ -162,10 +162,11 @@ def check_in(db: Database, code: str, desk: str, at: dt.datetime, keys: PublicKe
              *, from_keyboard: bool = False) -> CheckinResult:
     """Answer one scanned code at `desk` at the aware instant `at`, and check the person in on welcome.
 
-    `from_keyboard` marks a handheld-scanner burst (keyboard-layout damage is repaired when
-    unambiguous, refused otherwise). Returns after the commit; answers `busy` (nothing stored)
-    when another writer held the database longer than WRITE_WAIT_MS. Raises ValueError for a
-    naive `at`, and whatever the database raises when it cannot store (nothing is then shown as welcome).
+    `from_keyboard` marks a handheld-scanner burst (keyboard-layout damage to a badge or a
+    stored portal ticket code is repaired when unambiguous, refused otherwise). Returns after
+    the commit; answers `busy` (nothing stored) when another writer held the database longer
+    than WRITE_WAIT_MS. Raises ValueError for a naive `at`, and whatever the database raises
+    when it cannot store (nothing is then shown as welcome).
     """
     def in_session(session: Any, day: dt.date, event_days: tuple[dt.date, ...]) -> Decision:
         return decide_scan(
@@ -175,6 +176,7 @@ def check_in(db: Database, code: str, desk: str, at: dt.datetime, keys: PublicKe
             lambda rid: repo.get_registration(session, rid),
             lambda rid: store.checkins_of(session, rid),
             from_keyboard=from_keyboard,
+            known_tickets=lambda codes: repo.known_ticket_codes(session, codes),
         )
     return _check(db, desk, at, code, in_session)
 

@@ -10,15 +10,15 @@ import datetime as dt
 import functools
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from desk.core.attendees import Category, Event, Registration, RuleView, Status, stored_organisation_key
-from desk.core.text import search_terms
+from desk.core.text import search_spellings
 from desk.store import bulkload
 from desk.store.schema import (
     EventRow, OrganisationRow, RegistrationRow, SyncCursorRow, SyncLogRow,
@@ -160,6 +160,14 @@ def ticket_holders(session: Session, codes: Iterable[str] | None = None) -> dict
         found.update({code: rid for code, rid in session.execute(
             q.where(RegistrationRow.ticket_code.in_(wanted[i:i + 500])))})
     return found
+
+
+def known_ticket_codes(session: Session, codes: Collection[str]) -> set[str]:
+    """Those of `codes` that are a stored registration's portal ticket code (one query)."""
+    wanted = [c for c in set(codes) if c]
+    if not wanted:
+        return set()
+    return set(session.scalars(select(RegistrationRow.ticket_code).where(RegistrationRow.ticket_code.in_(wanted))))
 
 
 def _organisation_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
@@ -473,17 +481,35 @@ def count_attendees(session: Session) -> int:
 
 
 _FEW_HITS = 3000
+# What SQLite's word index (unicode61) splits words at, for the folded search text: anything
+# but a digit or a letter fold_key keeps. Search terms are made of those letters only.
+_WORD_BREAK = "[^0-9a-z\u00b5\u00df-\u024f\u0370-\u03ff\u0400-\u052f]"
+
+
+def _word_start(term: str) -> Any:
+    """A condition true when a word of the search text starts with `term` (PostgreSQL).
+
+    LIKE rules out most rows cheaply; the regular expression then asks for a word start.
+    A term holds only letters and digits (search_spellings), so it is a literal pattern.
+    """
+    column = RegistrationRow.search_text
+    return column.like(f"%{term}%") & column.regexp_match(f"(^|{_WORD_BREAK}){term}")
 _RAW_COLUMNS = ", ".join(f"r.{c.key}" for c in _REG_COLUMNS)
 
 
-def _sqlite_search(conn: Connection, terms: list[str], attendees_only: bool,
+def _fts_word(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"*'
+
+
+def _sqlite_search(conn: Connection, terms: list[tuple[str, ...]], attendees_only: bool,
                    limit: int | None) -> list[Registration]:
-    """The FTS5 word index: every typed word must start a word of name, organisation or e-mail.
+    """The FTS5 word index: every typed word (in one of its spellings) must start a word of the search text.
 
     Plain driver statements: a search runs at every keystroke, and the ORM's own work was
     a third of its time.
     """
-    match = " AND ".join('"' + t.replace('"', '""') + '"*' for t in terms)
+    match = " AND ".join(_fts_word(t[0]) if len(t) == 1 else "(" + " OR ".join(map(_fts_word, t)) + ")"
+                         for t in terms)
     validated = " AND r.status = 'validated'" if attendees_only else ""
     tail = f" ORDER BY r.sort_key, r.registration_id{f' LIMIT {int(limit)}' if limit is not None else ''}"
     hits = conn.exec_driver_sql(
@@ -504,21 +530,21 @@ def _sqlite_search(conn: Connection, terms: list[str], attendees_only: bool,
 def search_registrations(
     session: Session, query: str = "", *, attendees_only: bool = True, limit: int | None = None,
 ) -> list[Registration]:
-    """Registrations whose name, organisation or e-mail contain every word of `query`.
+    """Registrations whose name, organisation, e-mail or registration id hold every word of `query`.
 
-    Case and accents are ignored ("lodz" finds "Łódź"). Sorted by last name, first name.
-    Each word of the query must start a word there ("mul" finds Müller).
+    Case and accents are ignored ("lodz" finds "Łódź"), and a name in another script is
+    found by its Latin spelling ("shevchenko" finds Шевченко). Sorted by last name, first
+    name. Each word of the query must start a word there ("mul" finds Müller).
     """
     q = select(*_REG_COLUMNS)
     if attendees_only:
         q = q.where(RegistrationRow.status == Status.VALIDATED.value)
-    terms = search_terms(query)
+    terms = search_spellings(query)
     if terms and session.get_bind().dialect.name == "sqlite":
         return _sqlite_search(session.connection(), terms, attendees_only, limit)
-    for term in terms:
-        # elsewhere (the PostgreSQL hub): a substring of the folded text
-        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        q = q.where(RegistrationRow.search_text.like(f"%{escaped}%", escape="\\"))
+    for spellings in terms:
+        # elsewhere (the PostgreSQL hub): the same words as SQLite's word index finds
+        q = q.where(or_(*(_word_start(term) for term in spellings)))
     q = q.order_by(RegistrationRow.sort_key, RegistrationRow.registration_id)
     if limit is not None:
         q = q.limit(limit)

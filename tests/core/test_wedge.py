@@ -180,3 +180,125 @@ def test_caps_lock_is_undone_against_known_prefixes_and_named(layout: str) -> No
     assert ("set the scanner or the laptop layout to match" in result.hint) == (layout != "us")
     # without known prefixes a lower-case text stays what it is (a portal ticket, say)
     assert repair(burst.lower()).status in ("clean", "garbled")
+
+
+# --- portal ticket codes: repaired only into a ticket code the store holds -------------------
+
+TICKETS = {"ECC2016-B4299691", "ECC2016-Q0AZ7WMY", "tkt_8f3a9c", "portal/42?x=1", "Ab-Zy:09"}
+PREFIXES = {"D1:"}
+
+
+class Store:
+    """The store's side of a lookup: which readings are stored ticket codes, and how often it was asked."""
+
+    def __init__(self, tickets: set[str]) -> None:
+        self.tickets, self.calls = tickets, 0
+
+    def __call__(self, codes):  # noqa: ANN001, ANN204
+        self.calls += 1
+        assert len(codes) == len(set(codes))
+        return [c for c in codes if c in self.tickets]
+
+
+@pytest.mark.parametrize(("ticket", "layout"), [  # ('=' sits behind a dead key on QWERTZ: not typable there)
+    (t, n) for t in sorted(TICKETS) for n in ALL_LAYOUTS if all(_typable(c, n) for c in t)])
+def test_a_stored_ticket_typed_through_any_layout_is_repaired(layout: str, ticket: str) -> None:
+    store = Store(TICKETS)
+    result = repair(mangle(ticket, layout) + "\r\n", prefixes=PREFIXES, known_tickets=store)
+    assert (result.text, result.usable) == (ticket, True), result
+    if layout == "us" or mangle(ticket, layout) == ticket:
+        assert (result.status, result.layout, result.hint) == ("clean", "us", "")
+    else:
+        assert result.status == "repaired" and result.layout == FAMILIES[layout]
+        assert "set the scanner or the laptop layout to match" in result.hint
+    assert store.calls == 1  # every reading asked for at once
+
+
+@pytest.mark.parametrize(("layout", "typed"), [
+    ("be", "ECCéà&§)B'éçç§ç&"), ("fr", "ECCéà&-)B'éçç-ç&"), ("de", "ECC2016ßB4299691"), ("ch", "ECC2016'B4299691"),
+])
+def test_real_azerty_and_qwertz_bursts_of_a_ticket(layout: str, typed: str) -> None:
+    assert mangle("ECC2016-B4299691", layout) == typed
+    result = repair(typed, prefixes=PREFIXES, known_tickets=Store(TICKETS))
+    assert (result.text, result.status) == ("ECC2016-B4299691", "repaired")
+
+
+@pytest.mark.parametrize("layout", ALL_LAYOUTS)
+def test_caps_lock_on_a_ticket_is_undone_and_named(layout: str) -> None:
+    ticket = "tkt_8f3a9c"
+    burst = mangle(ticket, layout).swapcase()
+    result = repair(burst, prefixes=PREFIXES, known_tickets=Store(TICKETS))
+    assert (result.text, result.status) == (ticket, "repaired")
+    assert result.hint.startswith("repaired: Caps Lock is on: switch it off")
+    assert ("set the scanner or the laptop layout to match" in result.hint) == (layout != "us")
+
+
+def test_two_stored_tickets_read_from_one_burst_are_refused() -> None:
+    # "AM:B" through Swiss QWERTZ and "Q:2B" through Belgian AZERTY both type "AMéB"
+    result = repair("AMéB", prefixes=PREFIXES, known_tickets=Store({"AM:B", "Q:2B"}))
+    assert (result.text, result.status, result.usable) == ("AMéB", "ambiguous", False)
+    assert result.hint.startswith("this code can be read in more than one way")
+    # with one of them stored, the burst is that one
+    assert repair("AMéB", prefixes=PREFIXES, known_tickets=Store({"Q:2B"})).text == "Q:2B"
+
+
+def test_a_clean_ticket_whose_other_reading_is_another_ticket_is_refused() -> None:
+    # typed right, "ZX-1" is itself; typed through QWERTZ the same keys meant "YX/1"
+    assert mangle("YX/1", "de") == "ZX-1"
+    assert repair("ZX-1", prefixes=PREFIXES, known_tickets=Store({"ZX-1"})).status == "clean"
+    result = repair("ZX-1", prefixes=PREFIXES, known_tickets=Store({"ZX-1", "YX/1"}))
+    assert (result.status, result.usable) == ("ambiguous", False)
+
+
+def test_a_ticket_and_a_badge_code_read_from_one_burst_are_refused() -> None:
+    # the AZERTY keys of "D1:QBC" type "D&MABC", which could also be a portal ticket
+    burst = mangle("D1:QBC", "be")
+    assert burst == "D&MABC"
+    assert repair(burst, prefixes=PREFIXES, known_tickets=Store(TICKETS)).text == "D1:QBC"
+    result = repair(burst, prefixes=PREFIXES, known_tickets=Store({"D&MABC"}))
+    assert (result.status, result.usable) == ("ambiguous", False)
+
+
+def test_unknown_tickets_pass_through_or_are_garbled_as_before() -> None:
+    store = Store(TICKETS)
+    result = repair("ECC2016-0000000", prefixes=PREFIXES, known_tickets=store)
+    assert (result.text, result.layout, result.status, result.hint) == ("ECC2016-0000000", None, "clean", "")
+    garbled = repair(mangle("ECC2016-0000000", "be"), prefixes=PREFIXES, known_tickets=store)
+    assert garbled.status == "garbled" and "set the scanner or the laptop layout to match" in garbled.hint
+
+
+def test_a_lower_case_ticket_is_never_taken_for_a_desk_code() -> None:
+    # Caps Lock undone, "hellomworld" reads through AZERTY as the desk-looking "HELLO:ZORLD":
+    # not a known prefix, and not a stored ticket, so the stored one wins.
+    result = repair("hellomworld", prefixes=PREFIXES, known_tickets=Store({"hellomworld"}))
+    assert (result.text, result.status) == ("hellomworld", "clean")
+    result = repair("HELLOMWORLD", prefixes=PREFIXES, known_tickets=Store({"hellomworld"}))
+    assert (result.text, result.status) == ("hellomworld", "repaired")
+
+
+def test_readings_that_cannot_be_tickets_are_not_looked_up() -> None:
+    seen: list[str] = []
+    repair(mangle("D1:ABC", "de"), prefixes=PREFIXES, known_tickets=lambda codes: seen.extend(codes) or [])
+    # other layouts' readings are asked for; a desk-code shape is never a ticket (the lookup would not take it)
+    assert seen and all(not c.startswith("D1:") and c.isprintable() and c.isascii() for c in seen)
+    seen.clear()
+    # a badge code typed right: the usual scan asks the store nothing (its signature settles it)
+    assert repair("D1:ABC\r", prefixes=PREFIXES, known_tickets=lambda codes: seen.extend(codes) or []).status == "clean"
+    assert seen == []
+    repair(" tkt", prefixes=PREFIXES, known_tickets=lambda codes: seen.extend(codes) or [])
+    assert seen == []  # surrounding spaces: the lookup strips them, so no reading with them is a ticket
+
+
+@given(raw=st.text(alphabet=st.sampled_from("ECab2016-_/:&é\"'(§è!çàMQWYZ?;.ÖöéäüßqwyzmÉ"), max_size=16),
+       stored=st.sets(st.text(alphabet=st.sampled_from("ECab2016-_/:QWYZqwyzM?."), min_size=1, max_size=16),
+                      max_size=6))
+def test_any_burst_is_only_repaired_into_a_stored_ticket_it_can_be_typed_as(raw: str, stored: set[str]) -> None:
+    result = repair(raw, prefixes=PREFIXES, known_tickets=Store(stored))
+    if result.usable and result.text in stored:
+        text = raw.strip("\r\n\t")
+        typed_as = {mangle(result.text, n) for n in ALL_LAYOUTS if _typable_all(result.text, n)}
+        assert text in typed_as or text.swapcase() in typed_as
+        # and no other stored ticket could have typed it
+        others = {t for t in stored - {result.text} for n in ALL_LAYOUTS
+                  if _typable_all(t, n) and mangle(t, n) in (text, text.swapcase())}
+        assert others == set()
