@@ -10,7 +10,7 @@ are checked in by badge or by name), and the sync log records each change, so th
 see whose code was taken away and why.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ The event holds the policy every door follows (warn, as before: the entry is rec
 a room may override it (NULL: as the event).
 
 Revision ID: 0010
-Revises: 0007 (and 0004, whose room table it changes: the two branches meet here)
+Revises: 0009 (and 0004, whose room table it changes: the two branches meet here)
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = ('0004', '0007')
+down_revision = ('0004', '0009')
 branch_labels = None
 depends_on = None
 
