@@ -8,11 +8,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+import threading
+import time
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desk.config import Settings, load_settings
-from desk.store.db import Database, open_database
+
+if TYPE_CHECKING:  # SQLAlchemy and Alembic take ~0.8 s to import: they load beside the window
+    from desk.store.db import Database
 
 
 @dataclass
@@ -35,32 +40,69 @@ class Context:
 
 # The desk window's tabs after the attendee list, in order. Each module offers
 # `build_page(ctx) -> (title, widget)`; they are named here (not discovered) so that the
-# frozen build includes them.
+# frozen build includes them. The first is built with the window; the others (with their
+# tab titles here) are built once the window is up, or when their tab is opened.
 PAGE_MODULES = (
     "desk.ui.checkin_page",
     "desk.ui.print_page",
     "desk.ui.door_page",
     "desk.ui.match_page",
 )
+PAGE_TITLES = {"desk.ui.checkin_page": "Check-in", "desk.ui.print_page": "Badges",
+               "desk.ui.door_page": "Door", "desk.ui.match_page": "Matchmaking"}
+# What the later pages and devices import (heavy): loaded on a thread once the window is up.
+WARM_UP_MODULES = ("desk.services.printing", "desk.services.badges", "desk.services.sync", "desk.services.match",
+                   "desk.services.rooms", "cv2")
+# Wait this long after the first paint before warming up and building the other tabs: the
+# first scans must not queue behind them.
+SETTLE_MS = 1500
 
 
 def build_devices(ctx: Context) -> None:
     """Pick the real devices for this desk from its settings."""
-    from desk.devices.camera import OpenCVCamera  # noqa: PLC0415
-    from desk.devices.decoder import default_decoder  # noqa: PLC0415
+    import importlib.util  # noqa: PLC0415
+
     from desk.devices.sound import SoundPlayer  # noqa: PLC0415
 
     settings = ctx.settings
     ctx.sound = _SettingsSound(SoundPlayer(), settings)
-    try:
-        ctx.decoder = default_decoder()
-    except Exception as exc:  # noqa: BLE001 - no decoder: the desk still works by hand
-        ctx.warnings.append(f"no QR decoder available ({exc}); scan with a handheld scanner or search")
-    ctx.camera_factory = lambda: OpenCVCamera(settings.camera, settings.camera_width, settings.camera_height)
+    if any(importlib.util.find_spec(name) for name in ("zxingcpp", "pyzbar")):
+        ctx.decoder = _DecoderOnFirstFrame()
+    else:  # no decoder: the desk still works by hand
+        ctx.warnings.append("no QR decoder available (install zxing-cpp); scan with a handheld scanner or search")
+
+    def camera() -> Any:
+        from desk.devices.camera import OpenCVCamera  # noqa: PLC0415 - OpenCV loads with the camera worker
+
+        return OpenCVCamera(settings.camera, settings.camera_width, settings.camera_height)
+
+    ctx.camera_factory = camera
     ctx.printer_for = make_printer
     ctx.list_printers = system_printers
     ctx.printer_factory = _printer_factory(settings)
     ctx.clock = lambda: dt.datetime.now(dt.timezone.utc)
+
+
+class _DecoderOnFirstFrame:
+    """The QR decoder, built at the camera's first frame on the camera's thread.
+
+    The decoders load OpenCV and NumPy (~0.4 s): not on the way to the first window.
+    """
+
+    name = "QR decoder"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._decoder: Any = None
+
+    def decode(self, frame: Any) -> list[Any]:
+        with self._lock:
+            if self._decoder is None:
+                from desk.devices.decoder import default_decoder  # noqa: PLC0415
+
+                self._decoder = default_decoder()
+                self.name = self._decoder.name
+        return self._decoder.decode(frame)
 
 
 class _SettingsSound:
@@ -72,6 +114,10 @@ class _SettingsSound:
     def play(self, cue: str) -> None:
         if self._settings.sound:
             self._player.play(cue)
+
+    def output_problem(self) -> str | None:
+        """Why cues are not heard on this computer (None: they are)."""
+        return self._player.output_problem()
 
 
 def make_printer(choice: str, layout: str = "a6") -> Any:
@@ -113,56 +159,99 @@ def _has_display() -> bool:
 
 
 def build_pages(ctx: Context) -> list[tuple[str, Any]]:
-    """The desk window's tabs, in order."""
+    """The desk window's tabs, in order; all but the first two are DeferredPages."""
     from desk.services.attendees import search_attendees  # noqa: PLC0415
-    from desk.services.sources import open_source  # noqa: PLC0415
-    from desk.services.sync import run_sync  # noqa: PLC0415
+    from desk.services.connectivity import plain_sync_failure  # noqa: PLC0415
     from desk.ui.attendees_page import AttendeesPage  # noqa: PLC0415
+    from desk.ui.deferred_page import DeferredPage  # noqa: PLC0415
 
     settings = ctx.settings
 
     def sync(location: str, handle: Any) -> Any:
+        from desk.services.sources import open_source  # noqa: PLC0415
+        from desk.services.sync import run_sync  # noqa: PLC0415
+
         source = open_source(location or settings.feed_url, settings.feed_token)
         return run_sync(ctx.db, source, progress=handle.progress, cancelled=handle.cancelled)
 
     attendees = AttendeesPage(ctx.workers, lambda q: search_attendees(ctx.db, q), sync,
-                              feed_configured=lambda: bool(settings.feed_url))
+                              feed_configured=lambda: bool(settings.feed_url),
+                              describe_failure=lambda message: plain_sync_failure(message, settings.feed_url))
     attendees.refresh()
     pages: list[tuple[str, Any]] = []
     import importlib  # noqa: PLC0415
+    import importlib.util  # noqa: PLC0415
+
+    def load(name: str) -> Any:
+        return importlib.import_module(name).build_page(ctx)[1]
 
     for name in PAGE_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+        if importlib.util.find_spec(name) is None:
             continue
-        pages.append(module.build_page(ctx))
+        if not pages:
+            pages.append(importlib.import_module(name).build_page(ctx))
+        else:
+            pages.append((PAGE_TITLES.get(name, name.rsplit(".", 1)[-1]), DeferredPage(lambda n=name: load(n))))
     # The entrance page comes first when there is one: it is what a desk does most.
     return pages[:1] + [("Attendees", attendees)] + pages[1:]
+
+
+def warm_up(names: tuple[str, ...] = WARM_UP_MODULES) -> threading.Thread:
+    """Import the later pages' heavy libraries on a thread, so opening a tab is quick."""
+    import importlib  # noqa: PLC0415
+
+    def run() -> None:
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001, S112 - the page that needs it will say what is missing
+                continue
+
+    thread = threading.Thread(target=run, name="desk-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _open_database_beside(url: str) -> Future:
+    """Open (and migrate) the database on a thread while Qt starts; the future gives it."""
+    future: Future = Future()
+
+    def run() -> None:
+        try:
+            from desk.store.db import open_database  # noqa: PLC0415
+
+            future.set_result(open_database(url))
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the GUI thread by result()
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="desk-open-db", daemon=True).start()
+    return future
 
 
 def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | None = None) -> int:
     """Open the desk window; return the process exit code.
 
     With `screenshot`, the window saves a PNG of itself after it settled and closes.
+    With DESK_STARTUP_PROBE=<code> in the environment, the window types that code into
+    the scan field once it is shown, prints when it was shown and answered on stderr, and
+    quits (benchmarks/startup.py).
     """
     if not _has_display():
         print("desk: no display found (DISPLAY is not set). Run desk on the desk laptop's screen, "
               "or set QT_QPA_PLATFORM=offscreen to try it without one.", file=sys.stderr)
         return 1
+    settings = load_settings()
+    # SQLAlchemy, Alembic and the migration check run beside Qt's start, not before it
+    pending_db = _open_database_beside(db_url or settings.database_url)
     from PySide6.QtWidgets import QApplication  # noqa: PLC0415
 
     from desk.ui import theme  # noqa: PLC0415
-    from desk.ui.main_window import MainWindow  # noqa: PLC0415
     from desk.ui.workers import Workers  # noqa: PLC0415
 
-    settings = load_settings()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("desk")
     theme.apply(app)
-    db = open_database(db_url or settings.database_url)
+    db = pending_db.result()
     warnings = list(settings.warnings) + list(db.warnings)
     if with_demo:
         from desk.services.demo import install_demo  # noqa: PLC0415
@@ -174,39 +263,145 @@ def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | N
             install_demo(db, dt.date.today(), with_programme=True, with_keys=True)
     ctx = Context(settings=settings, db=db, workers=Workers(), warnings=warnings)
     build_devices(ctx)
-    with db.begin() as session:
-        from desk.store.registrations import get_event  # noqa: PLC0415
-
-        event = get_event(session)
-    title = f"desk — {event.name}" if event else "desk"
-    def open_settings() -> None:
-        from desk.config import save_settings  # noqa: PLC0415
-        from desk.ui.settings_dialog import SettingsDialog  # noqa: PLC0415
-
-        def save(edited: Settings) -> None:
-            ctx.workers.submit(lambda _h: save_settings(edited), write=False, on_error=window.show_message)
-            window.show_message(f"Desk: {edited.desk_name}  ·  settings saved")
-
-        SettingsDialog(ctx.settings, save, window).exec()
-
-    window = MainWindow(title, build_pages(ctx), on_close=lambda: ctx.workers.shutdown(),
-                        open_settings=open_settings)
-    window.show_message("  ·  ".join([f"Desk: {settings.desk_name}"] + ctx.warnings))
-    try:
-        from desk.ui.print_page import make_print_badge_hook  # noqa: PLC0415
-
-        ctx.print_badge = make_print_badge_hook(ctx, on_result=window.show_message)
-    except ModuleNotFoundError:
-        pass
+    window = build_window(ctx)
     window.show()
-    if screenshot:
-        from PySide6.QtCore import QTimer  # noqa: PLC0415
+    _after_first_paint(window, screenshot)
+    code = app.exec()
+    db.close()
+    return code
 
+
+def build_window(ctx: Context) -> Any:
+    """The desk window for a context whose devices are chosen: tabs, status bar, hooks."""
+    from desk.ui.main_window import MainWindow  # noqa: PLC0415
+
+    window = MainWindow("desk", build_pages(ctx), on_close=lambda: ctx.workers.shutdown(),
+                        open_settings=lambda: open_settings(ctx, window))
+    window.show_message("  ·  ".join([f"Desk: {ctx.settings.desk_name}"] + ctx.warnings))
+    ctx.print_badge = _print_badge_hook(ctx, window.show_message)
+    _add_status(ctx, window)
+    ctx.workers.submit(lambda _h: _event_title(ctx.db), write=False, on_done=window.setWindowTitle)
+    return window
+
+
+def _event_title(db: Database) -> str:
+    from desk.store.registrations import get_event  # noqa: PLC0415
+
+    with db.begin() as session:
+        event = get_event(session)
+    return f"desk — {event.name}" if event else "desk"
+
+
+def _print_badge_hook(ctx: Context, on_result: Any) -> Any:
+    """Print on check-in: the printing code (reportlab) loads with the first badge, not at start."""
+    hook: list[Any] = []
+
+    def print_badge(registration_id: str) -> None:
+        if not hook:
+            from desk.ui.print_page import make_print_badge_hook  # noqa: PLC0415
+
+            hook.append(make_print_badge_hook(ctx, on_result=on_result))
+        hook[0](registration_id)
+
+    return print_badge
+
+
+def _add_status(ctx: Context, window: Any) -> None:
+    """Online/offline with the last sync, and a missing audio output, in the status bar."""
+    from desk.services.connectivity import check  # noqa: PLC0415
+    from desk.ui.status_bar import ConnectionIndicator, ElidedLabel, audio_sentence  # noqa: PLC0415
+
+    settings = ctx.settings
+    window.connection = ConnectionIndicator(
+        ctx.workers, lambda: check(ctx.db, settings.feed_url, settings.feed_token), first_check_ms=SETTLE_MS)
+    window.add_status(window.connection, 2)
+    window.audio = ElidedLabel(objectName="status")
+    window.audio.setVisible(False)
+    window.add_status(window.audio, 1)
+
+    def on_audio(problem: str | None) -> None:
+        window.audio.setText(audio_sentence(problem))
+        window.audio.setVisible(bool(problem))
+
+    ctx.workers.submit(lambda _h: ctx.sound.output_problem(), write=False, on_done=on_audio)
+    for _title, page in [(window.tabs.tabText(i), window.tabs.widget(i)) for i in range(window.tabs.count())]:
+        for signal in ("sync_finished", "sync_failed"):
+            if hasattr(page, signal):
+                getattr(page, signal).connect(lambda *_a: window.connection.refresh())
+
+
+def open_settings(ctx: Context, window: Any) -> None:
+    """The Settings dialog (Ctrl+,): saved on a worker, shown at once in the window."""
+    from desk.config import save_settings  # noqa: PLC0415
+    from desk.ui.settings_dialog import SettingsDialog  # noqa: PLC0415
+
+    def save(edited: Settings) -> None:
+        ctx.workers.submit(lambda _h: save_settings(edited), write=False, on_error=window.show_message)
+        window.show_message(f"Desk: {edited.desk_name}  ·  settings saved")
+        connection = getattr(window, "connection", None)
+        if connection is not None:
+            connection.refresh()  # the feed address may have changed
+
+    SettingsDialog(ctx.settings, save, window, workers=ctx.workers, list_printers=ctx.list_printers).exec()
+
+
+def _build_deferred(window: Any) -> None:
+    """Build the tabs still waiting, one per turn of the event loop (scans go in between)."""
+    from PySide6.QtCore import QTimer  # noqa: PLC0415
+
+    from desk.ui.deferred_page import DeferredPage  # noqa: PLC0415
+
+    waiting = [window.tabs.widget(i) for i in range(window.tabs.count())
+               if isinstance(window.tabs.widget(i), DeferredPage) and window.tabs.widget(i).page is None]
+    if waiting:
+        waiting[0].ensure_built()
+        QTimer.singleShot(50, lambda: _build_deferred(window))
+
+
+def _after_first_paint(window: Any, screenshot: str | None) -> None:
+    from PySide6.QtCore import QTimer  # noqa: PLC0415
+
+    QTimer.singleShot(SETTLE_MS, lambda: build_later_tabs(window))
+    probe = os.environ.get("DESK_STARTUP_PROBE")
+    if probe:
+        QTimer.singleShot(0, lambda: _probe_scan(window, probe))
+    if screenshot:
         def shoot() -> None:
             window.grab().save(screenshot)
             window.close()
 
         QTimer.singleShot(1500, shoot)
-    code = app.exec()
-    db.close()
-    return code
+
+
+def build_later_tabs(window: Any) -> None:
+    """Once the window is up: warm the heavy imports on a thread, then build the waiting tabs."""
+    from PySide6.QtCore import QTimer  # noqa: PLC0415
+
+    thread = warm_up()
+
+    def build_when_warm() -> None:
+        if thread.is_alive():
+            QTimer.singleShot(100, build_when_warm)
+        else:
+            _build_deferred(window)
+
+    build_when_warm()
+
+
+def _probe_scan(window: Any, code: str) -> None:
+    """Say the window is shown, scan `code` like a handheld scanner, say when it was answered, quit."""
+    print(f"desk-startup: window shown {time.process_time():.3f}", file=sys.stderr, flush=True)
+    page = window.tabs.widget(0)
+    if not hasattr(page, "scan_field") or not hasattr(page, "answer_shown"):
+        print("desk-startup: no scan field on the first page", file=sys.stderr, flush=True)
+        window.close()
+        return
+
+    def answered(result: Any) -> None:
+        outcome = getattr(getattr(result, "outcome", None), "value", result)
+        print(f"desk-startup: scan answered {outcome}", file=sys.stderr, flush=True)
+        window.close()
+
+    page.answer_shown.connect(answered)
+    page.scan_field.setText(code)
+    page.scan_field.returnPressed.emit()
