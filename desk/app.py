@@ -53,6 +53,8 @@ PAGE_TITLES = {"desk.ui.checkin_page": "Check-in", "desk.ui.print_page": "Badges
 # What the later pages and devices import (heavy): loaded on a thread once the window is up.
 WARM_UP_MODULES = ("desk.services.printing", "desk.services.badges", "desk.services.sync", "desk.services.match",
                    "desk.services.rooms", "cv2")
+# What the entrance page and the attendee list import: loaded beside Qt's start.
+FIRST_PAGE_MODULES = ("desk.store.registrations", "desk.services.attendees", "desk.services.checkin")
 # Wait this long after the first paint before warming up and building the other tabs: the
 # first scans must not queue behind them.
 SETTLE_MS = 1500
@@ -223,6 +225,9 @@ def _open_database_beside(url: str) -> Future:
             future.set_result(open_database(url))
         except BaseException as exc:  # noqa: BLE001 - re-raised on the GUI thread by result()
             future.set_exception(exc)
+            return
+        # the models and the entrance's services, while the GUI thread builds the window
+        warm_up(FIRST_PAGE_MODULES).join()
 
     threading.Thread(target=run, name="desk-open-db", daemon=True).start()
     return future
@@ -390,6 +395,8 @@ def build_later_tabs(window: Any) -> None:
 
 def _probe_scan(window: Any, code: str) -> None:
     """Say the window is shown, scan `code` like a handheld scanner, say when it was answered, quit."""
+    from PySide6.QtCore import QTimer  # noqa: PLC0415
+
     print(f"desk-startup: window shown {time.process_time():.3f}", file=sys.stderr, flush=True)
     page = window.tabs.widget(0)
     if not hasattr(page, "scan_field") or not hasattr(page, "answer_shown"):
@@ -400,7 +407,7 @@ def _probe_scan(window: Any, code: str) -> None:
     def answered(result: Any) -> None:
         outcome = getattr(getattr(result, "outcome", None), "value", result)
         print(f"desk-startup: scan answered {outcome}", file=sys.stderr, flush=True)
-        window.close()
+        QTimer.singleShot(0, window.close)  # after the page finished its own answer
 
     page.answer_shown.connect(answered)
     page.scan_field.setText(code)
