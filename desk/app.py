@@ -346,8 +346,22 @@ def open_settings(ctx: Context, window: Any) -> None:
         connection = getattr(window, "connection", None)
         if connection is not None:
             connection.refresh()  # the feed address may have changed
+        for page in built_pages(window):
+            if hasattr(page, "settings_changed"):
+                page.settings_changed()  # e.g. print on check-in, the badge printer
 
     SettingsDialog(ctx.settings, save, window, workers=ctx.workers, list_printers=ctx.list_printers).exec()
+
+
+def built_pages(window: Any) -> list[Any]:
+    """The window's pages that exist so far (a tab not built yet is left out)."""
+    pages = []
+    for i in range(window.tabs.count()):
+        page = window.tabs.widget(i)
+        page = getattr(page, "page", page) if type(page).__name__ == "DeferredPage" else page
+        if page is not None:
+            pages.append(page)
+    return pages
 
 
 def _build_deferred(window: Any) -> None:

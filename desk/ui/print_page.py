@@ -195,6 +195,10 @@ class PrintPage(QWidget):
         self.printer_box.setCurrentIndex(max(0, self.printer_box.findData(current)))
         self.printer_box.blockSignals(False)
 
+    def settings_changed(self) -> None:
+        """Desk ▸ Settings was saved: show the printer and layout chosen there."""
+        self.show_settings()
+
     def show_settings(self) -> None:
         """Show the desk's printer and layout (they may have changed in Desk ▸ Settings)."""
         choice = self.actions.choice

@@ -39,6 +39,7 @@ def make_window(qtbot, db, tmp_path):
         ctx.camera_factory = None  # no webcam in tests: the page says so and works by hand
         ctx.sound = RecordingSound(problem=sound_problem)
         window = build_window(ctx)
+        window.ctx = ctx  # for the tests below
         qtbot.addWidget(window)
         window.resize(1366, 768)
         window.show()
@@ -119,3 +120,25 @@ def test_later_tabs_are_built_once_the_window_is_up_and_fit_1366x768(qtbot, make
         qtbot.wait(100)
         assert window.width() <= 1366 and window.height() <= 768, window.tabs.tabText(i)
         window.grab().save(str(tmp_path / f"tab-{i}.png"))
+
+
+def test_settings_saved_in_the_dialog_reach_the_pages(qtbot, make_window, tmp_path, monkeypatch):
+    from desk.app import open_settings
+    from desk.config import load_settings
+    from desk.ui.settings_dialog import SettingsDialog
+
+    window = make_window(Settings(printer=f"folder:{tmp_path}"))
+    checkin = window.tabs.widget(0)
+    assert not checkin.print_box.isChecked()
+
+    def edit_and_ok(dialog):  # noqa: ANN001, ANN202 - what a person does in the dialog
+        dialog.print_on_checkin.setChecked(True)
+        dialog.layout_box.setCurrentIndex(dialog.layout_box.findData("a4-sheet"))
+        dialog._on_ok()
+        return SettingsDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(SettingsDialog, "exec", edit_and_ok)
+    open_settings(window.ctx, window)
+    assert checkin.print_box.isChecked() and window.ctx.settings.print_on_checkin
+    qtbot.waitUntil(lambda: load_settings().print_on_checkin, timeout=TIMEOUT_MS)
+    assert load_settings().badge_layout == "a4-sheet"
