@@ -314,18 +314,19 @@ def _print_badge_hook(ctx: Context, on_result: Any) -> Any:
 def _add_status(ctx: Context, window: Any) -> None:
     """Online/offline with the last sync, and a missing audio output, in the status bar."""
     from desk.services.connectivity import check  # noqa: PLC0415
-    from desk.ui.status_bar import ConnectionIndicator, ElidedLabel, audio_sentence  # noqa: PLC0415
+    from desk.ui.status_bar import ConnectionIndicator, ElidedLabel, audio_reason, audio_sentence  # noqa: PLC0415
 
     settings = ctx.settings
     window.connection = ConnectionIndicator(
         ctx.workers, lambda: check(ctx.db, settings.feed_url, settings.feed_token), first_check_ms=SETTLE_MS)
-    window.add_status(window.connection, 2)
+    window.add_status(window.connection, 1)
     window.audio = ElidedLabel(objectName="status")
     window.audio.setVisible(False)
-    window.add_status(window.audio, 1)
+    window.add_status(window.audio)
 
     def on_audio(problem: str | None) -> None:
         window.audio.setText(audio_sentence(problem))
+        window.audio.set_details(audio_reason(problem))
         window.audio.setVisible(bool(problem))
 
     ctx.workers.submit(lambda _h: ctx.sound.output_problem(), write=False, on_done=on_audio)

@@ -170,7 +170,9 @@ class AttendeesPage(QWidget):
         lines = report.lines()
         head = "Cancelled: nothing more was applied. " if report.cancelled else ""
         stopped = f" Stopped early: {self._describe_failure(report.stopped)}" if report.stopped else ""
-        details = lines[1:] + report.notes()
+        # flags first: one seat-cap flag must not hide below 3,000 rejected rows
+        flags_first = sorted(lines[1:], key=lambda line: not line.startswith("flag:"))
+        details = flags_first + report.notes()
         flagged = len(lines) - 1 - report.rejected
         flags = f"; {flagged} flag(s)" if flagged else ""
         below = " (listed below)" if details else ""

@@ -30,7 +30,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         # elided, never wider than its share: a long warning must not widen the window
         self.status_label = ElidedLabel()
-        self.statusBar().addPermanentWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.status_label)
         for i in range(min(9, len(pages))):
             QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.tabs.setCurrentIndex(i))
         self.resize(1280, 720)

@@ -31,8 +31,10 @@ class ElidedLabel(QLabel):
         if objectName:
             self.setObjectName(objectName)
         self._full = ""
+        self._details = ""
         self._mode = elide
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # as wide as the text when there is room, down to almost nothing when there is not
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setText(text)
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
@@ -41,6 +43,11 @@ class ElidedLabel(QLabel):
 
     def text(self) -> str:
         return self._full
+
+    def set_details(self, details: str) -> None:
+        """A tooltip that says more than the text (shown whether or not the text is cut)."""
+        self._details = details
+        self._elide()
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         return QSize(16, super().minimumSizeHint().height())
@@ -55,7 +62,7 @@ class ElidedLabel(QLabel):
     def _elide(self) -> None:
         shown = self.fontMetrics().elidedText(self._full, self._mode, max(0, self.contentsRect().width()))
         super().setText(shown)
-        self.setToolTip(self._full if shown != self._full else "")
+        self.setToolTip(self._details or (self._full if shown != self._full else ""))
 
 
 class ConnectionIndicator(ElidedLabel):
@@ -104,7 +111,7 @@ class ConnectionIndicator(ElidedLabel):
 
     def _show(self, online: bool, sentence: str) -> None:
         # colour always comes with the words: "Online" / "Offline" start the line
-        self.setStyleSheet(f"color: {theme.GREEN if online else theme.RED}; font-weight: bold;")
+        self.setStyleSheet(f"color: {theme.GREEN if online else theme.RED};")
         self.setText(f"● {sentence}" if online else f"● Offline: {sentence}")
 
     @property
@@ -113,7 +120,11 @@ class ConnectionIndicator(ElidedLabel):
 
 
 def audio_sentence(problem: str | None) -> str:
-    """The status bar's words for a desk without sound ("" when sound works)."""
-    if not problem:
-        return ""
-    return f"🔇 No audio output ({problem}): answers are shown, not heard."
+    """The status bar's words for a desk without sound ("" when sound works); the reason goes
+    in the tooltip (`audio_reason`), so the online/offline sentence keeps its room."""
+    return "No audio output" if problem else ""
+
+
+def audio_reason(problem: str | None) -> str:
+    """Why there is no audio output, for the tooltip."""
+    return f"No audio output ({problem}): answers are shown, not heard." if problem else ""

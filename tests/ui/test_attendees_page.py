@@ -65,8 +65,8 @@ def test_importing_a_file_shows_the_report_and_refreshes(qtbot, page, tmp_path):
     assert report.added == 1 and report.rejected == 1
     assert page.sync_status.text().startswith("Last import: added 1, updated 0, unchanged 0, rejected 1 rows")
     assert [page.result_list.item(i).text() for i in range(page.result_list.count())] == [
-        "row 3: unknown status 'bogus' (expected validated, pending, rejected or cancelled)",
-        "flag: 251 validated attendees for 250 seats (1 over)"]  # the seat cap, on the page, not in a tooltip
+        "flag: 251 validated attendees for 250 seats (1 over)",  # the seat cap, on the page, not in a tooltip
+        "row 3: unknown status 'bogus' (expected validated, pending, rejected or cancelled)"]
     assert page.sync_button.isEnabled() and not page.cancel_button.isVisibleTo(page)
     qtbot.waitUntil(lambda: "251 of 251" in page.count_label.text(), timeout=5000)
 
@@ -112,14 +112,17 @@ def test_the_import_result_lists_every_rejected_row_and_flag_without_a_tooltip(q
     assert report.rejected == 3000 and report.added == 3
     shown = [page.result_list.item(i).text() for i in range(page.result_list.count())]
     assert len(shown) == len(report.lines()) - 1 + len(report.notes())
-    assert shown[0] == "row 2: email 'not-an-email-0' is not an e-mail address"
-    assert shown[2999].startswith("row 3001: ")
     flags = [line for line in shown if line.startswith("flag: ")]
+    assert shown[:len(flags)] == flags  # the flags first, above the rejected rows
+    assert shown[len(flags)] == "row 2: email 'not-an-email-0' is not an e-mail address"
+    assert shown[len(flags) + 2999].startswith("row 3001: ")
     assert any("Cluster Łódź Chemia" in f and "at most 2 per organisation" in f for f in flags)
     assert page.result_list.isVisible() and page.result_list.height() <= 170  # scrolls, never off the screen
     assert page.result_list.verticalScrollBar().maximum() > 0
     assert page.sync_status.toolTip() == "" and "rejected 3000 rows" in page.sync_status.text()
     assert "flag(s) (listed below)" in page.sync_status.text()
+    page.resize(1366, 700)
+    page.grab().save(str(tmp_path / "import-result.png"))
 
 
 def test_an_unreachable_feed_is_said_in_plain_words(qtbot, db, workers):

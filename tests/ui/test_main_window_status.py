@@ -92,8 +92,9 @@ def test_the_last_sync_time_shows_after_a_sync(qtbot, make_window, tmp_path):
 def test_no_audio_output_is_said_and_the_desk_keeps_working(qtbot, make_window, tmp_path):
     window = make_window(Settings(printer=f"folder:{tmp_path}"), sound_problem="no sound card or sound server found")
     qtbot.waitUntil(lambda: window.audio.isVisible(), timeout=TIMEOUT_MS)
-    assert window.audio.text() == ("🔇 No audio output (no sound card or sound server found): "
-                                   "answers are shown, not heard.")
+    assert window.audio.text() == "No audio output"
+    assert window.audio.toolTip() == ("No audio output (no sound card or sound server found): "
+                                      "answers are shown, not heard.")
     checkin = window.tabs.widget(0)
     with qtbot.waitSignal(checkin.answer_shown, timeout=TIMEOUT_MS) as answer:
         checkin.scan_field.setText("ECC2016-NOSUCHCODE")
