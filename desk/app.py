@@ -36,6 +36,7 @@ class Context:
     list_printers: Any = None  # () -> the system's printer names (may talk to CUPS: on a worker)
     clock: Any = None  # () -> aware datetime
     print_badge: Any = None  # (registration_id) -> None: queue a badge (set once the window exists)
+    camera_not_before: float = 0.0  # time.monotonic() before which no camera opens (start-up)
 
 
 # The desk window's tabs after the attendee list, in order. Each module offers
@@ -58,6 +59,8 @@ FIRST_PAGE_MODULES = ("desk.store.registrations", "desk.services.attendees", "de
 # Wait this long after the first paint before warming up and building the other tabs: the
 # first scans must not queue behind them.
 SETTLE_MS = 1500
+# The camera opens this long after the window is shown (a webcam takes longer to wake up).
+CAMERA_AFTER_SHOW_S = 0.5
 
 
 def build_devices(ctx: Context) -> None:
@@ -74,7 +77,11 @@ def build_devices(ctx: Context) -> None:
         ctx.warnings.append("no QR decoder available (install zxing-cpp); scan with a handheld scanner or search")
 
     def camera() -> Any:
-        from desk.devices.camera import OpenCVCamera  # noqa: PLC0415 - OpenCV loads with the camera worker
+        # On the camera's thread: OpenCV's import holds the interpreter for most of its 0.4 s,
+        # so the first camera waits until the window is painted (a fixed, short wait: the
+        # page may stop the camera meanwhile, and waits for this thread when it does).
+        time.sleep(max(0.0, ctx.camera_not_before - time.monotonic()))
+        from desk.devices.camera import OpenCVCamera  # noqa: PLC0415
 
         return OpenCVCamera(settings.camera, settings.camera_width, settings.camera_height)
 
@@ -269,6 +276,7 @@ def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | N
     ctx = Context(settings=settings, db=db, workers=Workers(), warnings=warnings)
     build_devices(ctx)
     window = build_window(ctx)
+    ctx.camera_not_before = time.monotonic() + CAMERA_AFTER_SHOW_S
     window.show()
     _after_first_paint(window, screenshot)
     code = app.exec()
