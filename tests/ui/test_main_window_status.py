@@ -9,11 +9,12 @@ import socket
 
 import pytest
 
-from desk.app import Context, build_devices, build_later_tabs, build_window
+from desk.app import Context, build_devices, build_window
 from desk.config import Settings
 from desk.core.checkin import EVENT_TZ
 from desk.devices.sound import RecordingSound
 from desk.services.demo import install_demo
+from desk.startup import build_later_tabs
 from desk.ui.deferred_page import DeferredPage
 from desk.ui.workers import Workers
 from tests.services.feedserver import FeedServer, make_registration
