@@ -70,14 +70,19 @@ def format_stamp(stamp: dt.datetime, tz: dt.tzinfo = EVENT_TZ, today: dt.date | 
 
 
 def host_of(url: str) -> str:
-    """The host (and port when one is given) of an address, for sentences."""
-    parts = urlsplit(url)
-    return parts.netloc.rsplit("@", 1)[-1] or url
+    """The host (and port when one is given) of an address, for sentences; "" for none.
+
+    A user name and password in the address are never repeated.
+    """
+    return urlsplit(url).netloc.rsplit("@", 1)[-1]
 
 
-def plain_reason(message: str, url: str = "") -> str:
-    """Low-level failure text ("[Errno -2] ...", "HTTP 503") as a few plain words."""
-    host = host_of(url) if url else "the portal"
+def plain_reason(message: str, url: str = "", what: str = "the portal") -> str:
+    """Low-level failure text ("[Errno -2] ...", "HTTP 503") as a few plain words.
+
+    `url` names the host in the words; without one, `what` does.
+    """
+    host = host_of(url) or what
     http = re.search(r"HTTP \d{3}", message)
     for pattern, words in _REASONS:
         if re.search(pattern, message, re.IGNORECASE):
@@ -122,7 +127,8 @@ def check(db: Database, feed_url: str, feed_token: str) -> Connectivity:
         with db.begin() as session:
             last = repo.last_synced_at(session)
     except Exception as exc:  # noqa: BLE001 - a dead hub is a state to show, not a crash
-        database_problem = plain_reason(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, "")
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        database_problem = plain_reason(message, str(getattr(db, "url", "")), what="the database")
     feed_problem = probe_feed(feed_url, feed_token) if feed_url else None
     return Connectivity(database_ok=database_problem is None, database_problem=database_problem,
                         feed_configured=bool(feed_url), feed_problem=feed_problem, last_sync=last)

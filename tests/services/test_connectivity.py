@@ -62,3 +62,20 @@ def test_offline_sentence_keeps_the_last_sync_time_across_a_restart(db_path):
     assert offline.sentence(today=BRUSSELS_DAY) == (
         f"The portal could not be reached (nothing answers at 127.0.0.1:{port}). Working offline; last sync 08:12.")
     assert offline.sentence(today=dt.date(2016, 12, 2)).endswith("last sync Thu 01 Dec 08:12.")
+
+
+def test_a_database_that_stopped_answering_is_said_with_its_host():
+    from sqlalchemy.exc import OperationalError
+
+    class DeadHub:
+        url = "postgresql+psycopg://desk:secret@127.0.0.1:1/ecc2016"
+
+        def begin(self):  # noqa: ANN202
+            raise OperationalError("SELECT 1", {}, ConnectionRefusedError(
+                "connection to server at \"127.0.0.1\", port 1 failed: Connection refused"))
+
+    state = check(DeadHub(), "", "")
+    assert not state.online and not state.database_ok
+    assert state.sentence() == ("The database cannot be reached (nothing answers at 127.0.0.1:1). "
+                                "Check-ins cannot be stored.")
+    assert "secret" not in state.sentence()
