@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
     QPushButton, QVBoxLayout, QWidget,
@@ -27,7 +28,8 @@ def printer_label(choice: str) -> str:
     if not choice:
         return "PDF folder (in desk's data folder)"
     if choice.startswith(FOLDER):
-        return f"PDF folder: {choice[len(FOLDER):]}"
+        path = choice[len(FOLDER):].rstrip("/")
+        return f"PDF folder: {path.rsplit('/', 1)[-1] or path}"  # the whole path is in the tooltip
     return choice
 
 
@@ -65,9 +67,9 @@ class SettingsDialog(QDialog):
         # long printer names and folders are elided in the list, not widening the dialog
         self.printer.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.printer.setMinimumContentsLength(30)
-        self.printer.addItem(printer_label(""), "")
+        self._add_printer("")
         if settings.printer:
-            self.printer.addItem(printer_label(settings.printer), settings.printer)
+            self._add_printer(settings.printer)
         self.printer.setCurrentIndex(self.printer.count() - 1)
         self.folder_button = QPushButton("PDF folder…")
         self.folder_button.setAutoDefault(False)  # Enter in the form saves; it never opens a file dialog
@@ -115,13 +117,18 @@ class SettingsDialog(QDialog):
         """Offer the system's printers (the current choice stays selected)."""
         for name in names:
             if self.printer.findData(name) < 0:
-                self.printer.addItem(printer_label(name), name)
+                self._add_printer(name)
+
+    def _add_printer(self, choice: str) -> None:
+        self.printer.addItem(printer_label(choice), choice)
+        self.printer.setItemData(self.printer.count() - 1, choice[len(FOLDER):] if choice.startswith(FOLDER)
+                                 else choice or "printed-badges in desk's data folder", Qt.ItemDataRole.ToolTipRole)
 
     def choose_folder(self, folder: str) -> None:
         """Print badges as PDF files into `folder`."""
         choice = f"{FOLDER}{folder}"
         if self.printer.findData(choice) < 0:
-            self.printer.addItem(printer_label(choice), choice)
+            self._add_printer(choice)
         self.printer.setCurrentIndex(self.printer.findData(choice))
 
     def _on_folder_clicked(self) -> None:

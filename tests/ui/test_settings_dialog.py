@@ -76,6 +76,9 @@ def test_printer_layout_and_print_on_checkin_are_saved_and_read_back(qtbot, tmp_
     assert reopened.printer.currentData() == "Zebra" and reopened.printer.currentText() == "Zebra"
     assert reopened.layout_box.currentData() == "label-4x3" and reopened.print_on_checkin.isChecked()
     reopened.choose_folder(str(tmp_path / "badges"))
+    assert reopened.printer.currentText() == "PDF folder: badges"
+    assert reopened.printer.itemData(reopened.printer.currentIndex(), Qt.ItemDataRole.ToolTipRole) == str(
+        tmp_path / "badges")
     reopened.print_on_checkin.setChecked(False)
     _ok(reopened)
     last = load_settings()
