@@ -167,6 +167,8 @@ class PrintPage(QWidget):
         if rows and not self._sized_attendees:
             self._sized_attendees = True
             _fit_columns(self.table)
+            # sized while every badge reads "—": leave room for "Printing…"
+            self.table.setColumnWidth(0, max(self.table.columnWidth(0), self.fontMetrics().horizontalAdvance("Printing…") + 24))
 
     def refresh_queue(self) -> None:
         """Reload the print queue on a worker."""
