@@ -2,21 +2,25 @@
 
 A cue is played by handing the WAV to the system's command-line player in a child
 process, so the desk never waits for a sound and needs no audio library. With no player
-installed, cues are silently skipped: the screen still shows colour and text.
+installed, or no sound card or sound server, cues are skipped and `output_problem()` says
+why, so that the window can tell the desk worker: the screen still shows colour and text.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import wave
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from desk import resources
+
+if TYPE_CHECKING:  # numpy is only needed to make the WAVs, not to play them (start-up time)
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +28,7 @@ CUES = ("ok", "warn", "error", "round_end")
 # PulseAudio, PipeWire, then bare ALSA: whichever the laptop has, in that order.
 PLAYERS = ("paplay", "pw-play", "aplay")
 SAMPLE_RATE_HZ = 22050
+ASOUND_CARDS = Path("/proc/asound/cards")
 
 
 def find_player(candidates: Sequence[str] = PLAYERS) -> str | None:
@@ -33,6 +38,39 @@ def find_player(candidates: Sequence[str] = PLAYERS) -> str | None:
         if found:
             return found
     return None
+
+
+def _sound_server(env: Mapping[str, str]) -> bool:
+    """A PulseAudio or PipeWire server this user can reach (its socket, or PULSE_SERVER)."""
+    if env.get("PULSE_SERVER"):
+        return True
+    runtime = env.get("XDG_RUNTIME_DIR")
+    return bool(runtime) and any((Path(runtime) / name).exists() for name in ("pulse/native", "pipewire-0"))
+
+
+def _sound_cards(cards: Path) -> bool:
+    try:
+        text = cards.read_text(encoding="utf-8", errors="replace")
+    except OSError:  # no ALSA in this kernel or container
+        return False
+    return "no soundcards" not in text and any(line.strip()[:1].isdigit() for line in text.splitlines())
+
+
+def output_problem(player: str | None, cards: Path = ASOUND_CARDS,
+                   env: Mapping[str, str] | None = None) -> str | None:
+    """Why cues cannot be heard on this computer, in a few words; None when they can.
+
+    A sound server (PulseAudio, PipeWire) counts for paplay and pw-play; otherwise an ALSA
+    sound card must be listed in /proc/asound/cards.
+    """
+    env = os.environ if env is None else env
+    if not player:
+        return "no sound player (" + ", ".join(PLAYERS) + ") is installed"
+    if Path(player).name != "aplay" and _sound_server(env):
+        return None
+    if _sound_cards(cards):
+        return None
+    return "no sound card or sound server found"
 
 
 class SoundPlayer:
@@ -48,6 +86,10 @@ class SoundPlayer:
         self._playing: subprocess.Popen[bytes] | None = None
         self._playing_cue = ""
         self._gongs: list[subprocess.Popen[bytes]] = []
+
+    def output_problem(self) -> str | None:
+        """Why cues are not heard here (no player, no sound card), or None when they are."""
+        return output_problem(self.player)
 
     def _wav(self, cue: str) -> Path | None:
         try:
@@ -99,9 +141,14 @@ class SoundPlayer:
 class RecordingSound:
     """A sound sink that plays nothing and remembers which cues were asked for (tests)."""
 
-    def __init__(self) -> None:
+    def __init__(self, problem: str | None = None) -> None:
         self.played: list[str] = []
         self.ignored: list[str] = []
+        self.problem = problem
+
+    def output_problem(self) -> str | None:
+        """What the test said is wrong with the sound output (None: nothing)."""
+        return self.problem
 
     def play(self, cue: str) -> None:
         """Record a known cue; unknown cues go to `ignored`, as a real player ignores them."""
@@ -113,6 +160,7 @@ class RecordingSound:
 
 def _tone(freq_hz: float, duration_s: float, attack_s: float = 0.01, decay_per_s: float = 0.0) -> np.ndarray:
     """A sine with a soft attack, an optional exponential decay and a short release (no clicks)."""
+    import numpy as np  # noqa: PLC0415
     t = np.arange(int(duration_s * SAMPLE_RATE_HZ)) / SAMPLE_RATE_HZ
     wave_ = np.sin(2 * np.pi * freq_hz * t)
     envelope = np.minimum(1.0, t / attack_s) * np.exp(-decay_per_s * t)
@@ -121,11 +169,13 @@ def _tone(freq_hz: float, duration_s: float, attack_s: float = 0.01, decay_per_s
 
 
 def _silence(duration_s: float) -> np.ndarray:
+    import numpy as np  # noqa: PLC0415
     return np.zeros(int(duration_s * SAMPLE_RATE_HZ))
 
 
 def cue_samples(cue: str) -> np.ndarray:
     """Return a cue as float samples in [-1, 1] at SAMPLE_RATE_HZ; raise KeyError for unknown cues."""
+    import numpy as np  # noqa: PLC0415
     if cue == "ok":
         # Rising major third, like a doorbell "ding-dong" upside down: friendly, quick.
         first = _tone(880.0, 0.14, decay_per_s=4) + 0.3 * _tone(1760.0, 0.14, decay_per_s=8)
@@ -151,6 +201,7 @@ def cue_samples(cue: str) -> np.ndarray:
 
 def write_wav(path: Path, samples: np.ndarray) -> None:
     """Write float samples as a 16-bit mono WAV at SAMPLE_RATE_HZ."""
+    import numpy as np  # noqa: PLC0415
     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)

@@ -475,6 +475,14 @@ def set_cursor(session: Session, source: str, cursor: str | None, now: dt.dateti
     session.add(row)
 
 
+def last_synced_at(session: Session) -> dt.datetime | None:
+    """When a sync last stored something or moved the feed cursor (None: never synced)."""
+    logged = session.scalar(select(func.max(SyncLogRow.at)))
+    moved = session.scalar(select(func.max(SyncCursorRow.updated_at)))
+    stamps = [s for s in (logged, moved) if s is not None]
+    return max(stamps) if stamps else None
+
+
 def count_attendees(session: Session) -> int:
     """Number of validated registrations."""
     return session.scalar(select(func.count()).where(RegistrationRow.status == Status.VALIDATED.value)) or 0

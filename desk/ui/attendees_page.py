@@ -1,4 +1,9 @@
-"""The attendee list: live accent-insensitive search, and sync with progress and cancel."""
+"""The attendee list: live accent-insensitive search, and sync with progress and cancel.
+
+The result of the last import stays on the page below the list: its summary, then every
+rejected row and every flag in a scrollable list (a 3,000-line report fits; a tooltip
+would run off the screen).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,13 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget,
+    QAbstractItemView, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QProgressBar,
+    QPushButton, QVBoxLayout, QWidget,
 )
 
+from desk.ui import theme
 from desk.ui.models import AttendeeTableModel
 from desk.ui.tables import table_view
 from desk.ui.workers import Job, JobHandle, Workers
@@ -23,11 +30,14 @@ class AttendeesPage(QWidget):
     """Search box over a table of attendees; Sync and Import buttons with a progress bar."""
 
     sync_finished = Signal(object)  # the SyncReport, for other pages to refresh
+    sync_failed = Signal(str)  # the sentence shown (the status bar checks the connection again)
 
     def __init__(self, workers: Workers, search: SearchFn, sync: SyncFn,
-                 feed_configured: bool | Callable[[], bool], parent: QWidget | None = None) -> None:
+                 feed_configured: bool | Callable[[], bool], parent: QWidget | None = None,
+                 describe_failure: Callable[[str], str] | None = None) -> None:
         super().__init__(parent)
         self._workers, self._search, self._sync = workers, search, sync
+        self._describe_failure = describe_failure or (lambda message: message)
         # a callable: the feed address can be set in the desk's settings while the window is open
         self._feed_configured = feed_configured if callable(feed_configured) else (lambda: feed_configured)
         self._search_seq = 0
@@ -51,6 +61,12 @@ class AttendeesPage(QWidget):
         self.sync_status = QLabel(objectName="status")
         self.sync_status.setWordWrap(True)
         self.sync_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # rejected rows, flags and notes of the last import: all of them, scrolled, copyable
+        self.result_list = QListWidget()
+        self.result_list.setUniformItemSizes(True)
+        self.result_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.result_list.setMaximumHeight(170)
+        self.result_list.setVisible(False)
 
         top = QHBoxLayout()
         top.addWidget(self.search_box, 1)
@@ -66,6 +82,7 @@ class AttendeesPage(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(bottom)
         layout.addWidget(self.sync_status)
+        layout.addWidget(self.result_list)
 
         self._debounce = QTimer(self, singleShot=True, interval=120)
         self._debounce.timeout.connect(self.refresh)
@@ -144,18 +161,39 @@ class AttendeesPage(QWidget):
     def _on_sync_done(self, report: Any) -> None:
         self._sync_job = None
         self._set_busy(False)
-        lines = report.lines() + report.notes()
-        head = "Cancelled: nothing more was applied. " if report.cancelled else ""
-        extra = f"  ({len(lines) - 1} more line(s): hover for details)" if len(lines) > 1 else ""
-        self.sync_status.setText(head + lines[0] + extra)
-        self.sync_status.setToolTip("\n".join(lines[:60]))
+        self.show_report(report)
         self.refresh()
         self.sync_finished.emit(report)
+
+    def show_report(self, report: Any) -> None:
+        """The import's summary, then every rejected row, flag and note in the list below it."""
+        lines = report.lines()
+        head = "Cancelled: nothing more was applied. " if report.cancelled else ""
+        stopped = f" Stopped early: {self._describe_failure(report.stopped)}" if report.stopped else ""
+        # flags first: one seat-cap flag must not hide below 3,000 rejected rows
+        flags_first = sorted(lines[1:], key=lambda line: not line.startswith("flag:"))
+        details = flags_first + report.notes()
+        flagged = len(lines) - 1 - report.rejected
+        flags = f"; {flagged} flag(s)" if flagged else ""
+        below = " (listed below)" if details else ""
+        self.sync_status.setText(f"Last import: {head}{lines[0]}{flags}{below}.{stopped}")
+        self.sync_status.setToolTip("")
+        self.result_list.clear()
+        colours = {"row": theme.RED, "flag": theme.AMBER}
+        for line in details:
+            item = QListWidgetItem(line)
+            colour = colours.get(line.split(" ", 1)[0].rstrip(":"))
+            if colour:
+                item.setForeground(QColor(colour))
+            self.result_list.addItem(item)
+        self.result_list.setVisible(bool(details))
 
     def _on_sync_failed(self, message: str) -> None:
         self._sync_job = None
         self._set_busy(False)
-        self._show_error(message)
+        sentence = self._describe_failure(message)
+        self._show_error(sentence)
+        self.sync_failed.emit(sentence)
 
     def _on_cancel_clicked(self) -> None:
         if self._sync_job is not None:
@@ -172,4 +210,3 @@ class AttendeesPage(QWidget):
 
     def _show_error(self, message: str) -> None:
         self.sync_status.setText(f"⚠ {message}")
-        self.sync_status.setToolTip(message)

@@ -402,6 +402,10 @@ class CheckInPage(QWidget):
         settings = self._ctx.settings
         self._submit(lambda: save_settings(settings), lambda _r: None, write=False, on_error=self._on_read_error)
 
+    def settings_changed(self) -> None:
+        """Desk ▸ Settings was saved: show its print-on-check-in choice."""
+        self.print_box.setChecked(bool(getattr(self._ctx.settings, "print_on_checkin", False)))
+
     def _on_checklist_clicked(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save the paper checklist", "checklist.pdf", "PDF (*.pdf)")
         self.scan_field.setFocus()  # back from the dialog: the next badge may be scanned

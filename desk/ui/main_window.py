@@ -6,7 +6,9 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
+
+from desk.ui.status_bar import ElidedLabel
 
 from desk.ui.scan_burst import install_scan_bursts
 
@@ -28,7 +30,8 @@ class MainWindow(QMainWindow):
         for label, page in pages:
             self.tabs.addTab(page, label)
         self.setCentralWidget(self.tabs)
-        self.status_label = QLabel()
+        # elided, never wider than its share: a long warning must not widen the window
+        self.status_label = ElidedLabel()
         self.statusBar().addPermanentWidget(self.status_label)
         for i in range(min(9, len(pages))):
             QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.tabs.setCurrentIndex(i))
@@ -45,6 +48,10 @@ class MainWindow(QMainWindow):
     def show_message(self, text: str) -> None:
         """A line in the status bar (database warnings, desk name...)."""
         self.status_label.setText(text)
+
+    def add_status(self, widget: QWidget, stretch: int = 0) -> None:
+        """Put a widget on the left of the status bar (connection, audio): on every page."""
+        self.statusBar().addWidget(widget, stretch)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         QSettings("desk", "desk").setValue("main/geometry", self.saveGeometry())

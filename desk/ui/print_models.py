@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from desk.core.checkin import EVENT_TZ
 from desk.core.countries import country_name
 from desk.ui import theme
 from desk.ui.models import Index, ListTableModel
@@ -54,8 +55,9 @@ class BadgeAttendeeModel(_ColouredStateModel):
         return row[1]
 
 
-def _local_time(stamp: dt.datetime) -> str:
-    return stamp.astimezone().strftime("%H:%M:%S")
+def _local_time(stamp: dt.datetime, tz: dt.tzinfo = EVENT_TZ) -> str:
+    # the event's clock, as on every other page (not the laptop's zone, not UTC)
+    return stamp.astimezone(tz).strftime("%H:%M:%S")
 
 
 class PrintJobModel(_ColouredStateModel):

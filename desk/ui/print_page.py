@@ -8,6 +8,7 @@ list on the pool. A reprint always asks first.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -17,8 +18,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from desk.ui.print_actions import PrintActions, build_actions, make_print_badge_hook
+from desk.ui.print_actions import FOLDER, PrintActions, build_actions, make_print_badge_hook
 from desk.ui.print_models import BadgeAttendeeModel, PrintJobModel
+from desk.ui.status_bar import ElidedLabel
 from desk.ui.tables import table_view
 from desk.ui.workers import Job
 
@@ -56,7 +58,9 @@ class PrintPage(QWidget):
             self.layout_box.addItem(label, name)
         self.layout_box.setCurrentIndex(max(0, self.layout_box.findData(actions.layout)))
         self.printer_box = QComboBox()
-        self.printer_box.setMinimumWidth(260)
+        # a long printer or folder name is cut in the box, never widening the window
+        self.printer_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.printer_box.setMinimumContentsLength(22)
         for label, choice in actions.printer_choices(None):
             self.printer_box.addItem(label, choice)
         self.print_button = QPushButton("Print badge  (Enter · Ctrl+P)", objectName="primary")
@@ -67,9 +71,9 @@ class PrintPage(QWidget):
         self.job_table = table_view(self.jobs, multi=False, fit_columns=False, zebra=True)
         self.retry_button = QPushButton("Retry  (Ctrl+R)")
         self.remove_button = QPushButton("Remove from queue  (Del)")
-        self.queue_label = QLabel("Print queue")
-        self.status = QLabel(objectName="status")
-        self.status.setWordWrap(True)
+        self.queue_label = ElidedLabel("Print queue")
+        # one line, elided (whole text in the tooltip): a long file name must not widen the window
+        self.status = ElidedLabel(objectName="status", elide=Qt.TextElideMode.ElideMiddle)
         self._build_layout()
         self._set_busy(False)
 
@@ -137,6 +141,7 @@ class PrintPage(QWidget):
         layout.addWidget(self.status)
 
     def showEvent(self, event: Any) -> None:  # noqa: N802
+        self.show_settings()
         self._poll.start()
         self.refresh_queue()
         super().showEvent(event)
@@ -162,6 +167,8 @@ class PrintPage(QWidget):
         if rows and not self._sized_attendees:
             self._sized_attendees = True
             _fit_columns(self.table)
+            # sized while every badge reads "—": leave room for "Printing…"
+            self.table.setColumnWidth(0, max(self.table.columnWidth(0), self.fontMetrics().horizontalAdvance("Printing…") + 24))
 
     def refresh_queue(self) -> None:
         """Reload the print queue on a worker."""
@@ -189,6 +196,22 @@ class PrintPage(QWidget):
             self.printer_box.addItem(label, choice)
         self.printer_box.setCurrentIndex(max(0, self.printer_box.findData(current)))
         self.printer_box.blockSignals(False)
+
+    def settings_changed(self) -> None:
+        """Desk ▸ Settings was saved: show the printer and layout chosen there."""
+        self.show_settings()
+
+    def show_settings(self) -> None:
+        """Show the desk's printer and layout (they may have changed in Desk ▸ Settings)."""
+        choice = self.actions.choice
+        shown = f"PDF folder ({Path(choice[len(FOLDER):]).name})" if choice.startswith(FOLDER) else choice
+        for box, value, label in ((self.printer_box, choice, shown),
+                                  (self.layout_box, self.actions.layout, self.actions.layout)):
+            box.blockSignals(True)
+            if box.findData(value) < 0:
+                box.addItem(label, value)
+            box.setCurrentIndex(box.findData(value))
+            box.blockSignals(False)
 
     def printer_choice(self) -> str:
         return str(self.printer_box.currentData() or "")

@@ -11,12 +11,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import cv2
-import numpy as np
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QImage
+
+if TYPE_CHECKING:  # OpenCV loads on the camera thread with the first frame, not with the window
+    import numpy as np
 
 # A camera that delivers nothing this many times in a row is gone (unplugged, end of file).
 _MAX_EMPTY_READS = 30
@@ -44,6 +45,9 @@ class RepeatFilter:
 
 def preview_image(frame: np.ndarray, outlines: list[tuple[tuple[int, int], ...]], width: int) -> QImage:
     """A downscaled RGB copy of the frame with each decoded code outlined in green."""
+    import cv2  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+
     height, full_width = frame.shape[:2]
     scale = width / full_width
     small = cv2.resize(frame, (width, max(1, int(height * scale))), interpolation=cv2.INTER_AREA)

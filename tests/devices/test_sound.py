@@ -122,3 +122,31 @@ def test_missing_wav_is_ignored(tmp_path: Path) -> None:
     player.play("ok")
     player.wait()
     assert not log.exists()
+
+
+def test_output_problem_names_a_missing_player_or_sound_card(tmp_path: Path) -> None:
+    from desk.devices.sound import output_problem
+
+    no_cards = tmp_path / "cards-none"
+    no_cards.write_text("--- no soundcards ---\n")
+    one_card = tmp_path / "cards-one"
+    one_card.write_text(" 0 [PCH            ]: HDA-Intel - HDA Intel PCH\n                      HDA Intel PCH at 0xf7f10000 irq 33\n")
+    runtime = tmp_path / "run"
+    (runtime / "pulse").mkdir(parents=True)
+    assert "no sound player" in output_problem(None, one_card, {})
+    assert output_problem("/usr/bin/aplay", no_cards, {}) == "no sound card or sound server found"
+    assert output_problem("/usr/bin/aplay", tmp_path / "missing", {}) == "no sound card or sound server found"
+    assert output_problem("/usr/bin/aplay", one_card, {}) is None
+    # a PulseAudio server is enough for paplay, not for bare ALSA
+    assert output_problem("/usr/bin/paplay", no_cards, {"XDG_RUNTIME_DIR": str(runtime)}) is not None
+    (runtime / "pulse" / "native").touch()
+    assert output_problem("/usr/bin/paplay", no_cards, {"XDG_RUNTIME_DIR": str(runtime)}) is None
+    assert output_problem("/usr/bin/aplay", no_cards, {"XDG_RUNTIME_DIR": str(runtime)}) is not None
+
+
+def test_player_without_a_player_reports_it_and_plays_nothing() -> None:
+    player = SoundPlayer(player="")
+    assert "no sound player" in player.output_problem()
+    player.play("ok")  # nothing to play with: no error
+    assert RecordingSound(problem="no sound card").output_problem() == "no sound card"
+    assert RecordingSound().output_problem() is None

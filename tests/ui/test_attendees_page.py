@@ -63,8 +63,10 @@ def test_importing_a_file_shows_the_report_and_refreshes(qtbot, page, tmp_path):
         assert page.cancel_button.isVisibleTo(page) and not page.sync_button.isEnabled()
     report = blocker.args[0]
     assert report.added == 1 and report.rejected == 1
-    assert page.sync_status.text().startswith("added 1, updated 0, unchanged 0, rejected 1 rows")
-    assert "row 3: unknown status 'bogus'" in page.sync_status.toolTip()
+    assert page.sync_status.text().startswith("Last import: added 1, updated 0, unchanged 0, rejected 1 rows")
+    assert [page.result_list.item(i).text() for i in range(page.result_list.count())] == [
+        "flag: 251 validated attendees for 250 seats (1 over)",  # the seat cap, on the page, not in a tooltip
+        "row 3: unknown status 'bogus' (expected validated, pending, rejected or cancelled)"]
     assert page.sync_button.isEnabled() and not page.cancel_button.isVisibleTo(page)
     qtbot.waitUntil(lambda: "251 of 251" in page.count_label.text(), timeout=5000)
 
@@ -96,3 +98,53 @@ def test_a_large_import_is_stored_beside_a_usable_list(qtbot, page, db, tmp_path
     assert everyone.total_attendees == 250 + sum(1 for i in range(ROWS) if i % 9)  # the demo's and the file's
     qtbot.waitUntil(lambda: page.model.rowCount() == len(everyone.attendees)
                     and not page._debounce.isActive(), timeout=10000)
+
+
+def test_the_import_result_lists_every_rejected_row_and_flag_without_a_tooltip(qtbot, page, tmp_path):
+    rows = ["registration_id,status,first_name,last_name,email,organisation,country"]
+    rows += [f"BAD-{n},validated,Anna,Bad{n},not-an-email-{n},Org {n},BE" for n in range(3000)]  # 3,000 bad rows
+    rows += [f"CAP-{n},validated,Jan,Kowalski{n},jan{n}@chemia.pl,Cluster Łódź Chemia Sp. z o.o.,PL" for n in range(3)]
+    export = tmp_path / "bad.csv"
+    export.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with qtbot.waitSignal(page.sync_finished, timeout=30000) as blocker:
+        page.start_sync(str(export))
+    report = blocker.args[0]
+    assert report.rejected == 3000 and report.added == 3
+    shown = [page.result_list.item(i).text() for i in range(page.result_list.count())]
+    assert len(shown) == len(report.lines()) - 1 + len(report.notes())
+    flags = [line for line in shown if line.startswith("flag: ")]
+    assert shown[:len(flags)] == flags  # the flags first, above the rejected rows
+    assert shown[len(flags)] == "row 2: email 'not-an-email-0' is not an e-mail address"
+    assert shown[len(flags) + 2999].startswith("row 3001: ")
+    assert any("Cluster Łódź Chemia" in f and "at most 2 per organisation" in f for f in flags)
+    assert page.result_list.isVisible() and page.result_list.height() <= 170  # scrolls, never off the screen
+    assert page.result_list.verticalScrollBar().maximum() > 0
+    assert page.sync_status.toolTip() == "" and "rejected 3000 rows" in page.sync_status.text()
+    assert "flag(s) (listed below)" in page.sync_status.text()
+    page.resize(1366, 700)
+    page.grab().save(str(tmp_path / "import-result.png"))
+
+
+def test_an_unreachable_feed_is_said_in_plain_words(qtbot, db, workers):
+    from desk.services.connectivity import plain_sync_failure
+    from desk.services.feed import FeedSource
+
+    url = "http://portal.invalid/api"
+
+    def sync(location: str, handle):  # noqa: ANN001, ANN202
+        from desk.services.sources import FeedSourceAdapter
+
+        source = FeedSourceAdapter(url, "t", max_attempts=1)
+        assert isinstance(source._feed, FeedSource)
+        return run_sync(db, source, progress=handle.progress, cancelled=handle.cancelled)
+
+    p = AttendeesPage(workers, lambda q: search_attendees(db, q), sync, feed_configured=True,
+                      describe_failure=lambda m: plain_sync_failure(m, url))
+    qtbot.addWidget(p)
+    with qtbot.waitSignal(p.sync_failed, timeout=20000) as blocker:
+        p.start_sync("")
+    # "no such host portal.invalid" here; a laptop without any network says it cannot look the name up
+    assert blocker.args[0] in ("The portal could not be reached (no such host portal.invalid). Working offline.",
+                               "The portal could not be reached (the name portal.invalid could not be looked up; "
+                               "is the network cable or Wi-Fi connected?). Working offline.")
+    assert p.sync_status.text() == "⚠ " + blocker.args[0] and "Errno" not in p.sync_status.text()

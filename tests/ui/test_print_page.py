@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from desk.app import Context
 from desk.config import Settings
@@ -153,3 +153,52 @@ def test_build_page_gives_the_badges_tab(qtbot, ctx):
     qtbot.addWidget(widget)
     assert title == "Badges"
     qtbot.waitUntil(lambda: widget.attendees.rowCount() == 250, timeout=TIMEOUT_MS)
+
+
+def test_queue_times_are_in_the_events_zone_not_the_laptops(qtbot, page, ctx, printer, monkeypatch):
+    import time
+
+    from desk.core.checkin import EVENT_TZ
+
+    monkeypatch.setenv("TZ", "America/New_York")  # the laptop's own zone must not leak in
+    time.tzset()
+    try:
+        find_one(qtbot, page, ctx.people[4])
+        qtbot.keyClick(page.search_box, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: len(printer.printed) == 1 and idle(page), timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda: page.jobs.rowCount() == 1, timeout=TIMEOUT_MS)
+        asked = page.jobs.row_at(0).created_at
+        shown = page.jobs.data(page.jobs.index(0, 0))
+        assert shown == asked.astimezone(EVENT_TZ).strftime("%H:%M:%S")
+        assert shown != asked.astimezone(dt.timezone.utc).strftime("%H:%M:%S")  # Brussels is UTC+1 in December
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_window_at_1366x768_does_not_grow_after_printing(qtbot, ctx, tmp_path):
+    from desk.ui.main_window import MainWindow
+
+    deep = tmp_path / ("a-very-long-folder-name-for-the-badge-printer-at-the-entrance-" * 4)
+    dead = FolderPrinter(deep / "gone", name="badge-printer-with-a-very-long-name-at-entrance-number-one-" * 3,
+                         dead=True)
+    page = PrintPage(PrintActions(ctx, "anna", printer_for=lambda _c, _l: dead,
+                                  list_printers=lambda: ["Zebra ZD421 at the front desk of the entrance hall, second floor " * 4]))
+    # the badge page is not the first tab: it is first shown after the printer list arrived
+    window = MainWindow("desk", [("Check-in", QLabel("entrance")), ("Badges", page)])
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitUntil(lambda: page.attendees.rowCount() == 250 and page.printer_box.count() == 2, timeout=TIMEOUT_MS)
+    window.tabs.setCurrentIndex(1)
+    find_one(qtbot, page, ctx.people[5])
+    qtbot.keyClick(page.search_box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "not ready" in page.status.text() and idle(page), timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: page.jobs.rowCount() == 1, timeout=TIMEOUT_MS)
+    window.show_message("Desk: entrance · " + "a warning that is far too long for any status bar " * 6)
+    qtbot.wait(50)
+    assert window.width() <= 1366 and window.height() <= 768
+    assert window.minimumSizeHint().width() <= 1366
+    assert page.status.toolTip() == page.status.text() and dead.name in page.status.text()  # whole text kept
+    window.grab().save(str(tmp_path / "print-page-1366.png"))
+    page.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
@@ -48,3 +50,37 @@ def test_a_bad_entry_is_said_beside_the_form_and_nothing_changes(qtbot):
     dialog.feed_url.clear()
     qtbot.keyClick(dialog.feed_url, Qt.Key.Key_Return)
     assert saved == [settings] and settings.desk_name == "Door Europa"
+
+
+def test_printer_layout_and_print_on_checkin_are_saved_and_read_back(qtbot, tmp_path):
+    from desk.config import settings_path
+    from desk.ui.workers import Workers
+
+    workers = Workers()
+    settings = load_settings()
+    assert (settings.printer, settings.badge_layout, settings.print_on_checkin) == ("", "a6", False)
+    dialog = SettingsDialog(settings, save_settings, workers=workers, list_printers=lambda: ["Front desk", "Zebra"])
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.printer.findData("Zebra") >= 0)
+    dialog.printer.setCurrentIndex(dialog.printer.findData("Zebra"))
+    dialog.layout_box.setCurrentIndex(dialog.layout_box.findData("label-4x3"))
+    dialog.print_on_checkin.setChecked(True)
+    _ok(dialog)
+    assert settings_path().is_file() and str(settings_path()).startswith(os.environ["DESK_CONFIG_DIR"])
+    again = load_settings()
+    assert (again.printer, again.badge_layout, again.print_on_checkin) == ("Zebra", "label-4x3", True)
+
+    # opened again, the dialog shows what was saved; a folder can be chosen instead
+    reopened = SettingsDialog(again, save_settings, workers=workers, list_printers=lambda: [])
+    qtbot.addWidget(reopened)
+    assert reopened.printer.currentData() == "Zebra" and reopened.printer.currentText() == "Zebra"
+    assert reopened.layout_box.currentData() == "label-4x3" and reopened.print_on_checkin.isChecked()
+    reopened.choose_folder(str(tmp_path / "badges"))
+    assert reopened.printer.currentText() == "PDF folder: badges"
+    assert reopened.printer.itemData(reopened.printer.currentIndex(), Qt.ItemDataRole.ToolTipRole) == str(
+        tmp_path / "badges")
+    reopened.print_on_checkin.setChecked(False)
+    _ok(reopened)
+    last = load_settings()
+    assert (last.printer, last.print_on_checkin) == (f"folder:{tmp_path / 'badges'}", False)
+    workers.shutdown()
