@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alembic.util import CommandError
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
@@ -277,7 +276,7 @@ def open_database(url: str, *, upgrade: bool = True) -> Database:
         engine.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise DatabaseUnavailable(f"cannot open database {make_url(url).render_as_string()}: {reason}") from exc
-    except CommandError as exc:  # alembic_version names a migration this desk does not have
+    except migrate.UnknownSchema as exc:  # alembic_version names a migration this desk does not have
         engine.dispose()
         raise DatabaseUnavailable(f"the database {make_url(url).render_as_string()} was made by another version "
                                   f"of desk ({exc}): update desk on this laptop; the database was not changed") from exc

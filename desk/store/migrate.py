@@ -22,6 +22,10 @@ _REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+)$",
 _QUOTED = re.compile(r"['\"]([^'\"]+)['\"]")
 
 
+class UnknownSchema(Exception):
+    """The database was migrated by a desk newer than this one (a revision this desk lacks)."""
+
+
 def migrations_dir() -> Path:
     """The db/ folder (beside the package, or inside the frozen bundle)."""
     bundle = getattr(sys, "_MEIPASS", None)
@@ -77,14 +81,21 @@ def _at_heads(connection: Connection) -> bool:
 
 
 def upgrade(engine: Engine) -> None:
-    """Upgrade the database to every head in one transaction; a no-op when already there."""
+    """Upgrade the database to every head in one transaction; a no-op when already there.
+
+    Raises UnknownSchema when the database names a migration this desk does not have.
+    """
     with engine.begin() as connection:
         if _at_heads(connection):
             return
         from alembic import command  # noqa: PLC0415
+        from alembic.util import CommandError  # noqa: PLC0415
 
         if current_revisions(connection) == head_revisions():
             return
         cfg = alembic_config()
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "heads")
+        try:
+            command.upgrade(cfg, "heads")
+        except CommandError as exc:  # alembic_version names a migration this desk does not have
+            raise UnknownSchema(str(exc)) from exc
