@@ -8,6 +8,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
+from desk.ui.deferred_page import DeferredPage
 from desk.ui.status_bar import ElidedLabel
 
 from desk.ui.scan_burst import install_scan_bursts
@@ -43,7 +44,9 @@ class MainWindow(QMainWindow):
 
     def scan_target(self) -> QWidget | None:
         """The page a scanner burst typed anywhere in this window (or its dialogs) goes to: the current tab."""
-        return self.tabs.currentWidget()
+        page = self.tabs.currentWidget()
+        # a tab built after start-up holds its page in a DeferredPage: the scan is for the page
+        return page.ensure_built() if isinstance(page, DeferredPage) else page
 
     def show_message(self, text: str) -> None:
         """A line in the status bar (database warnings, desk name...)."""

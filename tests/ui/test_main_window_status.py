@@ -16,6 +16,7 @@ from desk.devices.sound import RecordingSound
 from desk.services.demo import install_demo
 from desk.startup import build_later_tabs
 from desk.ui.deferred_page import DeferredPage
+from desk.ui.scan_burst import scanner_keys
 from desk.ui.workers import Workers
 from tests.services.feedserver import FeedServer, make_registration
 
@@ -144,3 +145,14 @@ def test_settings_saved_in_the_dialog_reach_the_pages(qtbot, make_window, tmp_pa
     assert checkin.print_box.isChecked() and window.ctx.settings.print_on_checkin
     qtbot.waitUntil(lambda: load_settings().print_on_checkin, timeout=TIMEOUT_MS)
     assert load_settings().badge_layout == "a4-sheet"
+
+
+
+def test_a_burst_on_a_tab_built_after_start_up_reaches_its_page(qtbot, make_window, tmp_path):
+    window = make_window(Settings(printer=f"folder:{tmp_path}"))
+    holder = _page(window, "Door")
+    window.tabs.setCurrentWidget(holder)  # shown, so built: the tab itself stays the holder
+    qtbot.waitUntil(lambda: holder.page is not None and holder.page.room_box.count() > 0, timeout=TIMEOUT_MS)
+    window.tabs.tabBar().setFocus()  # where a person's click on the tab leaves the focus
+    scanner_keys(window.windowHandle(), "ECC2016-NOBODY42")
+    qtbot.waitUntil(lambda: holder.page.answers == 1, timeout=TIMEOUT_MS)
