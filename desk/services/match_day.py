@@ -61,8 +61,9 @@ def scan_presence(db: Database, code: str, at: dt.datetime, desk: str, *, keys: 
     if at.tzinfo is None:
         raise ValueError("presence times must be aware datetimes")
     text = code
-    if from_keyboard:
-        fixed = repair(code)
+    if from_keyboard:  # a mangled portal ticket is repaired only into a stored one
+        with db.begin() as session:
+            fixed = repair(code, known_tickets=lambda codes: repo.known_ticket_codes(session, codes))
         if not fixed.usable:
             return PresenceAnswer(None, fixed.hint or "the scanner burst could not be read; scan again")
         text = fixed.text

@@ -159,8 +159,9 @@ class Rooms:
         if at.tzinfo is None:
             raise ValueError("door times must be aware datetimes")
         text = code
-        if from_keyboard:
-            fixed = repair(code)
+        if from_keyboard:  # a mangled portal ticket is repaired only into a stored one
+            with self.db.begin() as session:
+                fixed = repair(code, known_tickets=lambda codes: repo.known_ticket_codes(session, codes))
             text = fixed.text if fixed.usable else ""
         with self._lock:
             self._applied = False

@@ -191,3 +191,17 @@ def test_the_board_finds_an_organisation_by_a_few_letters(scheduled) -> None:
     hits, total = match_day.find_tables(state, "o", AT, limit=2)
     assert len(hits) == 2 and total == 3
     assert match_day.find_tables(state, "  ", AT) == ([], 0)
+
+
+def test_a_ticket_typed_through_a_qwertz_laptop_marks_its_participant_present(db) -> None:
+    from desk.core.wedge import mangle
+
+    day = dt.date(2016, 11, 30)
+    install_demo(db, day)
+    install_demo_matchmaking(db, day)
+    with db.begin() as session:
+        person = next(p for p in store.list_participants(session) if p.registration_id)
+        ticket = repo.get_registration(session, person.registration_id).ticket_code
+    assert mangle(ticket, "de") != ticket
+    answer = match_day.scan_presence(db, mangle(ticket, "de") + "\r", AT, "table host", keys={}, from_keyboard=True)
+    assert answer.ok and answer.participant.participant_id == person.participant_id

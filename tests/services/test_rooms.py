@@ -194,3 +194,14 @@ def test_scan_log_holds_every_door_scan(event) -> None:
     assert rows[0].detail.startswith("room Europa")
     with db.begin() as session:
         assert repo.get_registration(session, people[0].registration_id) is not None
+
+
+def test_a_ticket_typed_through_an_azerty_laptop_enters_its_person(event) -> None:
+    from desk.core.wedge import mangle
+
+    db, people, _ = event
+    p = people[2]
+    burst = mangle(p.ticket_code, "be")
+    assert burst != p.ticket_code
+    answer = Rooms(db, keys={}).scan("Europa", burst + "\r", local(1, "10:50"), "door-europa", from_keyboard=True)
+    assert answer.to_json()["outcome"] == "entered" and answer.occupancy == 1
