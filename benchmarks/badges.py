@@ -17,13 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from desk.core.attendees import Category, Event  # noqa: E402
-from desk.core.badges import BadgeData  # noqa: E402
-from desk.core.tokens import badge_ref, issue_code, verify  # noqa: E402
-from desk.services.badge_qr import qr_matrix, qrcode_matrix  # noqa: E402
-from desk.services.badges import render_badges  # noqa: E402
+from desk.core.attendees import Category, Event
+from desk.core.badges.layout import BadgeData
+from desk.core.badges.codes import badge_ref, issue_code, verify
+from desk.services.badges.qr import qr_matrix, qrcode_matrix
+from desk.services.badges.pdf import render_badges
 
 DAYS = (dt.date(2016, 11, 30), dt.date(2016, 12, 1), dt.date(2016, 12, 2))
 EVENT = Event("European Cluster Conference 2016", "Crowne Plaza Rogier, Brussels", DAYS)

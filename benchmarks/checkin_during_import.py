@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from sync import write_export  # noqa: E402
 
-from desk.core.checkin import ScanOutcome  # noqa: E402
-from desk.services.checkin import check_in  # noqa: E402
-from desk.services.demo import install_demo  # noqa: E402
+from desk.core.checkin.decision import ScanOutcome  # noqa: E402
+from desk.services.checkin.entrance import check_in  # noqa: E402
+from desk.services.demo.event import install_demo  # noqa: E402
 from desk.store import checkins as store  # noqa: E402
 from desk.store.db import open_database  # noqa: E402
 from desk.store.registrations import search_registrations  # noqa: E402

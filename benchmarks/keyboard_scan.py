@@ -22,18 +22,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
-from sqlalchemy import update  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import update
 
-from desk.core.attendees import Category, Registration, Status  # noqa: E402
-from desk.core.checkin import EVENT_TZ  # noqa: E402
-from desk.core.tokens import badge_ref, issue_code  # noqa: E402
-from desk.core.wedge import mangle, repair  # noqa: E402
-from desk.services.checkin import check_in  # noqa: E402
-from desk.services.demo import install_demo  # noqa: E402
-from desk.store import registrations as repo  # noqa: E402
-from desk.store.db import open_database  # noqa: E402
-from desk.store.schema import RegistrationRow  # noqa: E402
+from desk.core.attendees import Category, Registration, Status
+from desk.core.checkin.decision import EVENT_TZ
+from desk.core.badges.codes import badge_ref, issue_code
+from desk.core.checkin.wedge import mangle, repair
+from desk.services.checkin.entrance import check_in
+from desk.services.demo.event import install_demo
+from desk.store import registrations as repo
+from desk.store.db import open_database
+from desk.store.schema import RegistrationRow
 
 DAY = dt.date(2016, 12, 1)
 
@@ -96,7 +96,7 @@ def main() -> None:
         for label, (text_of, keyboard) in cases.items():
             texts = [text_of(i) for i in range(n)]
             it = iter(texts)
-            _stats(f"check-in: {label}", _time(lambda: scan(next(it), keyboard), n))
+            _stats(f"check-in: {label}", _time(lambda it=it, keyboard=keyboard: scan(next(it), keyboard), n))
 
         with db.begin() as session:
             def lookup(cands: object) -> set[str]:
@@ -106,7 +106,7 @@ def main() -> None:
                                    ("ticket code, AZERTY", lambda i: mangle(tickets[i % len(tickets)], "be"))):
                 texts = [text_of(i) for i in range(n)]
                 it = iter(texts)
-                _stats(f"repair alone: {label}", _time(lambda: repair(next(it), prefixes={"D1:"},
+                _stats(f"repair alone: {label}", _time(lambda it=it: repair(next(it), prefixes={"D1:"},
                                                                       known_tickets=lookup), n))
         db.close()
 

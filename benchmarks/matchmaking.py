@@ -24,11 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from desk.core.matchmaking import Problem, Schedule  # noqa: E402
-from desk.core.matchmaking_plan import first_fit  # noqa: E402
-from desk.core.matchmaking_review import schedule_quality  # noqa: E402
-from desk.core.matchmaking_solver import schedule_meetings, tables_needed  # noqa: E402
-from desk.services.matchdemo import benchmark_matchmaking, demo_matchmaking  # noqa: E402
+from desk.core.matchmaking.model import Problem, Schedule
+from desk.core.matchmaking.plan import first_fit
+from desk.core.matchmaking.review import schedule_quality
+from desk.core.matchmaking.solver import schedule_meetings, tables_needed
+from desk.services.demo.matchmaking_instances import benchmark_matchmaking, demo_matchmaking
 
 # size name → (participants, requests, tables, time limit of the full call in seconds)
 SIZES = {"100/300": (100, 300, 20, 10.0), "250/1100": (250, 1100, 70, 30.0)}

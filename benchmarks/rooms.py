@@ -21,13 +21,13 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from desk.core.attendees import Category, Registration, Status  # noqa: E402
-from desk.core.rooms import DoorEvent, Move, Programme, ProgrammeSession, Room, replay  # noqa: E402
-from desk.services.demo import demo_event  # noqa: E402
-from desk.services.rooms import Rooms  # noqa: E402
-from desk.store import registrations as repo  # noqa: E402
-from desk.store import rooms as store  # noqa: E402
-from desk.store.db import open_database  # noqa: E402
+from desk.core.attendees import Category, Registration, Status
+from desk.core.rooms.occupancy import DoorEvent, Move, Programme, ProgrammeSession, Room, replay
+from desk.services.demo.event import demo_event
+from desk.services.rooms.door import Rooms
+from desk.store import registrations as repo
+from desk.store import rooms as store
+from desk.store.db import open_database
 
 BXL = ZoneInfo("Europe/Brussels")
 DAY = dt.date(2016, 12, 1)

@@ -10,7 +10,7 @@ time are replayed in `--real-s` seconds (the pages' clocks run at that speed):
 - most arrivals are a handheld scanner's burst, key events `--key-gap-ms` apart ending in
   Enter, sent to the desk window wherever its focus is (ticket codes, and signed badge codes
   of 133 characters); each key is stamped with the time the scanner typed it, as the
-  windowing system stamps real keys (desk.ui.scan_burst.scanner_keys);
+  windowing system stamps real keys (desk.ui.common.scan_burst.scanner_keys);
 - one in six shows the badge to the webcam: a synthetic camera frame is decoded by the desk's
   QR decoder and the payload goes through the page's camera path (CameraPanel.code_scanned);
 - 5 % are unknown codes or badges of cancelled registrations;
@@ -50,11 +50,11 @@ def make_event(folder: Path) -> tuple[str, list[dict]]:
     """Create the demo event with badge keys in `folder`; return the database URL and the arrivals."""
     os.environ["DESK_DATA_DIR"] = str(folder / "data")  # badge keys go here, not to the user's folder
     os.environ["DESK_CONFIG_DIR"] = str(folder / "config")
-    from desk.core.attendees import Status  # noqa: PLC0415
-    from desk.core.checkin import EVENT_TZ  # noqa: PLC0415
-    from desk.services.badge_codes import code_for, ensure_event_keys  # noqa: PLC0415
-    from desk.services.demo import install_demo  # noqa: PLC0415
-    from desk.store.db import open_database  # noqa: PLC0415
+    from desk.core.attendees import Status
+    from desk.core.checkin.decision import EVENT_TZ
+    from desk.services.badges.codes import code_for, ensure_event_keys
+    from desk.services.demo.event import install_demo
+    from desk.store.db import open_database
 
     url = f"sqlite:///{folder / 'rush.sqlite'}"
     db = open_database(url)
@@ -123,22 +123,22 @@ def run_desk(index: int, url: str, arrivals: list[dict], ready: object, start_at
              speed: float, key_gap_ms: float, out: str) -> None:
     """Open one desk window and replay its arrivals at their times; write the measurements to `out`."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer  # noqa: PLC0415
-    from PySide6.QtTest import QTest  # noqa: PLC0415
-    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+    from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    from desk.app import Context  # noqa: PLC0415
-    from desk.config import Settings  # noqa: PLC0415
-    from desk.core.checkin import EVENT_TZ  # noqa: PLC0415
-    from desk.devices.decoder import default_decoder  # noqa: PLC0415
-    from desk.devices.sound import RecordingSound  # noqa: PLC0415
-    from desk.devices.synthetic import Degradation, make_frame  # noqa: PLC0415
-    from desk.store.db import open_database  # noqa: PLC0415
-    from desk.ui import theme  # noqa: PLC0415
-    from desk.ui.checkin_page import CheckInPage  # noqa: PLC0415
-    from desk.ui.scan_burst import scanner_keys  # noqa: PLC0415
-    from desk.ui.workers import Workers  # noqa: PLC0415
+    from desk.app import Context
+    from desk.config import Settings
+    from desk.core.checkin.decision import EVENT_TZ
+    from desk.devices.decoder import default_decoder
+    from desk.devices.sound import RecordingSound
+    from desk.devices.synthetic import Degradation, make_frame
+    from desk.store.db import open_database
+    from desk.ui.common import theme
+    from desk.ui.checkin.page import CheckInPage
+    from desk.ui.common.scan_burst import scanner_keys
+    from desk.ui.common.workers import Workers
 
     theme.apply(app)
     sim_start = START.replace(tzinfo=EVENT_TZ)
@@ -192,7 +192,7 @@ def run_desk(index: int, url: str, arrivals: list[dict], ready: object, start_at
     page.answer.name.installEventFilter(watch)
     page.answer.headline.installEventFilter(watch)
     page.answer_shown.connect(lambda result: shown.append(result))
-    wait(30, lambda: page._keys_loaded)  # noqa: SLF001 - the desk is up once it holds the badge keys
+    wait(30, lambda: page._keys_loaded)
     ready.set()
     while not start_at.value:
         wait(0.01)
@@ -281,10 +281,10 @@ def main() -> int:
         reports = [json.loads(Path(o).read_text()) for o in outs]
 
         os.environ["DESK_DATA_DIR"] = str(folder / "data")
-        from sqlalchemy import func, select  # noqa: PLC0415
+        from sqlalchemy import func, select
 
-        from desk.store.db import open_database  # noqa: PLC0415
-        from desk.store.schema_checkin import CheckinRow  # noqa: PLC0415
+        from desk.store.db import open_database
+        from desk.store.schema.checkin import CheckinRow
 
         db = open_database(url)
         with db.begin() as session:

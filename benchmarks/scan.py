@@ -28,9 +28,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from desk.devices.base import Decoder  # noqa: E402
-from desk.devices.decoder import PyzbarDecoder, ZxingDecoder, default_decoder  # noqa: E402
-from desk.devices.synthetic import Degradation, make_frame, sample_code  # noqa: E402
+from desk.devices.base import Decoder
+from desk.devices.decoder import PyzbarDecoder, ZxingDecoder, default_decoder
+from desk.devices.synthetic import Degradation, make_frame, sample_code
 
 DECODERS: dict[str, Callable[[], Decoder]] = {
     "zxing half+full": ZxingDecoder,
@@ -187,9 +187,9 @@ class CheckinDesk:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
         from sqlalchemy import update
 
-        from desk.core.checkin import EVENT_TZ
-        from desk.core.tokens import badge_ref, issue_code
-        from desk.services.demo import install_demo
+        from desk.core.checkin.decision import EVENT_TZ
+        from desk.core.badges.codes import badge_ref, issue_code
+        from desk.services.demo.event import install_demo
         from desk.store.db import open_database
         from desk.store.schema import RegistrationRow
 
@@ -209,7 +209,7 @@ class CheckinDesk:
 
     def answer(self, text: str) -> object:
         """Check in the decoded text; returns once the answer is committed."""
-        from desk.services.checkin import check_in
+        from desk.services.checkin.entrance import check_in
 
         result = check_in(self.db, text, "bench", self.at, self.keys)
         self.outcomes[result.outcome.value] = self.outcomes.get(result.outcome.value, 0) + 1

@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from desk.services.sources import FeedSourceAdapter, FileSource  # noqa: E402
-from desk.services.sync import run_sync  # noqa: E402
-from desk.store import registrations as repo  # noqa: E402
-from desk.store.db import open_database  # noqa: E402
+from desk.services.registrations.sources import FeedSourceAdapter, FileSource
+from desk.services.registrations.sync import run_sync
+from desk.store import registrations as repo
+from desk.store.db import open_database
 
 FIRST = ["Łukasz", "Anna", "Δημήτρης", "Дмитрий", "José", "Søren", "Zoë", "Jürgen", "Ioana", "Seán", "Åsa", "Ľubomír"]
 LAST = ["Wójcik", "Müller", "Παπαδόπουλος", "Петров", "García", "Jørgensen", "Dvořák", "Şahin", "Ní Bhriain",
@@ -66,7 +66,7 @@ def write_export(path: Path, n: int, seed: int = 1) -> None:
             ])
 
 
-def timed(fn):  # noqa: ANN001, ANN201
+def timed(fn):
     t0 = time.perf_counter()
     result = fn()
     return result, time.perf_counter() - t0
@@ -105,7 +105,7 @@ def bench_file(folder: Path, n: int, runs: int = 3) -> None:
 
 
 def bench_feed(folder: Path) -> None:
-    from tests.services.feedserver import DEFAULT_TOKEN, FeedServer, make_registration  # noqa: PLC0415
+    from tests.services.feedserver import DEFAULT_TOKEN, FeedServer, make_registration
 
     db = open_database(f"sqlite:///{folder / 'feed.sqlite'}")
     with FeedServer([make_registration(n) for n in range(10_000)], max_limit=1000) as server:

@@ -11,7 +11,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
     # The SQLite search index (an FTS5 virtual table and its shadow tables) is made by hand.
     return not (type_ == "table" and name and name.startswith("registration_fts"))
 

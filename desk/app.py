@@ -26,7 +26,7 @@ class Context:
 
     settings: Settings
     db: Database
-    workers: Any  # desk.ui.workers.Workers
+    workers: Any  # desk.ui.common.workers.Workers
     warnings: list[str] = field(default_factory=list)
     sound: Any = None  # desk.devices.base.SoundSink
     decoder: Any = None  # desk.devices.base.Decoder
@@ -44,13 +44,13 @@ class Context:
 # frozen build includes them. The first is built with the window; the others (with their
 # tab titles here) are built once the window is up, or when their tab is opened.
 PAGE_MODULES = (
-    "desk.ui.checkin_page",
-    "desk.ui.print_page",
-    "desk.ui.door_page",
-    "desk.ui.match_page",
+    "desk.ui.checkin.page",
+    "desk.ui.badges.page",
+    "desk.ui.rooms.door_page",
+    "desk.ui.matchmaking.page",
 )
-PAGE_TITLES = {"desk.ui.checkin_page": "Check-in", "desk.ui.print_page": "Badges",
-               "desk.ui.door_page": "Door", "desk.ui.match_page": "Matchmaking"}
+PAGE_TITLES = {"desk.ui.checkin.page": "Check-in", "desk.ui.badges.page": "Badges",
+               "desk.ui.rooms.door_page": "Door", "desk.ui.matchmaking.page": "Matchmaking"}
 # The camera opens this long after the window is shown (a webcam takes longer to wake up).
 CAMERA_AFTER_SHOW_S = 0.5
 
@@ -127,7 +127,7 @@ def make_printer(choice: str, layout: str = "a6") -> Any:
     The Qt printer is imported only when a system printer is chosen: it is the one device
     that needs Qt, and the folder printer does without it.
     """
-    from desk.ui.print_actions import FOLDER, MEDIA, folder_printer  # noqa: PLC0415
+    from desk.ui.badges.actions import FOLDER, MEDIA, folder_printer  # noqa: PLC0415
 
     if choice.startswith(FOLDER):
         return folder_printer(choice, layout)
@@ -161,16 +161,16 @@ def _has_display() -> bool:
 
 def build_pages(ctx: Context) -> list[tuple[str, Any]]:
     """The desk window's tabs, in order; all but the first two are DeferredPages."""
-    from desk.services.attendees import search_attendees  # noqa: PLC0415
+    from desk.services.registrations.search import search_attendees  # noqa: PLC0415
     from desk.services.connectivity import plain_sync_failure  # noqa: PLC0415
-    from desk.ui.attendees_page import AttendeesPage  # noqa: PLC0415
-    from desk.ui.deferred_page import DeferredPage  # noqa: PLC0415
+    from desk.ui.registrations.attendees_page import AttendeesPage  # noqa: PLC0415
+    from desk.ui.common.deferred_page import DeferredPage  # noqa: PLC0415
 
     settings = ctx.settings
 
     def sync(location: str, handle: Any) -> Any:
-        from desk.services.sources import open_source  # noqa: PLC0415
-        from desk.services.sync import run_sync  # noqa: PLC0415
+        from desk.services.registrations.sources import open_source  # noqa: PLC0415
+        from desk.services.registrations.sync import run_sync  # noqa: PLC0415
 
         source = open_source(location or settings.feed_url, settings.feed_token)
         return run_sync(ctx.db, source, progress=handle.progress, cancelled=handle.cancelled)
@@ -227,8 +227,8 @@ def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | N
     pending_db = startup.open_database_beside(db_url or settings.database_url)
     from PySide6.QtWidgets import QApplication  # noqa: PLC0415
 
-    from desk.ui import theme  # noqa: PLC0415
-    from desk.ui.workers import Workers  # noqa: PLC0415
+    from desk.ui.common import theme  # noqa: PLC0415
+    from desk.ui.common.workers import Workers  # noqa: PLC0415
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("desk")
@@ -241,7 +241,7 @@ def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | N
         return refuse_to_start(str(exc), screenshot)
     warnings = list(settings.warnings) + list(db.warnings)
     if with_demo:
-        from desk.services.demo import install_demo  # noqa: PLC0415
+        from desk.services.demo.event import install_demo  # noqa: PLC0415
         from desk.store.registrations import get_event  # noqa: PLC0415
 
         with db.begin() as session:
@@ -286,7 +286,7 @@ def _print_badge_hook(ctx: Context, on_result: Any) -> Any:
 
     def print_badge(registration_id: str) -> None:
         if not hook:
-            from desk.ui.print_page import make_print_badge_hook  # noqa: PLC0415
+            from desk.ui.badges.page import make_print_badge_hook  # noqa: PLC0415
 
             hook.append(make_print_badge_hook(ctx, on_result=on_result))
         hook[0](registration_id)
@@ -297,7 +297,7 @@ def _print_badge_hook(ctx: Context, on_result: Any) -> Any:
 def _add_status(ctx: Context, window: Any) -> None:
     """Online/offline with the last sync, and a missing audio output, in the status bar."""
     from desk.services.connectivity import check  # noqa: PLC0415
-    from desk.ui.status_bar import ConnectionIndicator, ElidedLabel, audio_reason, audio_sentence  # noqa: PLC0415
+    from desk.ui.common.status_bar import ConnectionIndicator, ElidedLabel, audio_reason, audio_sentence  # noqa: PLC0415
 
     settings = ctx.settings
     window.connection = ConnectionIndicator(
@@ -324,7 +324,7 @@ def _add_status(ctx: Context, window: Any) -> None:
 def open_settings(ctx: Context, window: Any) -> None:
     """The Settings dialog (Ctrl+,): saved on a worker, shown at once in the window."""
     from desk.config import save_settings  # noqa: PLC0415
-    from desk.ui.settings_dialog import SettingsDialog  # noqa: PLC0415
+    from desk.ui.common.settings_dialog import SettingsDialog  # noqa: PLC0415
 
     def save(edited: Settings) -> None:
         ctx.workers.submit(lambda _h: save_settings(edited), write=False, on_error=window.show_message)

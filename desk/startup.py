@@ -17,10 +17,10 @@ from concurrent.futures import Future
 from typing import Any
 
 # What the later pages and devices import (heavy): loaded on a thread once the window is up.
-WARM_UP_MODULES = ("desk.services.printing", "desk.services.badges", "desk.services.sync", "desk.services.match",
-                   "desk.services.rooms", "cv2")
+WARM_UP_MODULES = ("desk.services.badges.printing", "desk.services.badges.pdf", "desk.services.registrations.sync", "desk.services.matchmaking.schedule",
+                   "desk.services.rooms.door", "cv2")
 # What the entrance page and the attendee list import: loaded beside Qt's start.
-FIRST_PAGE_MODULES = ("desk.store.registrations", "desk.services.attendees", "desk.services.checkin")
+FIRST_PAGE_MODULES = ("desk.store.registrations", "desk.services.registrations.search", "desk.services.checkin.entrance")
 # Wait this long after the first paint before warming up and building the other tabs: the
 # first scans must not queue behind them.
 SETTLE_MS = 1500
@@ -34,7 +34,7 @@ def warm_up(names: tuple[str, ...] = WARM_UP_MODULES) -> threading.Thread:
         for name in names:
             try:
                 importlib.import_module(name)
-            except Exception:  # noqa: BLE001, S112 - the page that needs it will say what is missing
+            except Exception:  # noqa: BLE001 - the page that needs it will say what is missing
                 continue
 
     thread = threading.Thread(target=run, name="desk-warm-up", daemon=True)
@@ -76,7 +76,7 @@ def _build_deferred(window: Any) -> None:
     """Build the tabs still waiting, one per turn of the event loop (scans go in between)."""
     from PySide6.QtCore import QTimer  # noqa: PLC0415
 
-    from desk.ui.deferred_page import DeferredPage  # noqa: PLC0415
+    from desk.ui.common.deferred_page import DeferredPage  # noqa: PLC0415
 
     waiting = [window.tabs.widget(i) for i in range(window.tabs.count())
                if isinstance(window.tabs.widget(i), DeferredPage) and window.tabs.widget(i).page is None]

@@ -97,14 +97,14 @@ def pg_url():
 def _collect_on_the_test_thread():
     """Where desk moved the cycle collector to the GUI thread, run it between tests too."""
     yield
-    if "desk.ui.gc_guard" in sys.modules:
-        sys.modules["desk.ui.gc_guard"].collect_now()
+    if "desk.ui.common.gc_guard" in sys.modules:
+        sys.modules["desk.ui.common.gc_guard"].collect_now()
 
 
 _EXIT_STATUS: list[int] = []
 
 
-def pytest_sessionfinish(session, exitstatus) -> None:  # noqa: ANN001
+def pytest_sessionfinish(session, exitstatus) -> None:
     _EXIT_STATUS.append(int(exitstatus))
 
 

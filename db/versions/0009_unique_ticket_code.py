@@ -36,7 +36,7 @@ _LOG = sa.table("sync_log", sa.column("at", sa.DateTime), sa.column("source", sa
 _REGISTRATION = sa.table("registration", sa.column("id", sa.Integer), sa.column("ticket_code", sa.String))
 
 
-def _keep_first(holders: list) -> list:  # noqa: ANN001
+def _keep_first(holders: list) -> list:
     """The holders of one code, the one who keeps it first (stable sorts, last key first)."""
     ordered = sorted(holders, key=lambda r: r.id)
     # the last portal update first (the same type within one database: text or datetime)

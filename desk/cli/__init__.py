@@ -1,29 +1,53 @@
-"""The `desk` command line. Each capability adds its commands from its own module."""
+"""The `desk` command line: the root group, and every capability's commands listed here."""
 
 from __future__ import annotations
 
 import sys
 
+import click
 
-from desk.cli.common import cli
+from desk.cli import badges, checkin, matchmaking, registrations, rooms
+from desk.cli.common import State
 
 
-def _register() -> None:
-    # Imported for their side effect of adding commands to `cli`; listed here (not
-    # discovered) so that the frozen build knows them.
-    from desk.cli import registrations  # noqa: F401, PLC0415
+@click.group(invoke_without_command=True)
+@click.option("--db", "db_url", envvar="DESK_DB", metavar="URL",
+              help="Database URL (default: the local SQLite file; also DESK_DB).")
+@click.version_option(package_name="desk")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None) -> None:
+    """desk: the on-site desks of a conference."""
+    state = State(db_url)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(registrations.run)
 
-    for optional in ("badges", "checkin", "rooms", "match"):
-        try:
-            __import__(f"desk.cli.{optional}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"desk.cli.{optional}":
-                raise
+
+for command in (
+    registrations.import_,
+    registrations.demo,
+    registrations.attendees,
+    registrations.run,
+    checkin.checkin,
+    checkin.undo,
+    checkin.scan,
+    checkin.checklist,
+    badges.keys,
+    badges.badges,
+    badges.verify,
+    badges.print_,
+    badges.print_queue,
+    rooms.door,
+    rooms.rooms,
+    rooms.programme,
+    matchmaking.match,
+):
+    cli.add_command(command)
 
 
 def main() -> None:
     """Entry point of the `desk` console script."""
-    _register()
     try:
         cli(prog_name="desk")
     except KeyboardInterrupt:

@@ -7,19 +7,9 @@ from pathlib import Path
 
 import click
 
-from desk.cli.common import cli, emit_json, fail, guard
-from desk.cli.registrations import ATTENDEE_JSON_EXTRAS
+from desk.cli.common import emit_json, fail, guard
 
 LAYOUT_CHOICE = click.Choice(["a6", "label-4x3", "a4-sheet", "foldover"])
-
-
-def _badge_codes_hook(session, registrations) -> dict:  # noqa: ANN001
-    from desk.services.badge_codes import attendee_json_codes  # noqa: PLC0415
-
-    return attendee_json_codes(session, registrations)
-
-
-ATTENDEE_JSON_EXTRAS.append(_badge_codes_hook)
 
 
 def _passphrase(var: str | None) -> str | None:
@@ -31,7 +21,7 @@ def _passphrase(var: str | None) -> str | None:
     return value
 
 
-@cli.group()
+@click.group()
 def keys() -> None:
     """The event's badge signing keys: create once, export to and import on other desks."""
 
@@ -41,8 +31,8 @@ def keys() -> None:
 @guard
 def keys_create(state) -> None:  # noqa: ANN001
     """Make the event's keys (once per event; never overwrites)."""
-    from desk.services.badge_codes import create_event_keys  # noqa: PLC0415
-    from desk.services.keys import key_path  # noqa: PLC0415
+    from desk.services.badges.codes import create_event_keys  # noqa: PLC0415
+    from desk.services.badges.keys import key_path  # noqa: PLC0415
 
     made = create_event_keys(state.database())
     click.echo(f"created badge keys for {made.event} (version {made.current_version}) in {key_path(made.event)}")
@@ -57,8 +47,8 @@ def keys_create(state) -> None:  # noqa: ANN001
 @guard
 def keys_export(state, out: Path, public_only: bool, passphrase_env: str | None) -> None:  # noqa: ANN001
     """Write the event's keys to a file for another desk."""
-    from desk.services.badge_codes import load_event_keys  # noqa: PLC0415
-    from desk.services.keys import export_keys  # noqa: PLC0415
+    from desk.services.badges.codes import load_event_keys  # noqa: PLC0415
+    from desk.services.badges.keys import export_keys  # noqa: PLC0415
 
     event_keys = load_event_keys(state.database())
     if not public_only and not event_keys.private_keys:
@@ -76,14 +66,14 @@ def keys_export(state, out: Path, public_only: bool, passphrase_env: str | None)
 @guard
 def keys_import(state, file: Path, passphrase_env: str | None) -> None:  # noqa: ANN001
     """Import a key file exported on another desk."""
-    from desk.services.badge_codes import import_event_keys  # noqa: PLC0415
+    from desk.services.badges.codes import import_event_keys  # noqa: PLC0415
 
     got = import_event_keys(state.database(), file, _passphrase(passphrase_env))
     role = "can print badges" if got.can_issue else "can verify badges (no signing key)"
     click.echo(f"imported the keys of {got.event}; this desk {role}")
 
 
-@cli.command()
+@click.command()
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="PDF to write.")
 @click.option("--layout", default="a6", type=LAYOUT_CHOICE, show_default=True)
 @click.option("--attendee", "attendees", multiple=True, metavar="ID", help="Only these registrations (repeatable).")
@@ -91,8 +81,8 @@ def keys_import(state, file: Path, passphrase_env: str | None) -> None:  # noqa:
 @guard
 def badges(state, out: Path, layout: str, attendees: tuple[str, ...]) -> None:  # noqa: ANN001
     """Render badges of all validated attendees (or the given ones) into one PDF."""
-    from desk.services.badge_codes import badge_data, event_of, signing_keys  # noqa: PLC0415
-    from desk.services.badges import render_badges  # noqa: PLC0415
+    from desk.services.badges.codes import badge_data, event_of, signing_keys  # noqa: PLC0415
+    from desk.services.badges.pdf import render_badges  # noqa: PLC0415
 
     db = state.database()
     event = event_of(db)
@@ -103,13 +93,13 @@ def badges(state, out: Path, layout: str, attendees: tuple[str, ...]) -> None:  
         click.echo(str(finding))
 
 
-@cli.command()
+@click.command()
 @click.argument("code")
 @click.pass_obj
 @guard
 def verify(state, code: str) -> None:  # noqa: ANN001
     """Say whom a badge or ticket code names: one JSON object; exit 0 whatever the verdict."""
-    from desk.services.badge_codes import verify_code  # noqa: PLC0415
+    from desk.services.badges.codes import verify_code  # noqa: PLC0415
 
     verdict = verify_code(state.database(), code)
     emit_json({"valid": verdict.ok, "attendee": verdict.registration_id,
@@ -131,7 +121,7 @@ def _printer(folder: Path | None, queue: str | None):  # noqa: ANN202
     return CupsPrinter(chosen)
 
 
-@cli.command("print")
+@click.command("print")
 @click.option("--attendee", "attendees", multiple=True, metavar="ID", help="Queue these badges (repeatable).")
 @click.option("--all", "everyone", is_flag=True, help="Queue the badges of every attendee not printed yet.")
 @click.option("--reprint", is_flag=True, help="Confirm printing badges that were printed before.")
@@ -146,7 +136,7 @@ def print_(state, attendees: tuple[str, ...], everyone: bool, reprint: bool, lay
     import getpass  # noqa: PLC0415
 
     from desk.config import load_settings  # noqa: PLC0415
-    from desk.services import printing  # noqa: PLC0415
+    from desk.services.badges import printing  # noqa: PLC0415
 
     settings = load_settings()
     db = state.database()
@@ -163,7 +153,7 @@ def print_(state, attendees: tuple[str, ...], everyone: bool, reprint: bool, lay
         raise SystemExit(1)
 
 
-@cli.command("print-queue")
+@click.command("print-queue")
 @click.option("--retry", "retry_id", metavar="JOB", help="Put a failed job back in the queue.")
 @click.option("--cancel", "cancel_id", metavar="JOB", help="Take a job that has not printed out of the queue.")
 @click.option("--log", "show_log", is_flag=True, help="Show the print log instead.")
@@ -172,7 +162,7 @@ def print_(state, attendees: tuple[str, ...], everyone: bool, reprint: bool, lay
 @guard
 def print_queue(state, retry_id: str | None, cancel_id: str | None, show_log: bool, as_json: bool) -> None:  # noqa: ANN001
     """List print jobs with their state (or retry/cancel one, or show the print log)."""
-    from desk.services import printing  # noqa: PLC0415
+    from desk.services.badges import printing  # noqa: PLC0415
 
     db = state.database()
     if retry_id:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from desk.cli.common import cli, emit_json, fail, guard, parse_at
+from desk.cli.common import emit_json, fail, guard, parse_at
 
 _DESK_HELP = "Name of this desk in the scan log (default: the desk_name setting)."
 _AT_HELP = "When the scan happens, ISO date-time (naive = Brussels time); default now."
@@ -28,8 +28,8 @@ def _at(value: str | None) -> dt.datetime:
 def _keys(db: Any, code: str | None = None) -> dict[int, Any]:
     """The event's public keys; without them, a warning on stderr when a badge code needs them
     (`code` None: any may) — portal ticket codes work without keys."""
-    from desk.core.tokens import looks_like_desk_code  # noqa: PLC0415
-    from desk.services.checkin import desk_keys  # noqa: PLC0415
+    from desk.core.badges.codes import looks_like_desk_code  # noqa: PLC0415
+    from desk.services.checkin.entrance import desk_keys  # noqa: PLC0415
 
     keys, problem = desk_keys(db)
     if problem and (code is None or looks_like_desk_code(code.strip())):
@@ -37,7 +37,7 @@ def _keys(db: Any, code: str | None = None) -> dict[int, Any]:
     return keys
 
 
-@cli.command()
+@click.command()
 @click.argument("code")
 @click.option("--desk", "desk_name", default=None, help=_DESK_HELP)
 @click.option("--at", "at_text", default=None, metavar="ISO-DATETIME", help=_AT_HELP)
@@ -45,14 +45,14 @@ def _keys(db: Any, code: str | None = None) -> dict[int, Any]:
 @guard
 def checkin(state, code: str, desk_name: str | None, at_text: str | None) -> None:  # noqa: ANN001
     """Check in a badge or ticket CODE; print the answer as one JSON object."""
-    from desk.services.checkin import check_in  # noqa: PLC0415
+    from desk.services.checkin.entrance import check_in  # noqa: PLC0415
 
     at = _at(at_text)
     db = state.database()
     emit_json(check_in(db, code, _desk(desk_name), at, _keys(db, code)).to_json())
 
 
-@cli.command()
+@click.command()
 @click.argument("code")
 @click.option("--desk", "desk_name", default=None, help=_DESK_HELP)
 @click.option("--at", "at_text", default=None, metavar="ISO-DATETIME", help=_AT_HELP)
@@ -60,7 +60,7 @@ def checkin(state, code: str, desk_name: str | None, at_text: str | None) -> Non
 @guard
 def undo(state, code: str, desk_name: str | None, at_text: str | None) -> None:  # noqa: ANN001
     """Reverse the last check-in of the badge or ticket CODE; print what was undone as JSON."""
-    from desk.services.checkin import undo as undo_checkin  # noqa: PLC0415
+    from desk.services.checkin.entrance import undo as undo_checkin  # noqa: PLC0415
 
     at = _at(at_text)
     db = state.database()
@@ -70,7 +70,7 @@ def undo(state, code: str, desk_name: str | None, at_text: str | None) -> None: 
         fail(result.reason)
 
 
-@cli.command()
+@click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--desk", "desk_name", default=None, help=_DESK_HELP)
 @click.option("--at", "at_text", default=None, metavar="ISO-DATETIME",
@@ -80,7 +80,7 @@ def undo(state, code: str, desk_name: str | None, at_text: str | None) -> None: 
 def scan(state, file: str, desk_name: str | None, at_text: str | None) -> None:  # noqa: ANN001
     """Decode every code in a picture or video FILE and check each in once: one JSON line per scan."""
     from desk.devices.base import DeviceError  # noqa: PLC0415
-    from desk.services.scanfile import scan_file  # noqa: PLC0415
+    from desk.services.checkin.scanfile import scan_file  # noqa: PLC0415
 
     at = _at(at_text)
     db = state.database()
@@ -95,7 +95,7 @@ def scan(state, file: str, desk_name: str | None, at_text: str | None) -> None: 
         click.echo(f"no code found in {file}", err=True)
 
 
-@cli.command()
+@click.command()
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="PDF file to write.")
 @click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Event day YYYY-MM-DD (default: today, or the first event day).")
@@ -103,7 +103,7 @@ def scan(state, file: str, desk_name: str | None, at_text: str | None) -> None: 
 @guard
 def checklist(state, out: str, day: dt.datetime | None) -> None:  # noqa: ANN001
     """Write the paper fallback: the day's expected attendees by last name, a box each."""
-    from desk.services.checklist import write_checklist  # noqa: PLC0415
+    from desk.services.checkin.checklist import write_checklist  # noqa: PLC0415
 
     written = write_checklist(state.database(), out, day.date() if day else None)
     click.echo(f"{written.path}: {written.attendees} attendees expected on {written.day.isoformat()}, "

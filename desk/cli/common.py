@@ -39,22 +39,6 @@ class State:
             self._db.close()
 
 
-@click.group(invoke_without_command=True)
-@click.option("--db", "db_url", envvar="DESK_DB", metavar="URL",
-              help="Database URL (default: the local SQLite file; also DESK_DB).")
-@click.version_option(package_name="desk")
-@click.pass_context
-def cli(ctx: click.Context, db_url: str | None) -> None:
-    """desk: the on-site desks of a conference."""
-    state = State(db_url)
-    ctx.obj = state
-    ctx.call_on_close(state.close)
-    if ctx.invoked_subcommand is None:
-        from desk.cli.registrations import run  # noqa: PLC0415
-
-        ctx.invoke(run)
-
-
 def fail(message: str, code: int = 1) -> None:
     """Print a one-line reason on stderr and exit non-zero."""
     click.echo(f"desk: {message}", err=True)

@@ -6,18 +6,18 @@ import datetime as dt
 
 import click
 
-from desk.cli.common import cli, emit_json, fail, guard
+from desk.cli.common import emit_json, fail, guard
 
 
-@cli.command("import")
+@click.command("import")
 @click.argument("location", metavar="PATH_OR_URL")
 @click.option("--token", envvar="DESK_FEED_TOKEN", help="Bearer token of the portal feed (also DESK_FEED_TOKEN).")
 @click.pass_obj
 @guard
 def import_(state, location: str, token: str | None) -> None:  # noqa: ANN001
     """Sync registrations from a portal export (CSV/XLSX/JSON) or the portal's feed URL."""
-    from desk.services.sources import open_source  # noqa: PLC0415
-    from desk.services.sync import run_sync  # noqa: PLC0415
+    from desk.services.registrations.sources import open_source  # noqa: PLC0415
+    from desk.services.registrations.sync import run_sync  # noqa: PLC0415
 
     if location.startswith(("http://", "https://")) and not token:
         from desk.config import load_settings  # noqa: PLC0415
@@ -33,14 +33,14 @@ def import_(state, location: str, token: str | None) -> None:  # noqa: ANN001
         fail(f"the sync stopped early, applied pages are kept: {report.stopped}")
 
 
-@cli.command()
+@click.command()
 @click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="First day (matchmaking); default today. 2016-11-30 gives the real dates.")
 @click.pass_obj
 @guard
 def demo(state, start: dt.datetime | None) -> None:  # noqa: ANN001
     """Create the demo event (250 attendees) without opening a window."""
-    from desk.services.demo import install_demo  # noqa: PLC0415
+    from desk.services.demo.event import install_demo  # noqa: PLC0415
 
     day = start.date() if start else dt.date.today()
     data = install_demo(state.database(), day, with_programme=True)
@@ -59,29 +59,27 @@ def attendee_json(reg) -> dict:  # noqa: ANN001
     }
 
 
-# Other capabilities add fields to an attendee's JSON (e.g. the badge code) through this hook.
-ATTENDEE_JSON_EXTRAS: list = []
 
 
-@cli.command()
+@click.command()
 @click.option("--search", "query", default="", help="Words to find in name, organisation, e-mail or registration id.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array.")
 @click.pass_obj
 @guard
 def attendees(state, query: str, as_json: bool) -> None:  # noqa: ANN001
     """List attendees (validated registrations); search ignores case and accents."""
+    from desk.services.badges.codes import attendee_json_codes  # noqa: PLC0415
     from desk.store import registrations as repo  # noqa: PLC0415
 
     db = state.database()
     with db.begin() as session:
         found = repo.search_registrations(session, query)
-        extras = [hook(session, found) for hook in ATTENDEE_JSON_EXTRAS]
+        codes = attendee_json_codes(session, found)
     if as_json:
         items = []
         for reg in found:
             item = attendee_json(reg)
-            for extra in extras:
-                item.update(extra.get(reg.registration_id, {}))
+            item.update(codes.get(reg.registration_id, {}))
             items.append(item)
         emit_json(items)
         return
@@ -91,7 +89,7 @@ def attendees(state, query: str, as_json: bool) -> None:  # noqa: ANN001
     click.echo(f"{len(found)} attendee(s)", err=True)
 
 
-@cli.command()
+@click.command()
 @click.option("--demo", "with_demo", is_flag=True, help="Create the demo event first when the database is empty.")
 @click.option("--screenshot", type=click.Path(dir_okay=False), default=None,
               help="Save a PNG of the window once it settled, then close (for docs and checks).")

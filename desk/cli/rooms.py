@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from desk.cli.common import cli, emit_json, fail, guard, parse_at
+from desk.cli.common import emit_json, fail, guard, parse_at
 
 _AT_HELP = "The moment, ISO date-time (naive = Brussels time); default now."
 
@@ -24,7 +24,7 @@ def _desk(name: str | None) -> str:
     return load_settings().desk_name
 
 
-@cli.command()
+@click.command()
 @click.argument("room")
 @click.argument("code")
 @click.option("--exit", "leaving", is_flag=True, help="Record the person leaving the room.")
@@ -34,14 +34,14 @@ def _desk(name: str | None) -> str:
 @guard
 def door(state, room: str, code: str, leaving: bool, at_text: str | None, desk_name: str | None) -> None:  # noqa: ANN001
     """Record a scan of CODE at the door of ROOM; print the answer as one JSON object."""
-    from desk.services.rooms import Rooms  # noqa: PLC0415
+    from desk.services.rooms.door import Rooms  # noqa: PLC0415
 
     at = _at(at_text)
     answer = Rooms(state.database()).scan(room, code, at, _desk(desk_name), leaving=leaving)
     emit_json(answer.to_json())
 
 
-@cli.group()
+@click.group()
 def rooms() -> None:
     """Occupancy of the rooms, headcounts and attendance exports."""
 
@@ -53,7 +53,7 @@ def rooms() -> None:
 @guard
 def rooms_status(state, at_text: str | None, as_json: bool) -> None:  # noqa: ANN001
     """Every room: its session, people in it against capacity, free seats, what comes next."""
-    from desk.services.rooms import Rooms  # noqa: PLC0415
+    from desk.services.rooms.door import Rooms  # noqa: PLC0415
     from desk.store.rooms import event_days_and_zone  # noqa: PLC0415
 
     at = _at(at_text)
@@ -82,7 +82,7 @@ def rooms_status(state, at_text: str | None, as_json: bool) -> None:  # noqa: AN
 @guard
 def rooms_headcount(state, room: str, count: int, at_text: str | None, desk_name: str | None) -> None:  # noqa: ANN001
     """Correct ROOM's count to COUNT people (logged with what was shown before)."""
-    from desk.services.rooms import Rooms  # noqa: PLC0415
+    from desk.services.rooms.door import Rooms  # noqa: PLC0415
 
     emit_json(Rooms(state.database(), keys={}).headcount(room, count, _at(at_text), _desk(desk_name)).to_json())
 
@@ -101,8 +101,8 @@ def rooms_policy(state, words: tuple[str, ...], wrong_day: bool, event: bool) ->
     With --wrong-day: what the door of ROOM does for a person registered for other days
     (refuse|warn, or `event` to follow the event's); with --event, for every room.
     """
-    from desk.core.rooms import FullPolicy, WrongDayPolicy  # noqa: PLC0415
-    from desk.services.rooms import Rooms  # noqa: PLC0415
+    from desk.core.rooms.occupancy import FullPolicy, WrongDayPolicy  # noqa: PLC0415
+    from desk.services.rooms.door import Rooms  # noqa: PLC0415
 
     if event and not wrong_day:
         fail("--event goes with --wrong-day (the full-room policy is set per room)", 2)
@@ -133,12 +133,12 @@ def rooms_policy(state, words: tuple[str, ...], wrong_day: bool, event: bool) ->
 @guard
 def rooms_export(state, out: Path) -> None:  # noqa: ANN001
     """Export attendance per session, per attendee, and counts per priority area and topic."""
-    from desk.services.rooms_export import export_attendance  # noqa: PLC0415
+    from desk.services.rooms.export import export_attendance  # noqa: PLC0415
 
     click.echo(f"attendance written to {export_attendance(state.database(), out)}")
 
 
-@cli.group()
+@click.group()
 def programme() -> None:
     """The programme: rooms and sessions."""
 
@@ -150,7 +150,7 @@ def programme() -> None:
 def programme_import(state, file: Path) -> None:  # noqa: ANN001
     """Load rooms (room, capacity) or sessions (title, priority_area, topic, room, start, end)
     from a CSV, XLSX or JSON FILE."""
-    from desk.services.rooms_programme import import_programme  # noqa: PLC0415
+    from desk.services.rooms.programme import import_programme  # noqa: PLC0415
 
     report = import_programme(state.database(), file)
     lines = report.lines()
@@ -168,7 +168,7 @@ def programme_import(state, file: Path) -> None:  # noqa: ANN001
 @guard
 def programme_demo(state, start: dt.datetime | None) -> None:  # noqa: ANN001
     """Install the demo programme: plenaries and 4 x 4 parallel sessions in five rooms."""
-    from desk.services.rooms_programme import install_demo_programme  # noqa: PLC0415
+    from desk.services.rooms.programme import install_demo_programme  # noqa: PLC0415
     from desk.store.rooms import event_days_and_zone  # noqa: PLC0415
 
     db = state.database()

@@ -83,7 +83,7 @@ class QtPrinter:
         try:
             sizes = [(float(p.mediabox.width) * _POINT_MM, float(p.mediabox.height) * _POINT_MM)
                      for p in PdfReader(pdf).pages]
-        except Exception as exc:  # pypdf raises many types for a broken file
+        except Exception as exc:  # noqa: BLE001 - pypdf raises many types for a broken file
             raise DeviceError(f"{pdf.name} is not a readable PDF ({exc})") from None
         with tempfile.TemporaryDirectory(prefix="desk-print-") as tmp:
             pages = _rasterise(pdf, Path(tmp), self.dpi)

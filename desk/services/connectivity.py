@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from desk.core.checkin import EVENT_TZ
+from desk.core.checkin.decision import EVENT_TZ
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) loads on the worker that checks, not with the window
     from desk.store.db import Database

@@ -279,7 +279,7 @@ def read_xlsx(path: Path) -> Iterator[tuple[int, list[object]]]:
     handle = path.open("rb")
     try:
         wb = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for damaged files
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for damaged files
         handle.close()
         raise SourceError(f"{path.name} cannot be opened as a workbook: {_why(exc)}") from None
 
@@ -294,7 +294,7 @@ def read_xlsx(path: Path) -> Iterator[tuple[int, list[object]]]:
                 if all(v is None or (isinstance(v, str) and not v.strip()) for v in vals):
                     continue
                 yield number, vals
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - so does reading a damaged sheet's rows
             raise SourceError(f"{path.name} is damaged: {_why(exc)}") from None
         finally:
             wb.close()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from desk.core.attendees import Status
 from desk.store.schema import RegistrationRow
-from desk.store.schema_badges import BadgeKeyRow, PrintJobRow, PrintLogRow
+from desk.store.schema.badges import BadgeKeyRow, PrintJobRow, PrintLogRow
 
 _UTC = dt.timezone.utc
 

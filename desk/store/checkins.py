@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from desk.core.checkin import CheckinEntry
+from desk.core.checkin.decision import CheckinEntry
 from desk.store.schema import RegistrationRow
-from desk.store.schema_checkin import CheckinRow, ScanLogRow
+from desk.store.schema.checkin import CheckinRow, ScanLogRow
 
 LOG_CODE_CHARS = 200
 """Codes are cut to this length in the scan log: enough to tell two badges apart."""

@@ -32,7 +32,7 @@ class DatabaseBusy(DeskError):
     """Another writer (an import, a sync) held the database longer than a scan may wait."""
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     # Every connection: foreign keys, WAL, full fsync on commit, wait when locked.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

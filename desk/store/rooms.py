@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from desk.core.rooms import DoorEvent, FullPolicy, Headcount, Move, Programme, ProgrammeSession, Room, WrongDayPolicy
+from desk.core.rooms.occupancy import DoorEvent, FullPolicy, Headcount, Move, Programme, ProgrammeSession, Room, WrongDayPolicy
 from desk.store.schema import EventRow, RegistrationRow
-from desk.store.schema_checkin import CheckinRow, ScanLogRow
-from desk.store.schema_rooms import DoorEventRow, HeadcountRow, RoomRow, SessionRow
+from desk.store.schema.checkin import CheckinRow, ScanLogRow
+from desk.store.schema.rooms import DoorEventRow, HeadcountRow, RoomRow, SessionRow
 
 _UTC = dt.timezone.utc
 DEFAULT_TZ = "Europe/Brussels"

@@ -8,10 +8,10 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
-from desk.ui.deferred_page import DeferredPage
-from desk.ui.status_bar import ElidedLabel
+from desk.ui.common.deferred_page import DeferredPage
+from desk.ui.common.status_bar import ElidedLabel
 
-from desk.ui.scan_burst import install_scan_bursts
+from desk.ui.common.scan_burst import install_scan_bursts
 
 
 class MainWindow(QMainWindow):

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from desk import resources
 from desk.core.attendees import Category, Registration, Status
-from desk.core.badges import (
+from desk.core.badges.layout import (
     MM,
     BadgeData,
     FindingKind,

@@ -11,14 +11,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desk.core.arrivals import arrival_bins, count, expected_on
+from desk.core.checkin.arrivals import arrival_bins, count, expected_on
 from desk.core.attendees import Category, Registration, Status
-from desk.core.checkin import (
+from desk.core.checkin.decision import (
     EVENT_TZ, CheckinEntry, PriorCheckin, ScanOutcome, attends_on, choose_undo, decide, decide_burst, decide_scan,
     event_day, first_of_day,
 )
-from desk.core.tokens import Rejection, Verdict, badge_ref, issue_code
-from desk.core.wedge import layouts, mangle, repair
+from desk.core.badges.codes import Rejection, Verdict, badge_ref, issue_code
+from desk.core.checkin.wedge import layouts, mangle, repair
 
 MATCH, CONF1, CONF2 = dt.date(2016, 11, 30), dt.date(2016, 12, 1), dt.date(2016, 12, 2)
 DAYS = (MATCH, CONF1, CONF2)
@@ -155,7 +155,7 @@ TICKETS = {r.ticket_code: rid for rid, r in PEOPLE.items()}
 GENUINE = {issue_code(KEY, 1, ref): rid for ref, rid in REFS.items()} | TICKETS
 
 
-def scan(code: str, keys=KEYS, keyboard: bool = False, checkins=()):  # noqa: ANN001, ANN201
+def scan(code: str, keys=KEYS, keyboard: bool = False, checkins=()):
     return decide_scan(code, CONF1, DAYS, keys, REFS.get, TICKETS.get, PEOPLE.get, lambda rid: list(checkins),
                        from_keyboard=keyboard)
 
@@ -232,7 +232,7 @@ def _typings(code: str) -> set[str]:
     return typed | {t.swapcase() for t in typed}
 
 
-def _is_genuine(payload: str, decision) -> bool:  # noqa: ANN001
+def _is_genuine(payload: str, decision) -> bool:
     # A welcome is right only when the text really is that person's code, give or take the
     # scanner's line end, or typed through a keyboard layout that the repair undid.
     text = payload.strip(" \t\r\n")

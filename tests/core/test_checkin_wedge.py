@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from desk.core.checkin import ScanOutcome, decide_scan
-from desk.core.wedge import layouts, mangle
+from desk.core.checkin.decision import ScanOutcome, decide_scan
+from desk.core.checkin.wedge import layouts, mangle
 from tests.core.test_checkin import CONF1, DAYS, KEYS, PEOPLE, REFS, TICKETS
 
 
-def scan(code: str, tickets: dict[str, str] = TICKETS, known_tickets=None):  # noqa: ANN001, ANN201
+def scan(code: str, tickets: dict[str, str] = TICKETS, known_tickets=None):
     return decide_scan(code, CONF1, DAYS, KEYS, REFS.get, tickets.get, PEOPLE.get, lambda rid: [],
                        from_keyboard=True, known_tickets=known_tickets)
 
@@ -32,7 +32,7 @@ def test_caps_lock_on_a_ticket() -> None:
 def test_the_batch_lookup_is_asked_once_and_decides() -> None:
     asked: list[list[str]] = []
 
-    def known(codes):  # noqa: ANN001, ANN202
+    def known(codes):
         asked.append(list(codes))
         return [c for c in codes if c in TICKETS]
 

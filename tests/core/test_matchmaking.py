@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 
 from desk.core.errors import DeskError
-from desk.core.matchmaking import (
+from desk.core.matchmaking.model import (
     NO_COMMON_SLOT,
     TABLES_TAKEN,
     DuplicatePair,
@@ -27,8 +27,8 @@ from desk.core.matchmaking import (
     combinatorial_bound,
     overbooked,
 )
-from desk.core.matchmaking_plan import assign_tables, augment, compact, complete_schedule, fill, first_fit
-from desk.core.matchmaking_review import diff_schedules, schedule_quality
+from desk.core.matchmaking.plan import assign_tables, augment, compact, complete_schedule, fill, first_fit
+from desk.core.matchmaking.review import diff_schedules, schedule_quality
 from tests.core.test_matchmaking_support import (
     brute_force_held,
     check_schedule,

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from desk.core.errors import RowError, SourceError
-from desk.core.matchmaking import MeetingRequest, Participant, Problem, Session
-from desk.core.matchmaking_files import (
+from desk.core.matchmaking.model import MeetingRequest, Participant, Problem, Session
+from desk.core.matchmaking.files import (
     UnknownFileKind,
     detect_kind,
     format_available,
@@ -21,7 +21,7 @@ from desk.core.matchmaking_files import (
     parse_requests,
     parse_slots,
 )
-from desk.services.matchdemo import benchmark_matchmaking, demo_matchmaking
+from desk.services.demo.matchmaking_instances import benchmark_matchmaking, demo_matchmaking
 
 PARTICIPANT_HEADERS = ["participant_id", "organisation", "name", "country", "registration_id", "available"]
 

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desk.core.matchmaking import Meeting, MeetingRequest, Problem, Session, combinatorial_bound
-from desk.core.matchmaking_plan import first_fit
-from desk.core.matchmaking_review import schedule_quality
-from desk.core.matchmaking_solver import reschedule, schedule_meetings, tables_needed
-from desk.services.matchdemo import benchmark_matchmaking, demo_matchmaking
+from desk.core.matchmaking.model import Meeting, MeetingRequest, Problem, Session, combinatorial_bound
+from desk.core.matchmaking.plan import first_fit
+from desk.core.matchmaking.review import schedule_quality
+from desk.core.matchmaking.solver import reschedule, schedule_meetings, tables_needed
+from desk.services.demo.matchmaking_instances import benchmark_matchmaking, demo_matchmaking
 from tests.core.test_matchmaking_support import brute_force_held, check_schedule, make_problem, small_problems
 
 FAST = {"time_limit_s": 1.0}

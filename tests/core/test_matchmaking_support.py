@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 
 from hypothesis import strategies as st
 
-from desk.core.matchmaking import MeetingRequest, Participant, Problem, Schedule, Session, Slot
+from desk.core.matchmaking.model import MeetingRequest, Participant, Problem, Schedule, Session, Slot
 
 DAY = dt.date(2016, 11, 30)
 

@@ -25,7 +25,7 @@ _PIECES = {
 }
 
 
-def _outcome(parse):  # noqa: ANN001, ANN202
+def _outcome(parse):
     try:
         parsed = parse()
     except RowError as err:

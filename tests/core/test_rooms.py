@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desk.core.rooms import (
+from desk.core.rooms.occupancy import (
     DoorEvent, DoorOutcome, FullPolicy, Headcount, Move, Programme, ProgrammeSession, Room, attendance,
     WrongDayPolicy, decide_door, replay, validate_programme,
 )

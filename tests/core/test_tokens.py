@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desk.core.tokens import (
+from desk.core.badges.codes import (
     MAX_CODE_CHARS,
     Rejection,
     Source,

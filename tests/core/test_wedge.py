@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desk.core.wedge import FAMILIES, is_desk_code, layouts, mangle, repair
+from desk.core.checkin.wedge import FAMILIES, is_desk_code, layouts, mangle, repair
 
 BASE32 = string.ascii_uppercase + "234567"
 ALL_LAYOUTS = ("us", *layouts())
@@ -194,7 +194,7 @@ class Store:
     def __init__(self, tickets: set[str]) -> None:
         self.tickets, self.calls = tickets, 0
 
-    def __call__(self, codes):  # noqa: ANN001, ANN204
+    def __call__(self, codes):
         self.calls += 1
         assert len(codes) == len(set(codes))
         return [c for c in codes if c in self.tickets]

@@ -11,10 +11,10 @@ import pytest
 from pypdf import PdfReader
 
 from desk.core.attendees import Category, Event
-from desk.core.badges import BadgeData
+from desk.core.badges.layout import BadgeData
 from desk.devices.base import DeviceError, JobState, Printer
 from desk.devices.printer import CupsPrinter, FolderPrinter, cups_available, list_cups_queues
-from desk.services.badges import render_badges
+from desk.services.badges.pdf import render_badges
 
 _C = {**os.environ, "LANG": "C", "LC_ALL": "C"}
 EVENT = Event("European Cluster Conference 2016", "Brussels", (dt.date(2016, 11, 30),))

@@ -8,10 +8,8 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from desk.cli import _register
-from desk.cli.common import cli
+from desk.cli import cli
 
-_register()
 
 
 @pytest.fixture

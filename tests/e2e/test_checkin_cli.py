@@ -12,12 +12,12 @@ import cv2
 import pytest
 from sqlalchemy import update
 
-from desk.core.tokens import badge_ref, issue_code
+from desk.core.badges.codes import badge_ref, issue_code
 from desk.devices.synthetic import make_frame, write_video
-from desk.services.badge_codes import key_name_for
-from desk.services.checkin import attendee_json
-from desk.services.demo import install_demo
-from desk.services.keys import create_keys
+from desk.services.badges.codes import key_name_for
+from desk.services.checkin.entrance import attendee_json
+from desk.services.demo.event import install_demo
+from desk.services.badges.keys import create_keys
 from desk.store.db import open_database
 from desk.store.registrations import search_registrations
 from desk.store.schema import RegistrationRow
@@ -34,7 +34,7 @@ def desk(url: str, *args: str, ok: bool = True) -> subprocess.CompletedProcess[s
 
 
 @pytest.fixture
-def url(db_path) -> str:  # noqa: ANN001
+def url(db_path) -> str:
     # The demo event is laid in-process: only the commands under test pay a start-up each.
     url = f"sqlite:///{db_path}"
     db = open_database(url)
@@ -94,8 +94,8 @@ def test_badge_codes_need_the_event_keys(url) -> None:
     assert not keys_file.exists()
 
 
-def keys_file_path():  # noqa: ANN201
-    from desk.services.keys import key_path
+def keys_file_path():
+    from desk.services.badges.keys import key_path
 
     return key_path(key_name_for("European Cluster Conference 2016"))
 

@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 
-from desk.services.demo import install_demo
+from desk.services.demo.event import install_demo
 from desk.store.db import open_database
 from desk.store.registrations import search_registrations
 from tests.services.test_checkin_races import write_lock_held
@@ -23,7 +23,7 @@ def desk(url: str, *args: str) -> subprocess.CompletedProcess[str]:
                           env=os.environ.copy(), timeout=120)
 
 
-def digest(path) -> str:  # noqa: ANN001
+def digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 

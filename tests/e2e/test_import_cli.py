@@ -23,7 +23,6 @@ def desk(db_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
     import desk.cli
 
-    desk.cli._register()
     result = CliRunner().invoke(desk.cli.cli, ["--db", f"sqlite:///{db_path}", *args], prog_name="desk")
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception

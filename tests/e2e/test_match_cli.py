@@ -7,14 +7,12 @@ import re
 
 from click.testing import CliRunner
 
-from desk.cli import _register
-from desk.cli.common import cli
+from desk.cli import cli
 from tests.services.match_files import write
 
 
-def desk(db_path, *args: str, code: int = 0):  # noqa: ANN201
+def desk(db_path, *args: str, code: int = 0):
     """Run one desk command in-process and check its exit code."""
-    _register()
     done = CliRunner().invoke(cli, ["--db", f"sqlite:///{db_path}", *args], catch_exceptions=False)
     assert done.exit_code == code, (done.stdout, done.stderr)
     return done

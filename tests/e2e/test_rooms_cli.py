@@ -9,13 +9,11 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from desk.cli import _register
-from desk.cli.common import cli
+from desk.cli import cli
 
 
-def desk(db_path, *args: str, ok: bool = True):  # noqa: ANN201
+def desk(db_path, *args: str, ok: bool = True):
     """Run one desk command in-process (the same click group the console script runs)."""
-    _register()
     done = CliRunner().invoke(cli, ["--db", f"sqlite:///{db_path}", *args], catch_exceptions=False)
     if ok:
         assert done.exit_code == 0, done.stderr

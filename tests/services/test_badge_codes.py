@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import update
 
 from desk.core.attendees import Event
-from desk.core.tokens import DESK_CODE, Rejection
-from desk.services import badge_codes as bc
-from desk.services.demo import install_demo
-from desk.services.keys import KeyFileError, export_keys, key_path
+from desk.core.badges.codes import DESK_CODE, Rejection
+from desk.services.badges import codes as bc
+from desk.services.demo.event import install_demo
+from desk.services.badges.keys import KeyFileError, export_keys, key_path
 from desk.store import badges as repo
 from desk.store import registrations as reg_repo
 from desk.store.schema import RegistrationRow
@@ -126,7 +126,7 @@ def test_another_events_keys_are_refused(demo, tmp_path, monkeypatch):
     db, _ = demo
     bc.create_event_keys(db)
     monkeypatch.setenv("DESK_DATA_DIR", str(tmp_path / "elsewhere"))
-    from desk.services.keys import create_keys
+    from desk.services.badges.keys import create_keys
 
     other = export_keys(create_keys("european-cluster-conference-2016"), tmp_path / "other.json")
     monkeypatch.setenv("DESK_DATA_DIR", str(tmp_path / "third"))

@@ -13,11 +13,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pypdf import PdfReader
 
 from desk.core.attendees import Category, Event
-from desk.core.badges import BadgeData, FindingKind
-from desk.core.tokens import badge_ref, issue_code, verify
+from desk.core.badges.layout import BadgeData, FindingKind
+from desk.core.badges.codes import badge_ref, issue_code, verify
 from desk.devices.decoder import ZxingDecoder
-from desk.services import badge_qr
-from desk.services.badges import LAYOUTS, load_template, preflight_badges, render_badges
+from desk.services.badges import qr as badge_qr
+from desk.services.badges.pdf import LAYOUTS, load_template, preflight_badges, render_badges
 
 DAYS = (dt.date(2016, 11, 30), dt.date(2016, 12, 1), dt.date(2016, 12, 2))
 EVENT = Event("European Cluster Conference 2016", "Crowne Plaza Rogier, Brussels", DAYS)

@@ -10,13 +10,13 @@ from hypothesis import strategies as st
 from sqlalchemy import update
 
 from desk.core.attendees import Category, Status
-from desk.core.checkin import EVENT_TZ, ScanOutcome
-from desk.core.tokens import badge_ref, issue_code
-from desk.core.wedge import mangle
-from desk.services import checkin as svc
-from desk.services.badge_codes import key_name_for
-from desk.services.demo import install_demo
-from desk.services.keys import create_keys
+from desk.core.checkin.decision import EVENT_TZ, ScanOutcome
+from desk.core.badges.codes import badge_ref, issue_code
+from desk.core.checkin.wedge import mangle
+from desk.services.checkin import entrance as svc
+from desk.services.badges.codes import key_name_for
+from desk.services.demo.event import install_demo
+from desk.services.badges.keys import create_keys
 from desk.store import checkins as store
 from desk.store.schema import RegistrationRow
 
@@ -28,21 +28,21 @@ def at(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:
 
 
 @pytest.fixture
-def demo(db):  # noqa: ANN001, ANN201
+def demo(db):
     return install_demo(db, MATCH, now=at(MATCH, 7)).registrations
 
 
-def pick(regs, status=Status.VALIDATED, days=None, category=None):  # noqa: ANN001, ANN201
+def pick(regs, status=Status.VALIDATED, days=None, category=None):
     return next(r for r in regs if r.status is status and (days is None or r.days == days)
                 and (category is None or r.category is category))
 
 
-def scans(db) -> int:  # noqa: ANN001
+def scans(db) -> int:
     with db.begin() as session:
         return store.count_scans(session)
 
 
-def give_badges(db, keys, regs) -> dict[str, str]:  # noqa: ANN001
+def give_badges(db, keys, regs) -> dict[str, str]:
     """Fill badge_ref as the badge desk does and return each registration's signed code."""
     codes = {}
     with db.begin() as session:
@@ -116,7 +116,7 @@ def test_a_scanner_on_an_azerty_laptop_is_repaired_to_the_same_person(db, demo) 
 def test_no_welcome_when_the_commit_fails(db, demo, monkeypatch) -> None:
     person = pick(demo)
 
-    def broken(session, entry):  # noqa: ANN001
+    def broken(session, entry):
         raise OSError("disk full")
     monkeypatch.setattr(store, "append_scan", broken)
     with pytest.raises(OSError):
@@ -215,7 +215,7 @@ def test_two_desks_welcoming_one_person_at_once_store_one_checkin(backend, db, r
         real = store.checkins_of
         calls = {"n": 0}
 
-        def stale(session, rid):  # noqa: ANN001, ANN202 - desk B read before desk A's commit
+        def stale(session, rid):
             calls["n"] += 1
             return [] if calls["n"] == 1 else real(session, rid)
 

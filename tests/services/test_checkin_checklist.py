@@ -8,11 +8,11 @@ import subprocess
 import pytest
 from pypdf import PdfReader
 
-from desk.core.checkin import EVENT_TZ
+from desk.core.checkin.decision import EVENT_TZ
 from desk.core.text import fold
-from desk.services.checkin import check_in
-from desk.services.checklist import NoEventDay, write_checklist
-from desk.services.demo import install_demo
+from desk.services.checkin.entrance import check_in
+from desk.services.checkin.checklist import NoEventDay, write_checklist
+from desk.services.demo.event import install_demo
 
 MATCH, CONF1 = dt.date(2016, 11, 30), dt.date(2016, 12, 1)
 

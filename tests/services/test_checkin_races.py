@@ -18,14 +18,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from desk.core.checkin import EVENT_TZ, ScanOutcome
-from desk.core.rooms import Room
-from desk.services import checkin as svc
-from desk.services.demo import install_demo
-from desk.services.rooms import Rooms
+from desk.core.checkin.decision import EVENT_TZ, ScanOutcome
+from desk.core.rooms.occupancy import Room
+from desk.services.checkin import entrance as svc
+from desk.services.demo.event import install_demo
+from desk.services.rooms.door import Rooms
 from desk.store import rooms as rooms_store
 from desk.store.db import open_database
-from desk.store.schema_checkin import CheckinRow
+from desk.store.schema.checkin import CheckinRow
 
 MATCH, CONF1 = dt.date(2016, 11, 30), dt.date(2016, 12, 1)
 HOLD_S = 3.0
@@ -35,12 +35,12 @@ def at(day: dt.date, hh: int, mm: int = 0, ss: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hh, mm, ss), tzinfo=EVENT_TZ)
 
 
-def attendees(db) -> list:  # noqa: ANN001
+def attendees(db) -> list:
     regs = install_demo(db, MATCH, now=at(MATCH, 7)).registrations
     return [r for r in regs if r.is_attendee and CONF1 in r.days]
 
 
-def checkins(db, registration_id: str) -> list[CheckinRow]:  # noqa: ANN001
+def checkins(db, registration_id: str) -> list[CheckinRow]:
     with db.begin() as session:
         return list(session.scalars(select(CheckinRow).where(CheckinRow.registration_id == registration_id)))
 

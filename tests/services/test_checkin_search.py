@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from desk.core.attendees import Status
-from desk.core.checkin import EVENT_TZ, ScanOutcome
-from desk.services import checkin as svc
-from desk.services.checkin_search import find_at_desk
-from desk.services.demo import install_demo
+from desk.core.checkin.decision import EVENT_TZ, ScanOutcome
+from desk.services.checkin import entrance as svc
+from desk.services.checkin.search import find_at_desk
+from desk.services.demo.event import install_demo
 
 DAY = dt.date(2016, 12, 1)
 
@@ -17,7 +17,7 @@ def at(hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2016, 12, 1, hour, minute, tzinfo=EVENT_TZ)
 
 
-def test_each_match_says_who_may_enter_and_since_when(db) -> None:  # noqa: ANN001
+def test_each_match_says_who_may_enter_and_since_when(db) -> None:
     regs = install_demo(db, dt.date(2016, 11, 30), now=at(7)).registrations
     inside = next(r for r in regs if r.is_attendee and DAY in r.days)
     svc.check_in_registration(db, inside.registration_id, "Entrance 1", at(8, 31))

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import update
 
 from desk.core.attendees import Status
-from desk.core.checkin import EVENT_TZ, ScanOutcome
-from desk.core.wedge import mangle
-from desk.services import checkin as svc
-from desk.services.demo import install_demo
+from desk.core.checkin.decision import EVENT_TZ, ScanOutcome
+from desk.core.checkin.wedge import mangle
+from desk.services.checkin import entrance as svc
+from desk.services.demo.event import install_demo
 from desk.store import checkins as store
 from desk.store.db import open_database
 from desk.store.schema import RegistrationRow
@@ -25,7 +25,7 @@ def at(hh: int, mm: int = 0) -> dt.datetime:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("hub", marks=pytest.mark.hub)])
-def database(request, db):  # noqa: ANN001, ANN201
+def database(request, db):
     if request.param == "sqlite":
         yield db
         return
@@ -35,18 +35,18 @@ def database(request, db):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def people(database):  # noqa: ANN001, ANN201
+def people(database):
     regs = install_demo(database, MATCH, now=dt.datetime.combine(MATCH, dt.time(7), tzinfo=EVENT_TZ)).registrations
     return [r for r in regs if r.status is Status.VALIDATED and (not r.days or CONF1 in r.days)]
 
 
-def _set_ticket(db, registration_id: str, ticket: str) -> None:  # noqa: ANN001
+def _set_ticket(db, registration_id: str, ticket: str) -> None:
     with db.begin() as session:
         session.execute(update(RegistrationRow).where(RegistrationRow.registration_id == registration_id)
                         .values(ticket_code=ticket))
 
 
-def _checkins(db, registration_id: str) -> int:  # noqa: ANN001
+def _checkins(db, registration_id: str) -> int:
     with db.begin() as session:
         return len(store.checkins_of(session, registration_id))
 

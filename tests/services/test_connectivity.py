@@ -6,8 +6,8 @@ import datetime as dt
 import socket
 
 from desk.services.connectivity import check, plain_reason, plain_sync_failure, probe_feed
-from desk.services.sources import open_source
-from desk.services.sync import run_sync
+from desk.services.registrations.sources import open_source
+from desk.services.registrations.sync import run_sync
 from desk.store.db import open_database
 from tests.services.feedserver import FeedServer, Fault, make_registration
 
@@ -70,7 +70,7 @@ def test_a_database_that_stopped_answering_is_said_with_its_host():
     class DeadHub:
         url = "postgresql+psycopg://desk:secret@127.0.0.1:1/ecc2016"
 
-        def begin(self):  # noqa: ANN202
+        def begin(self):
             raise OperationalError("SELECT 1", {}, ConnectionRefusedError(
                 "connection to server at \"127.0.0.1\", port 1 failed: Connection refused"))
 

@@ -10,12 +10,12 @@ import shutil
 import pytest
 from sqlalchemy import update
 
-from desk.core.checkin import EVENT_TZ, ScanOutcome
-from desk.core.tokens import Rejection
-from desk.services import badge_codes as bc
-from desk.services import checkin
-from desk.services.demo import install_demo
-from desk.services.keys import KeyFileError, create_keys, key_path, load_keys
+from desk.core.checkin.decision import EVENT_TZ, ScanOutcome
+from desk.core.badges.codes import Rejection
+from desk.services.badges import codes as bc
+from desk.services.checkin import entrance as checkin
+from desk.services.demo.event import install_demo
+from desk.services.badges.keys import KeyFileError, create_keys, key_path, load_keys
 from desk.store.db import open_database
 from desk.store.schema import RegistrationRow
 
@@ -39,7 +39,7 @@ def two(db, db_template, tmp_path):
     other.close()
 
 
-def scan(db, code: str):  # noqa: ANN001, ANN201
+def scan(db, code: str):
     keys, problem = checkin.desk_keys(db)
     assert problem == ""
     return checkin.check_in(db, code, "Entrance 1", CONF1, keys)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from desk.core.attendees import Category, Registration, Status
 from desk.core.errors import SourceError
-from desk.services.feed import (
+from desk.services.registrations.feed import (
     FeedCursorRejected, FeedPage, FeedPageInvalid, FeedSource, parse_retry_after, validate_page,
 )
 from tests.services.feedserver import Fault, FeedServer, encode_cursor, make_registration

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 
 from desk.core.errors import SourceError
-from desk.services.feed import FeedPage, FeedSource
-from desk.services.sources import FeedSourceAdapter
-from desk.services.sync import run_sync
+from desk.services.registrations.feed import FeedPage, FeedSource
+from desk.services.registrations.sources import FeedSourceAdapter
+from desk.services.registrations.sync import run_sync
 from desk.store import registrations as repo
 from tests.services.feedserver import DEFAULT_TOKEN, Fault, FeedServer, make_registration
 
@@ -142,7 +142,7 @@ def test_the_bounds_leave_a_normal_feed_alone(server: FeedServer, sleep: Recordi
 
 # -- through the sync service: applied pages stay ---------------------------------------
 
-def _ids(db) -> set[str]:  # noqa: ANN001
+def _ids(db) -> set[str]:
     with db.begin() as session:
         return set(repo.registrations_by_id(session))
 
@@ -158,7 +158,7 @@ def _source(server: FeedServer, **options: object) -> FeedSourceAdapter:
     (Fault.drip(0.05), {"min_bytes_per_s": 100.0, "rate_grace_s": 0.3}, "bytes/s); stopped so that sync does not hang"),
     (Fault.drip(0.02), {"max_sync_s": 0.6, "min_bytes_per_s": 1.0}, "kept desk waiting for more than 0.6 s"),
 ])
-def test_a_sync_stopped_by_a_bound_keeps_the_pages_it_applied(db, misbehaviour, options, sentence):  # noqa: ANN001
+def test_a_sync_stopped_by_a_bound_keeps_the_pages_it_applied(db, misbehaviour, options, sentence):
     with FeedServer([make_registration(n) for n in range(9)]) as server:
         server.inject(None, None)
         server.always(misbehaviour)
@@ -172,7 +172,6 @@ def test_the_command_line_says_what_the_portal_did_and_keeps_the_applied_page(db
 
     import desk.cli
 
-    desk.cli._register()
     with FeedServer([make_registration(n) for n in range(1, 503)]) as server:
         server.inject(None, Fault.throttle("100000"))
         run = CliRunner().invoke(desk.cli.cli, ["--db", f"sqlite:///{db_path}", "import", server.base_url,

@@ -23,8 +23,8 @@ import pytest
 
 from desk.core.attendees import Category, Event, Status
 from desk.core.errors import SourceError, SyncBusy
-from desk.services.sources import FileSource
-from desk.services.sync import SyncReport, run_sync
+from desk.services.registrations.sources import FileSource
+from desk.services.registrations.sync import SyncReport, run_sync
 from desk.store import registrations as repo
 from desk.store.schema import Base
 

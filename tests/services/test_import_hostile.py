@@ -16,14 +16,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from desk.cli import _register
-from desk.cli.common import cli
+from desk.cli import cli
 from desk.core.attendees import Event, Status
-from desk.core.checkin import EVENT_TZ, ScanOutcome
+from desk.core.checkin.decision import EVENT_TZ, ScanOutcome
 from desk.core.errors import SourceError
-from desk.services import checkin as checkin_svc
-from desk.services.sources import FeedSourceAdapter, FileSource
-from desk.services.sync import run_sync
+from desk.services.checkin import entrance as checkin_svc
+from desk.services.registrations.sources import FeedSourceAdapter, FileSource
+from desk.services.registrations.sync import run_sync
 from desk.store import registrations as repo
 from desk.store.db import open_database
 from desk.store.schema import OrganisationRow, RegistrationRow
@@ -82,13 +81,13 @@ EXPECTED: dict[str, tuple[list[str], set[str]]] = {
 }
 
 
-def _event(db) -> None:  # noqa: ANN001
+def _event(db) -> None:
     # seats for the whole corpus: the report lines are then only the rows
     with db.begin() as session:
         repo.save_event(session, Event(name="ECC 2016", venue="Brussels", days=DAYS, seat_cap=100_000))
 
 
-def _stored(db) -> dict[str, tuple]:  # noqa: ANN001
+def _stored(db) -> dict[str, tuple]:
     """Every stored registration with the columns derived from it."""
     with db.begin() as session:
         derived = {rid: (sort, search, key) for rid, sort, search, key in session.execute(
@@ -97,7 +96,7 @@ def _stored(db) -> dict[str, tuple]:  # noqa: ANN001
         return {r.registration_id: (r, *derived[r.registration_id]) for r in repo.all_registrations(session)}
 
 
-def _import_corpus(db) -> dict[str, tuple[list[str], set[str]]]:  # noqa: ANN001
+def _import_corpus(db) -> dict[str, tuple[list[str], set[str]]]:
     _event(db)
     results = {}
     for name in EXPECTED:
@@ -140,7 +139,7 @@ def test_reimporting_the_corpus_changes_nothing(db) -> None:
 
 # --- files that are not files ----------------------------------------------------------------
 
-def _sync_within(db, path: Path, seconds: float = 10.0) -> BaseException | None:  # noqa: ANN001
+def _sync_within(db, path: Path, seconds: float = 10.0) -> BaseException | None:
     """Run a file sync in a helper thread; fail the test (instead of hanging) when it does not end."""
     outcome: list[BaseException | None] = []
 
@@ -183,9 +182,8 @@ def test_a_folder_named_like_an_export_is_refused(db, tmp_path) -> None:
     assert str(_sync_within(db, folder)) == f"{folder} is a folder, not a file"
 
 
-def desk(db_path: Path, *args: str):  # noqa: ANN201
+def desk(db_path: Path, *args: str):
     """Run one desk command in-process (the same click group the console script runs)."""
-    _register()
     return CliRunner().invoke(cli, ["--db", f"sqlite:///{db_path}", *args], catch_exceptions=False)
 
 
@@ -293,7 +291,7 @@ def _feed_items() -> list[dict]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def any_db(request, tmp_path):  # noqa: ANN001, ANN201
+def any_db(request, tmp_path):
     if request.param == "sqlite":
         database = request.getfixturevalue("db")
         yield database
@@ -317,7 +315,7 @@ def test_bad_items_on_page_two_are_reported_and_the_cursor_moves_on(any_db) -> N
     ]
     assert first.stopped is None
     # the second sync starts after the pages already applied (it reads the last one again,
-    # see desk.services.feed), not at page 2 again: its bad items are not reported twice
+    # see desk.services.registrations.feed), not at page 2 again: its bad items are not reported twice
     assert second.lines() == ["added 0, updated 1, unchanged 2, rejected 0 rows"]
     page_two = asked[1]
     assert asked.count(page_two) == 1 and asked.count(None) == 1, asked
@@ -331,7 +329,7 @@ def test_bad_items_on_page_two_are_reported_and_the_cursor_moves_on(any_db) -> N
 # --- workbooks -------------------------------------------------------------------------------
 
 def test_a_workbook_with_impossible_cells_keeps_its_good_rows(any_db, tmp_path) -> None:
-    import openpyxl  # noqa: PLC0415
+    import openpyxl
 
     book = openpyxl.Workbook()
     sheet = book.active

@@ -8,8 +8,8 @@ import stat
 import pytest
 
 from desk.config import data_dir
-from desk.core.tokens import Rejection, badge_ref, issue_code, verify
-from desk.services.keys import (
+from desk.core.badges.codes import Rejection, badge_ref, issue_code, verify
+from desk.services.badges.keys import (
     KeyFileError,
     add_key_version,
     create_keys,

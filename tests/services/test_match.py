@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from desk.core.matchmaking import MatchmakingError
-from desk.services import match
-from desk.store import match as store
+from desk.core.matchmaking.model import MatchmakingError
+from desk.services.matchmaking import schedule as match
+from desk.store import matchmaking as store
 from tests.services.match_files import PARTICIPANTS, REQUESTS, SLOTS, write
 
 NOW = dt.datetime(2016, 11, 29, 18, 0, tzinfo=dt.timezone.utc)

@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import text
 
 from desk.core.errors import DeskError
-from desk.core.matchmaking import Meeting, Schedule, Slot, Unscheduled, pair_key
-from desk.services import match, match_day
-from desk.services.demo import install_demo
-from desk.services.match_demo import install_demo_matchmaking
-from desk.store import match as store
+from desk.core.matchmaking.model import Meeting, Schedule, Slot, Unscheduled, pair_key
+from desk.services.matchmaking import schedule as match
+from desk.services.matchmaking import day as match_day
+from desk.services.demo.event import install_demo
+from desk.services.demo.matchmaking import install_demo_matchmaking
+from desk.store import matchmaking as store
 from desk.store import registrations as repo
 from tests.services.match_files import PARTICIPANTS, write
 
@@ -41,7 +42,7 @@ def test_a_portal_ticket_marks_the_linked_participant_present(db) -> None:
 
 
 @pytest.fixture
-def scheduled(db, tmp_path):  # noqa: ANN201
+def scheduled(db, tmp_path):
     # a fixed schedule (the solver may pick another optimum on another run)
     match.import_files(db, write(tmp_path))
     meetings = [Meeting("A", "C", 1, 1), Meeting("B", "E", 1, 2), Meeting("C", "E", 2, 1), Meeting("A", "B", 2, 2),
@@ -58,13 +59,13 @@ def _meeting_of(state: match_day.DayState, pid: str, slot: int) -> Meeting:
 
 
 @pytest.fixture
-def all_here(scheduled):  # noqa: ANN201
+def all_here(scheduled):
     for pid in ("A", "B", "C", "D", "E"):
         match_day.mark_present(scheduled, pid, AT, "desk")
     return scheduled
 
 
-def _two_no_shows_in_round_one(db) -> tuple[Meeting, Meeting, match_day.DayState]:  # noqa: ANN001
+def _two_no_shows_in_round_one(db) -> tuple[Meeting, Meeting, match_day.DayState]:
     """C did not come to A-C, B did not come to B-E (A and B meet later anyway)."""
     state = match_day.day_state(db, AT)
     first, second = (m for m in state.meetings if m.slot == 1)
@@ -194,7 +195,7 @@ def test_the_board_finds_an_organisation_by_a_few_letters(scheduled) -> None:
 
 
 def test_a_ticket_typed_through_a_qwertz_laptop_marks_its_participant_present(db) -> None:
-    from desk.core.wedge import mangle
+    from desk.core.checkin.wedge import mangle
 
     day = dt.date(2016, 11, 30)
     install_demo(db, day)

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from pypdf import PdfReader
 
-from desk.core.matchmaking import MatchmakingError
-from desk.services import match
-from desk.services.match_paper import write_paper
+from desk.core.matchmaking.model import MatchmakingError
+from desk.services.matchmaking import schedule as match
+from desk.services.matchmaking.paper import write_paper
 from tests.services.match_files import write
 
 

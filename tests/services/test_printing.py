@@ -10,10 +10,10 @@ import pytest
 from pypdf import PdfReader
 
 from desk.devices.printer import CupsPrinter, FolderPrinter, cups_available, list_cups_queues
-from desk.services import printing
-from desk.services.badge_codes import create_event_keys, load_event_keys
-from desk.services.demo import install_demo
-from desk.services.keys import key_path
+from desk.services.badges import printing
+from desk.services.badges.codes import create_event_keys, load_event_keys
+from desk.services.demo.event import install_demo
+from desk.services.badges.keys import key_path
 from desk.store import badges as repo
 from desk.store import registrations as reg_repo
 from desk.store.db import open_database

@@ -10,17 +10,17 @@ import pytest
 from sqlalchemy import update
 
 from desk.core.attendees import Status
-from desk.core.rooms import FullPolicy, WrongDayPolicy
-from desk.core.tokens import badge_ref, issue_code
-from desk.services.demo import install_demo
-from desk.services.keys import create_keys
-from desk.services.badge_codes import key_name_for
-from desk.services.rooms import Rooms, UnknownRoom
-from desk.services.rooms_programme import install_demo_programme
+from desk.core.rooms.occupancy import FullPolicy, WrongDayPolicy
+from desk.core.badges.codes import badge_ref, issue_code
+from desk.services.demo.event import install_demo
+from desk.services.badges.keys import create_keys
+from desk.services.badges.codes import key_name_for
+from desk.services.rooms.door import Rooms, UnknownRoom
+from desk.services.rooms.programme import install_demo_programme
 from desk.store import registrations as repo
 from desk.store import rooms as store
 from desk.store.schema import RegistrationRow
-from desk.store.schema_checkin import CheckinRow
+from desk.store.schema.checkin import CheckinRow
 
 BXL = ZoneInfo("Europe/Brussels")
 START = dt.date(2016, 11, 30)
@@ -187,7 +187,7 @@ def test_scan_log_holds_every_door_scan(event) -> None:
     rooms.scan("Europa", "garbage", local(1, "11:01"), "door-e")
     from sqlalchemy import select
 
-    from desk.store.schema_checkin import ScanLogRow
+    from desk.store.schema.checkin import ScanLogRow
     with db.begin() as session:
         rows = session.execute(select(ScanLogRow.outcome, ScanLogRow.detail).order_by(ScanLogRow.at)).all()
     assert [r.outcome for r in rows] == ["entered", "unknown"]
@@ -197,7 +197,7 @@ def test_scan_log_holds_every_door_scan(event) -> None:
 
 
 def test_a_ticket_typed_through_an_azerty_laptop_enters_its_person(event) -> None:
-    from desk.core.wedge import mangle
+    from desk.core.checkin.wedge import mangle
 
     db, people, _ = event
     p = people[2]

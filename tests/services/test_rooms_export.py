@@ -11,10 +11,10 @@ import openpyxl
 import pytest
 from sqlalchemy import update
 
-from desk.services.demo import install_demo
-from desk.services.rooms import Rooms
-from desk.services.rooms_export import export_attendance, safe_cell
-from desk.services.rooms_programme import install_demo_programme
+from desk.services.demo.event import install_demo
+from desk.services.rooms.door import Rooms
+from desk.services.rooms.export import export_attendance, safe_cell
+from desk.services.rooms.programme import install_demo_programme
 from desk.store import rooms as store
 from desk.store.schema import RegistrationRow
 

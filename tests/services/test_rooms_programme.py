@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 
-from desk.services import rooms_programme as edit
-from desk.services.demo import install_demo
-from desk.services.rooms import Rooms
-from desk.services.rooms_export import attendance_counts, attendee_sessions, export_attendance
-from desk.services.rooms_programme import import_programme, install_demo_programme
+from desk.services.rooms import programme as edit
+from desk.services.demo.event import install_demo
+from desk.services.rooms.door import Rooms
+from desk.services.rooms.export import attendance_counts, attendee_sessions, export_attendance
+from desk.services.rooms.programme import import_programme, install_demo_programme
 from desk.store import rooms as store
 
 BXL = ZoneInfo("Europe/Brussels")

@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from desk.core.attendees import Category, Event, Registration, Status
-from desk.core.rooms import Move, Occupancy, Room
+from desk.core.rooms.occupancy import Move, Occupancy, Room
 from desk.store import registrations as repo
 from desk.store import rooms as store
 from desk.store.db import open_database
-from desk.store.schema_checkin import CheckinRow
+from desk.store.schema.checkin import CheckinRow
 
 BXL = ZoneInfo("Europe/Brussels")
 DAY = dt.date(2016, 12, 1)
@@ -49,7 +49,7 @@ def _prepare(url: str, trials: int) -> None:
 def _door(url: str, who: int, trials: int, barrier: Any, answers: Any) -> None:
     """One door laptop: at each trial, wait for the other door, then scan its person into that
     trial's room."""
-    from desk.services.rooms import Rooms  # noqa: PLC0415
+    from desk.services.rooms.door import Rooms
 
     db = open_database(url)
     rooms = Rooms(db, keys={})

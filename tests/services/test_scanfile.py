@@ -7,18 +7,18 @@ import datetime as dt
 import cv2
 import pytest
 
-from desk.core.checkin import EVENT_TZ, ScanOutcome
+from desk.core.checkin.decision import EVENT_TZ, ScanOutcome
 from desk.devices.base import DeviceError
 from desk.devices.synthetic import Degradation, make_frame, write_video
-from desk.services.demo import install_demo
-from desk.services.scanfile import scan_file
+from desk.services.demo.event import install_demo
+from desk.services.checkin.scanfile import scan_file
 
 START = dt.datetime(2016, 12, 1, 8, 30, tzinfo=EVENT_TZ)
 SMALL = (640, 480)
 
 
 @pytest.fixture
-def tickets(db):  # noqa: ANN001, ANN201
+def tickets(db):
     regs = install_demo(db, dt.date(2016, 11, 30)).registrations
     return [r for r in regs if r.is_attendee and dt.date(2016, 12, 1) in r.days][:2]
 

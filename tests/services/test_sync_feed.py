@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from desk.core.errors import SourceError
-from desk.services.sources import FeedSourceAdapter
-from desk.services.sync import run_sync
+from desk.services.registrations.sources import FeedSourceAdapter
+from desk.services.registrations.sync import run_sync
 from desk.store import registrations as repo
 from tests.services.feedserver import DEFAULT_TOKEN, Fault, FeedServer, make_registration
 
@@ -16,7 +16,7 @@ def _source(server: FeedServer, limit: int = 3) -> FeedSourceAdapter:
                              backoff_s=0.001, sleep=lambda _s: None)
 
 
-def _ids(db) -> set[str]:  # noqa: ANN001
+def _ids(db) -> set[str]:
     with db.begin() as session:
         return set(repo.registrations_by_id(session))
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from desk.services.sources import FileSource
-from desk.services.sync import run_sync
+from desk.services.registrations.sources import FileSource
+from desk.services.registrations.sync import run_sync
 from desk.store import bulkload
 from desk.store import registrations as repo
 from desk.store.db import open_database

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from desk.core.matchmaking import Meeting, MeetingRequest, Participant, Schedule, Slot, Unscheduled
-from desk.store import match as store
+from desk.core.matchmaking.model import Meeting, MeetingRequest, Participant, Schedule, Slot, Unscheduled
+from desk.store import matchmaking as store
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2016, 11, 30, 8, 30, tzinfo=UTC)
 
 
-def _problem(session) -> None:  # noqa: ANN001
+def _problem(session) -> None:
     store.replace_participants(session, [
         Participant("A", "Silicon Saxony", "Jürgen Müller", "DE", "R1", None),
         Participant("B", "Στρατηγική Ομάδα", "Ελένη", "GR", None, frozenset({1, 2, 5})),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from desk.core.rooms import DoorEvent, FullPolicy, Move, ProgrammeSession, Room, WrongDayPolicy
-from desk.services.demo import install_demo
+from desk.core.rooms.occupancy import DoorEvent, FullPolicy, Move, ProgrammeSession, Room, WrongDayPolicy
+from desk.services.demo.event import install_demo
 from desk.store import rooms as store
-from desk.store.schema_checkin import CheckinRow
+from desk.store.schema.checkin import CheckinRow
 
 UTC = dt.timezone.utc
 AT = dt.datetime(2016, 12, 1, 10, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from desk.store.registrations import _FEW_HITS
 NOW = dt.datetime(2016, 11, 2, 9, 0, tzinfo=dt.timezone.utc)
 
 
-def _person(n: int, last: str, **kw) -> Registration:  # noqa: ANN003
+def _person(n: int, last: str, **kw) -> Registration:
     values = {"registration_id": f"S{n:05d}", "status": Status.VALIDATED, "first_name": "Zoë", "last_name": last,
               "email": f"p{n}@cluster.eu", "organisation": "Klaster Łódź", "country": "PL",
               "category": Category.CLUSTER_PRACTITIONER, "days": (dt.date(2016, 12, 1),), "ticket_code": f"T{n}",

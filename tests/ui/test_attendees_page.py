@@ -6,12 +6,12 @@ import datetime as dt
 
 import pytest
 
-from desk.services.attendees import search_attendees
-from desk.services.demo import install_demo
-from desk.services.sources import open_source
-from desk.services.sync import run_sync
-from desk.ui.attendees_page import AttendeesPage
-from desk.ui.workers import Workers
+from desk.services.registrations.search import search_attendees
+from desk.services.demo.event import install_demo
+from desk.services.registrations.sources import open_source
+from desk.services.registrations.sync import run_sync
+from desk.ui.registrations.attendees_page import AttendeesPage
+from desk.ui.common.workers import Workers
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def workers():
 def page(qtbot, db, workers):
     install_demo(db, dt.date(2016, 11, 30))
 
-    def sync(location: str, handle):  # noqa: ANN001, ANN202
+    def sync(location: str, handle):
         return run_sync(db, open_source(location), progress=handle.progress, cancelled=handle.cancelled)
 
     p = AttendeesPage(workers, lambda q: search_attendees(db, q), sync, feed_configured=False)
@@ -78,7 +78,7 @@ def test_an_unreadable_file_is_a_sentence_not_a_crash(qtbot, page, tmp_path):
 
 
 def test_a_large_import_is_stored_beside_a_usable_list(qtbot, page, db, tmp_path):
-    from tests.services.test_sync_large import ROWS, _export  # noqa: PLC0415
+    from tests.services.test_sync_large import ROWS, _export
 
     export = _export(tmp_path / "large.csv")
     statuses = []
@@ -127,12 +127,12 @@ def test_the_import_result_lists_every_rejected_row_and_flag_without_a_tooltip(q
 
 def test_an_unreachable_feed_is_said_in_plain_words(qtbot, db, workers):
     from desk.services.connectivity import plain_sync_failure
-    from desk.services.feed import FeedSource
+    from desk.services.registrations.feed import FeedSource
 
     url = "http://portal.invalid/api"
 
-    def sync(location: str, handle):  # noqa: ANN001, ANN202
-        from desk.services.sources import FeedSourceAdapter
+    def sync(location: str, handle):
+        from desk.services.registrations.sources import FeedSourceAdapter
 
         source = FeedSourceAdapter(url, "t", max_attempts=1)
         assert isinstance(source._feed, FeedSource)

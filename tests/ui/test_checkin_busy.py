@@ -3,10 +3,10 @@ again" in amber with its sound, nothing stored, and the next scan works."""
 
 from __future__ import annotations
 
-from desk.core.checkin import ScanOutcome
-from desk.services.rooms import DoorAnswer
-from desk.ui import theme
-from desk.ui.door_answers import headline
+from desk.core.checkin.decision import ScanOutcome
+from desk.services.rooms.door import DoorAnswer
+from desk.ui.common import theme
+from desk.ui.rooms.door_answers import headline
 from tests.services.test_checkin_races import write_lock_held
 from tests.ui.test_checkin_page import make_page, people, scan_burst, wait_answer  # noqa: F401 - fixtures
 

@@ -10,38 +10,38 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QWindow
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
-from pytestqt.exceptions import TimeoutError  # noqa: A004 - pytest-qt's own
+from pytestqt.exceptions import TimeoutError
 
 from desk.app import Context
 from desk.config import Settings
-from desk.core.checkin import EVENT_TZ
+from desk.core.checkin.decision import EVENT_TZ
 from desk.devices.base import DeviceError
 from desk.devices.camera import FileCamera
 from desk.devices.decoder import default_decoder
 from desk.devices.sound import RecordingSound
 from desk.devices.synthetic import Degradation, make_frame, write_video
-from desk.services.demo import install_demo
-from desk.ui import theme
-from desk.ui.checkin_page import CheckInPage, build_page
-from desk.ui.scan_burst import scanner_keys
-from desk.ui.scan_worker import RepeatFilter
-from desk.ui.workers import Workers
+from desk.services.demo.event import install_demo
+from desk.ui.common import theme
+from desk.ui.checkin.page import CheckInPage, build_page
+from desk.ui.common.scan_burst import scanner_keys
+from desk.ui.common.scan_worker import RepeatFilter
+from desk.ui.common.workers import Workers
 
 NOW = dt.datetime(2016, 12, 1, 8, 45, tzinfo=EVENT_TZ)
 TIMEOUT_MS = 10_000
 
 
 @pytest.fixture
-def people(db):  # noqa: ANN001, ANN201
+def people(db):
     regs = install_demo(db, dt.date(2016, 11, 30), now=NOW).registrations
     return [r for r in regs if r.is_attendee and dt.date(2016, 12, 1) in r.days]
 
 
 @pytest.fixture
-def make_page(qtbot, db, people):  # noqa: ANN001, ANN201
+def make_page(qtbot, db, people):
     made: list[tuple[CheckInPage, Context]] = []
 
-    def make(camera_factory=None, print_badge=None) -> tuple[CheckInPage, Context]:  # noqa: ANN001
+    def make(camera_factory=None, print_badge=None) -> tuple[CheckInPage, Context]:
         ticks = itertools.count()  # a clock that moves: one second per look, from 08:45
         ctx = Context(settings=Settings(desk_name="entrance-A", camera="none"), db=db, workers=Workers(),
                       sound=RecordingSound(), decoder=default_decoder(), camera_factory=camera_factory,
@@ -61,13 +61,13 @@ def make_page(qtbot, db, people):  # noqa: ANN001, ANN201
         ctx.workers.shutdown()
 
 
-def scan_burst(qtbot, page: CheckInPage, code: str, end=Qt.Key.Key_Return) -> None:  # noqa: ANN001
+def scan_burst(qtbot, page: CheckInPage, code: str, end=Qt.Key.Key_Return) -> None:
     """What a handheld scanner does: type the code fast, then Enter (or Tab)."""
     qtbot.keyClicks(page.scan_field, code)
     qtbot.keyClick(page.scan_field, end)
 
 
-def wait_answer(qtbot, page: CheckInPage, headline: str) -> None:  # noqa: ANN001
+def wait_answer(qtbot, page: CheckInPage, headline: str) -> None:
     try:
         qtbot.waitUntil(lambda: page.answer.headline.text() == headline, timeout=TIMEOUT_MS)
     except TimeoutError:
@@ -133,8 +133,8 @@ def test_search_and_enter_checks_in_then_undo(qtbot, make_page, people) -> None:
 
 
 def test_search_finds_a_pending_registration_and_says_why_it_is_not_let_in(qtbot, make_page, db) -> None:
-    from desk.core.attendees import Status  # noqa: PLC0415
-    from desk.store.registrations import all_registrations  # noqa: PLC0415
+    from desk.core.attendees import Status
+    from desk.store.registrations import all_registrations
 
     page, ctx = make_page()
     with db.begin() as session:
@@ -217,12 +217,12 @@ SCANNER_GAP_MS = 3  # a handheld scanner: a key every few milliseconds
 PERSON_GAP_MS = 90  # a person typing
 
 
-def type_keys(qtbot, target, text: str, gap_ms: int, end=Qt.Key.Key_Return) -> None:  # noqa: ANN001
+def type_keys(qtbot, target, text: str, gap_ms: int, end=Qt.Key.Key_Return) -> None:
     """Type `text` key by key into `target` (a widget, or a window: then its focus widget gets the keys).
 
     A person's keys (QTest, the event loop running between them); a scanner's keys come
     `gap_ms` apart, stamped when typed as the windowing system stamps them
-    (desk.ui.scan_burst.scanner_keys), and reach the window's focus widget through the window.
+    (desk.ui.common.scan_burst.scanner_keys), and reach the window's focus widget through the window.
     """
     if gap_ms < 50 and end is not None:
         window = target if isinstance(target, QWindow) else target.window().windowHandle()
@@ -237,14 +237,14 @@ def type_keys(qtbot, target, text: str, gap_ms: int, end=Qt.Key.Key_Return) -> N
         QTest.keyClick(target, end)
 
 
-def settle(qtbot) -> None:  # noqa: ANN001
+def settle(qtbot) -> None:
     """Let the last answer's repaint and counters land: a test's keys are stamped when sent, so a
     repaint between two of them would stretch a burst, where a real scanner's keys keep their time."""
     qtbot.wait(300)
 
 
-def checked_in_today(db) -> set[str]:  # noqa: ANN001
-    from desk.store.checkins import checked_in_ids  # noqa: PLC0415
+def checked_in_today(db) -> set[str]:
+    from desk.store.checkins import checked_in_ids
 
     with db.begin() as session:
         return checked_in_ids(session, NOW.date())
@@ -274,8 +274,8 @@ def test_the_first_scan_after_start_is_answered(qtbot, make_page, people) -> Non
 
 
 def test_the_first_scan_after_the_settings_dialog_is_answered(qtbot, make_page, people) -> None:
-    from desk.ui.main_window import MainWindow  # noqa: PLC0415
-    from desk.ui.settings_dialog import SettingsDialog  # noqa: PLC0415
+    from desk.ui.main_window import MainWindow
+    from desk.ui.common.settings_dialog import SettingsDialog
 
     page, ctx = make_page()
     window = MainWindow("desk", [("Check-in", page), ("Attendees", QWidget())])
@@ -340,8 +340,8 @@ def test_down_down_enter_checks_in_the_third_match(qtbot, make_page, db) -> None
 
 
 def test_results_show_who_may_enter_and_enter_refuses_a_cancelled_person(qtbot, make_page, people, db) -> None:
-    from desk.core.attendees import Status  # noqa: PLC0415
-    from desk.store.registrations import all_registrations  # noqa: PLC0415
+    from desk.core.attendees import Status
+    from desk.store.registrations import all_registrations
 
     page, _ctx = make_page()
     person = people[8]
@@ -419,9 +419,9 @@ def test_f11_fills_the_screen_with_the_answer_and_esc_leaves(qtbot, make_page, p
     assert page.scan_field.hasFocus()
 
 
-def test_a_long_answer_fits_the_page_at_1366x768_without_growing_the_window(qtbot, make_page, request) -> None:  # noqa: ANN001
-    from desk.core.checkin import ScanOutcome  # noqa: PLC0415
-    from desk.ui.main_window import MainWindow  # noqa: PLC0415
+def test_a_long_answer_fits_the_page_at_1366x768_without_growing_the_window(qtbot, make_page, request) -> None:
+    from desk.core.checkin.decision import ScanOutcome
+    from desk.ui.main_window import MainWindow
 
     app = QApplication.instance()
     font, sheet = app.font(), app.styleSheet()
@@ -433,7 +433,7 @@ def test_a_long_answer_fits_the_page_at_1366x768_without_growing_the_window(qtbo
     window.resize(1366, 768)
     window.show()
     qtbot.waitExposed(window)
-    page._answers("show_answer", ScanOutcome.NOT_READABLE,  # noqa: SLF001 - both panels, as an answer does
+    page._answers("show_answer", ScanOutcome.NOT_READABLE,
                   "This code was typed with an AZERTY keyboard layout and more than one reading is a valid "
                   "badge code, so it was refused.", "Dimitrios Papadopoulos-Konstantinou-Alexandropoulos",
                   "Cluster Łódź Chemia Sp. z o.o. and the Association of Very Long Organisation Names",

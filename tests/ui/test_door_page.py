@@ -15,15 +15,15 @@ from desk.devices.camera import FileCamera
 from desk.devices.decoder import default_decoder
 from desk.devices.sound import RecordingSound
 from desk.devices.synthetic import make_frame, write_video
-from desk.services import rooms_programme
-from desk.services.badge_codes import code_for, ensure_event_keys
-from desk.services.demo import install_demo
-from desk.services.rooms import Rooms
-from desk.services.rooms_programme import install_demo_programme
+from desk.services.rooms import programme as rooms_programme
+from desk.services.badges.codes import code_for, ensure_event_keys
+from desk.services.demo.event import install_demo
+from desk.services.rooms.door import Rooms
+from desk.services.rooms.programme import install_demo_programme
 from desk.store import rooms as store
-from desk.store.schema_checkin import CheckinRow
-from desk.ui.door_page import DoorPage
-from desk.ui.workers import Workers
+from desk.store.schema.checkin import CheckinRow
+from desk.ui.rooms.door_page import DoorPage
+from desk.ui.common.workers import Workers
 
 BXL = ZoneInfo("Europe/Brussels")
 
@@ -131,7 +131,7 @@ def camera_door(qtbot, db):
     code = code_for(ensure_event_keys(db), person.registration_id)  # a real signed badge code
     made: list[tuple[DoorPage, Workers]] = []
 
-    def make(camera_factory) -> DoorPage:  # noqa: ANN001
+    def make(camera_factory) -> DoorPage:
         workers = Workers()
         page = DoorPage(workers, Rooms(db), Clock(), "door-cam", RecordingSound(), None, BXL,
                         camera_factory=camera_factory, decoder=default_decoder())

@@ -11,13 +11,13 @@ import pytest
 
 from desk.app import Context, build_devices, build_window
 from desk.config import Settings
-from desk.core.checkin import EVENT_TZ
+from desk.core.checkin.decision import EVENT_TZ
 from desk.devices.sound import RecordingSound
-from desk.services.demo import install_demo
+from desk.services.demo.event import install_demo
 from desk.startup import build_later_tabs
-from desk.ui.deferred_page import DeferredPage
-from desk.ui.scan_burst import scanner_keys
-from desk.ui.workers import Workers
+from desk.ui.common.deferred_page import DeferredPage
+from desk.ui.common.scan_burst import scanner_keys
+from desk.ui.common.workers import Workers
 from tests.services.feedserver import FeedServer, make_registration
 
 TIMEOUT_MS = 20_000
@@ -33,7 +33,7 @@ def _closed_port() -> int:
 def make_window(qtbot, db, tmp_path):
     made: list = []
 
-    def make(settings: Settings, sound_problem: str | None = None, demo: bool = True):  # noqa: ANN202
+    def make(settings: Settings, sound_problem: str | None = None, demo: bool = True):
         if demo:
             install_demo(db, dt.date(2016, 11, 30), with_programme=True)
         ctx = Context(settings=settings, db=db, workers=Workers())
@@ -53,7 +53,7 @@ def make_window(qtbot, db, tmp_path):
         window.close()
 
 
-def _page(window, title):  # noqa: ANN001, ANN202
+def _page(window, title):
     index = [window.tabs.tabText(i) for i in range(window.tabs.count())].index(title)
     return window.tabs.widget(index)
 
@@ -128,13 +128,13 @@ def test_later_tabs_are_built_once_the_window_is_up_and_fit_1366x768(qtbot, make
 def test_settings_saved_in_the_dialog_reach_the_pages(qtbot, make_window, tmp_path, monkeypatch):
     from desk.app import open_settings
     from desk.config import load_settings
-    from desk.ui.settings_dialog import SettingsDialog
+    from desk.ui.common.settings_dialog import SettingsDialog
 
     window = make_window(Settings(printer=f"folder:{tmp_path}"))
     checkin = window.tabs.widget(0)
     assert not checkin.print_box.isChecked()
 
-    def edit_and_ok(dialog):  # noqa: ANN001, ANN202 - what a person does in the dialog
+    def edit_and_ok(dialog):
         dialog.print_on_checkin.setChecked(True)
         dialog.layout_box.setCurrentIndex(dialog.layout_box.findData("a4-sheet"))
         dialog._on_ok()

@@ -8,12 +8,13 @@ from types import SimpleNamespace
 import pytest
 from PySide6.QtCore import Qt
 
-from desk.core.matchmaking import Meeting, Schedule
+from desk.core.matchmaking.model import Meeting, Schedule
 from desk.devices.sound import RecordingSound
-from desk.services import match, match_day
-from desk.store import match as store
-from desk.ui.match_page import build_page
-from desk.ui.workers import Workers
+from desk.services.matchmaking import schedule as match
+from desk.services.matchmaking import day as match_day
+from desk.store import matchmaking as store
+from desk.ui.matchmaking.page import build_page
+from desk.ui.common.workers import Workers
 from tests.services.match_files import write
 
 AT = dt.datetime(2016, 11, 30, 8, 35, tzinfo=dt.timezone.utc)
@@ -68,7 +69,7 @@ class FakeClock:
 
 
 @pytest.fixture
-def day(qtbot, db, tmp_path):  # noqa: ANN201
+def day(qtbot, db, tmp_path):
     """The five-cluster files with a fixed, published schedule; the page on screen at 09:35 (round 1)."""
     match.import_files(db, write(tmp_path))
     meetings = [Meeting("A", "C", 1, 1), Meeting("B", "E", 1, 2), Meeting("C", "E", 2, 1), Meeting("A", "B", 2, 2),
@@ -94,11 +95,11 @@ def day(qtbot, db, tmp_path):  # noqa: ANN201
     workers.shutdown()
 
 
-def _cells(panel, row: int) -> list[str]:  # noqa: ANN001
+def _cells(panel, row: int) -> list[str]:
     return [panel.model.index(row, c).data() for c in range(panel.model.columnCount())]
 
 
-def _select(panel, row: int) -> None:  # noqa: ANN001
+def _select(panel, row: int) -> None:
     panel.table.selectRow(row)
     panel.table.setFocus()
 
@@ -179,7 +180,7 @@ def test_ctrl_z_takes_a_wrong_held_back_and_the_button_follows(qtbot, day) -> No
 
 
 def test_no_schedule_yet_goes_once_there_is_one_and_presence_names_the_table(qtbot, db, tmp_path) -> None:
-    from desk.services.demo import install_demo
+    from desk.services.demo.event import install_demo
 
     data = install_demo(db, dt.date(2016, 11, 30))
     reg = next(r for r in data.registrations if r.is_attendee)

@@ -12,13 +12,13 @@ from PySide6.QtWidgets import QLabel, QMessageBox
 from desk.app import Context
 from desk.config import Settings
 from desk.devices.printer import FolderPrinter
-from desk.services.badge_codes import create_event_keys
-from desk.services.demo import install_demo
-from desk.services.printing import list_jobs, print_log
-from desk.ui import theme
-from desk.ui.print_actions import PrintActions, make_print_badge_hook
-from desk.ui.print_page import PrintPage, build_page
-from desk.ui.workers import Workers
+from desk.services.badges.codes import create_event_keys
+from desk.services.demo.event import install_demo
+from desk.services.badges.printing import list_jobs, print_log
+from desk.ui.common import theme
+from desk.ui.badges.actions import PrintActions, make_print_badge_hook
+from desk.ui.badges.page import PrintPage, build_page
+from desk.ui.common.workers import Workers
 
 TIMEOUT_MS = 20_000
 
@@ -158,7 +158,7 @@ def test_build_page_gives_the_badges_tab(qtbot, ctx):
 def test_queue_times_are_in_the_events_zone_not_the_laptops(qtbot, page, ctx, printer, monkeypatch):
     import time
 
-    from desk.core.checkin import EVENT_TZ
+    from desk.core.checkin.decision import EVENT_TZ
 
     monkeypatch.setenv("TZ", "America/New_York")  # the laptop's own zone must not leak in
     time.tzset()

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime
 
-from desk.services.demo import install_demo
-from desk.services.rooms_programme import install_demo_programme
-from desk.ui.programme_editor import ProgrammeEditor
-from desk.ui.workers import Workers
+from desk.services.demo.event import install_demo
+from desk.services.rooms.programme import install_demo_programme
+from desk.ui.rooms.programme_editor import ProgrammeEditor
+from desk.ui.common.workers import Workers
 
 START = dt.date(2016, 11, 30)
 TIMEOUT_MS = 5000

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from desk.services.demo import install_demo
-from desk.services.rooms import Rooms
-from desk.services.rooms_programme import install_demo_programme
-from desk.ui.rooms_board import RoomsBoard, level
-from desk.ui.workers import Workers
+from desk.services.demo.event import install_demo
+from desk.services.rooms.door import Rooms
+from desk.services.rooms.programme import install_demo_programme
+from desk.ui.rooms.board import RoomsBoard, level
+from desk.ui.common.workers import Workers
 
 BXL = ZoneInfo("Europe/Brussels")
 

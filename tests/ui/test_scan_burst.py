@@ -13,13 +13,13 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit, QPushButton, QTableWidget, QVBoxLayout, QWidget
 
 from desk.devices.sound import RecordingSound
-from desk.services.demo import install_demo
-from desk.services.rooms import Rooms
-from desk.services.rooms_programme import install_demo_programme
-from desk.ui.door_page import DoorPage
-from desk.ui.match_page import build_page as build_match_page
-from desk.ui.scan_burst import BurstRule, install_scan_bursts, scan_target, scanner_keys
-from desk.ui.workers import Workers
+from desk.services.demo.event import install_demo
+from desk.services.rooms.door import Rooms
+from desk.services.rooms.programme import install_demo_programme
+from desk.ui.rooms.door_page import DoorPage
+from desk.ui.matchmaking.page import build_page as build_match_page
+from desk.ui.common.scan_burst import BurstRule, install_scan_bursts, scan_target, scanner_keys
+from desk.ui.common.workers import Workers
 
 BXL = ZoneInfo("Europe/Brussels")
 
@@ -88,12 +88,12 @@ class Page(QWidget):
         self.codes.append(code)
 
 
-def burst(target, code: str, gap_s: float = 0.003) -> None:  # noqa: ANN001
+def burst(target, code: str, gap_s: float = 0.003) -> None:
     """A scanner's burst into a window: keys stamped `gap_s` apart as typed, then Enter."""
     scanner_keys(target, code, gap_s * 1000)
 
 
-def qtest_burst(target, code: str) -> None:  # noqa: ANN001
+def qtest_burst(target, code: str) -> None:
     """The same through QTest (keys stamped when sent, shortcuts map included)."""
     for ch in code:
         QTest.keyClick(target, ch)

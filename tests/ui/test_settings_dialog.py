@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from desk.config import Settings, load_settings, save_settings
-from desk.ui.settings_dialog import SettingsDialog
+from desk.ui.common.settings_dialog import SettingsDialog
 
 
 def _ok(dialog: SettingsDialog) -> None:
@@ -54,7 +54,7 @@ def test_a_bad_entry_is_said_beside_the_form_and_nothing_changes(qtbot):
 
 def test_printer_layout_and_print_on_checkin_are_saved_and_read_back(qtbot, tmp_path):
     from desk.config import settings_path
-    from desk.ui.workers import Workers
+    from desk.ui.common.workers import Workers
 
     workers = Workers()
     settings = load_settings()

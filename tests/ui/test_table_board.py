@@ -9,11 +9,11 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from desk.core.matchmaking import Meeting, Participant, Slot
+from desk.core.matchmaking.model import Meeting, Participant, Slot
 from desk.devices.sound import RecordingSound
-from desk.services.match_day import DayState
-from desk.store.match import Outcome
-from desk.ui.table_board import TableBoard, countdown_text
+from desk.services.matchmaking.day import DayState
+from desk.store.matchmaking import Outcome
+from desk.ui.matchmaking.table_board import TableBoard, countdown_text
 
 BXL = ZoneInfo("Europe/Brussels")
 T0 = dt.datetime(2016, 11, 30, 9, 30, tzinfo=BXL)
@@ -39,7 +39,7 @@ def _state(present: set[str], tables: int = 3) -> DayState:
     return DayState(1, slots, meetings, frozenset(), people, frozenset(present), outcomes, frozenset(), BXL)
 
 
-def _board(qtbot, clock: FakeClock, sound: RecordingSound, **kw) -> TableBoard:  # noqa: ANN001, ANN003
+def _board(qtbot, clock: FakeClock, sound: RecordingSound, **kw) -> TableBoard:
     board = TableBoard(clock, sound, BXL, **kw)
     qtbot.addWidget(board)
     board.resize(1366, 768)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from desk.core.errors import DeskError
-from desk.ui.workers import JobHandle, Workers
+from desk.ui.common.workers import JobHandle, Workers
 
 
 def test_a_result_and_an_error_come_back_on_the_gui_thread(qtbot):
@@ -44,7 +44,7 @@ def test_progress_is_throttled_but_the_end_always_arrives():
 
 def test_progress_without_a_total_goes_out_once_per_interval(monkeypatch):
     clock = [100.0]
-    monkeypatch.setattr("desk.ui.workers.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("desk.ui.common.workers.time.monotonic", lambda: clock[0])
     sent: list[tuple[int, int]] = []
     handle = JobHandle(lambda d, t: sent.append((d, t)), min_interval_s=0.1)
     for done in range(2000, 12000, 2000):

@@ -1,0 +1,1 @@
+"""Badges: signed badge codes and the layout of a badge."""

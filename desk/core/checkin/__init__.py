@@ -1,0 +1,1 @@
+"""The entrance's rules: what a scan means, scanner repair, arrivals."""

@@ -1,0 +1,1 @@
+"""Matchmaking: the problem, its files, the scheduler, plans and reviews."""

@@ -1,0 +1,1 @@
+"""Rooms: the programme, its validation, and who is in which room."""

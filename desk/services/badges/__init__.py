@@ -1,0 +1,1 @@
+"""Badges: keys, signed codes, PDFs, fonts, QR and the print queue."""

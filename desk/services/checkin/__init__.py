@@ -1,0 +1,1 @@
+"""The entrance: check-in, undo, counters, the paper checklist, scanning files."""

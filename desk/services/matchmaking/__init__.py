@@ -1,0 +1,1 @@
+"""Matchmaking: files, schedules, publication, the day's presence and outcomes, paper."""

@@ -1,0 +1,193 @@
+"""Where registrations come from: portal export files and the portal's JSON feed.
+
+Every source yields `Batch`es through one small interface, so the sync service has one
+code path. A file is one batch whose bad rows are reported and whose good rows are kept; the
+feed is one batch per page, its good items applied with the page's cursor and its bad ones reported.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+from desk.core.errors import RowError, SourceError, SyncCancelled
+from desk.core.portal import COLUMNS, HeaderMap, ParsedRow, Record, make_record, match_headers, shown
+from desk.core.portaljson import json_absent, json_fields, load_json
+from desk.services import tabular
+
+Cancelled = Callable[[], bool]
+Progress = Callable[[int, int], None]
+
+KEEP_CURSOR = object()  # marker: this batch does not move the stored cursor
+
+
+@dataclass
+class Batch:
+    """Rows to apply in one unit of work, the rows that could not be stored, and a cursor."""
+
+    rows: list[ParsedRow]
+    errors: list[RowError] = field(default_factory=list)
+    # records still to validate: the sync skips those it already holds unchanged
+    records: list[Record] = field(default_factory=list)
+    cursor: object = KEEP_CURSOR
+    ignored_columns: list[str] = field(default_factory=list)
+    total: int = 0  # records read, good and bad
+
+
+class Source(Protocol):
+    """A place registrations come from."""
+
+    name: str
+    incremental: bool
+
+    def batches(self, since: str | None, cancelled: Cancelled, progress: Progress) -> Iterator[Batch]:
+        """Yield batches to apply in order. Raise SourceError when the source cannot be read."""
+
+
+# A JSON record's fields, laid out as a row in desk's column order.
+_JSON_HEADERS = HeaderMap({c: i for i, c in enumerate(COLUMNS)})
+
+
+@lru_cache(maxsize=64)
+def _json_headers(absent: tuple[str, ...]) -> HeaderMap:
+    """The layout of JSON records that lack the `absent` keys (their fields read as absent)."""
+    return HeaderMap({c: i for i, c in enumerate(COLUMNS) if c not in absent})
+
+
+class FileSource:
+    """A portal export: CSV (any Excel dialect), XLSX, or a JSON array / {"items": [...]} file."""
+
+    incremental = False
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        # a file name that is not valid UTF-8 would reach the sync log as lone surrogates
+        self.name = shown(str(self.path), 4096)
+
+    def batches(self, since: str | None, cancelled: Cancelled, progress: Progress) -> Iterator[Batch]:
+        if self.path.suffix.lower() == ".json":
+            yield self._json_batch(cancelled, progress)
+        else:
+            yield self._table_batch(cancelled, progress)
+
+    def _table_batch(self, cancelled: Cancelled, progress: Progress) -> Batch:
+        rows = tabular.read_rows(self.path)
+        try:
+            return self._read_table(rows, cancelled, progress)
+        finally:
+            # closes the workbook's file at once, also when the header was refused
+            getattr(rows, "close", lambda: None)()
+
+    def _read_table(self, rows: Iterator[tuple[int, list[object]]], cancelled: Cancelled,
+                    progress: Progress) -> Batch:
+        try:
+            header_line, header = next(rows)
+        except StopIteration:
+            raise SourceError(f"{self.path.name} is empty: no header row") from None
+        try:
+            headers = match_headers(header)
+        except SourceError as exc:
+            raise SourceError(f"{self.path.name}, line {header_line}: {exc}") from None
+        batch = Batch(rows=[], ignored_columns=headers.ignored)
+        # Surplus fields in a CSV row mean a stray delimiter shifted it; a workbook cell under
+        # no header (or under a merged one) shifts nothing and is simply not used.
+        width = None if tabular.is_workbook(self.path) else len(header)
+        # rows longer than this need `_take_row`'s check (a workbook's never do)
+        width_or_any = len(header) if width is not None else float("inf")
+        try:
+            records = batch.records
+            for line, values in rows:
+                if len(values) > width_or_any or batch.total % 2000 == 1999:
+                    self._take_row(batch, headers, width, line, values, cancelled, progress)
+                else:  # the common row, inline: one record, no checks to make
+                    batch.total += 1
+                    records.append(make_record(headers, values, line))
+        except tabular.TableCutShort as cut:
+            # The good rows before the damage are kept; the person is told what was not read.
+            unread = f"line {cut.line} was not read" if cut.last_line <= cut.line else \
+                f"lines {cut.line}-{cut.last_line} were not read"
+            batch.total += 1
+            batch.errors.append(RowError(cut.line, f"{cut.reason}; {unread} (fix the file and import it again)"))
+        return batch
+
+    @staticmethod
+    def _take_row(batch: Batch, headers: HeaderMap, width: int | None, line: int, values: list[object],
+                  cancelled: Cancelled, progress: Progress) -> None:
+        """Validate one table row into `batch` (a good row or a RowError)."""
+        batch.total += 1
+        if batch.total % 2000 == 0:
+            if cancelled():
+                raise SyncCancelled()
+            progress(batch.total, 0)
+        if width is not None and len(values) > width and any(str(v).strip() for v in values[width:] if v is not None):
+            batch.errors.append(RowError(line, f"{len(values)} fields but the header has {width} "
+                                               "(a stray delimiter or an unquoted field?)"))
+            return
+        batch.records.append(make_record(headers, values, line))
+
+    def _json_batch(self, cancelled: Cancelled, progress: Progress) -> Batch:
+        try:
+            data = load_json(tabular.decode_bytes(tabular.read_file_bytes(self.path)))
+        except json.JSONDecodeError as exc:
+            raise SourceError(f"{self.path.name} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        except ValueError as exc:
+            raise SourceError(f"{self.path.name} is not valid JSON ({exc})") from None
+        items = data.get("items") if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            raise SourceError(f"{self.path.name}: expected a JSON array of registrations or {{\"items\": [...]}}")
+        batch = Batch(rows=[])
+        ignored: set[str] = set()
+        for number, item in enumerate(items, start=1):
+            batch.total += 1
+            try:
+                values = json_fields(item, number)
+            except RowError as err:
+                batch.errors.append(err)
+                continue
+            ignored.update(shown(str(k), 60) for k in item if k not in COLUMNS)  # type: ignore[union-attr]
+            absent = json_absent(item)  # type: ignore[arg-type]
+            headers = _JSON_HEADERS if not absent else _json_headers(absent)
+            batch.records.append(make_record(headers, values, number))
+            if number % 2000 == 0 and cancelled():
+                raise SyncCancelled()
+        batch.ignored_columns = sorted(ignored)
+        return batch
+
+
+class FeedSourceAdapter:
+    """The portal's JSON feed, one batch per page, with the cursor stored per base URL."""
+
+    incremental = True
+
+    def __init__(self, base_url: str, token: str, limit: int = 500, **feed_options: object) -> None:
+        from desk.services.registrations.feed import FeedSource  # noqa: PLC0415 - httpx only loads for a feed sync
+
+        base = base_url.rstrip("/")
+        if base.endswith("/registrations"):
+            base = base[: -len("/registrations")]
+        self.name = base
+        self._feed = FeedSource(base, token, limit=limit, **feed_options)
+
+    def batches(self, since: str | None, cancelled: Cancelled, progress: Progress) -> Iterator[Batch]:
+        done = 0
+        for page in self._feed.pages(since, cancelled):
+            # A bad item is reported by its position in this sync (row N: the Nth item read),
+            # and the rest of its page is applied: the cursor moves past it, so one item the
+            # portal got wrong cannot hold every later change back.
+            errors = [RowError(done + e.line, e.reason, e.field) for e in page.errors]
+            rows = [row._replace(line=done + row.line) for row in page.rows] if done else list(page.rows)
+            done += page.raw_count
+            progress(done, 0)
+            yield Batch(rows=rows, errors=errors, cursor=page.next_cursor if page.next_cursor is not None
+                        else page.cursor_used, total=page.raw_count)
+
+
+def open_source(location: str, token: str | None = None) -> Source:
+    """Return the source for a file path or an http(s) feed address."""
+    if location.startswith(("http://", "https://")):
+        return FeedSourceAdapter(location, token or "")
+    return FileSource(Path(location))

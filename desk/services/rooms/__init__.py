@@ -1,0 +1,1 @@
+"""Rooms: door scans, occupancy, the programme and attendance exports."""

@@ -1,0 +1,1 @@
+"""The badge printing page."""

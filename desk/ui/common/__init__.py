@@ -1,0 +1,1 @@
+"""What every page shares: workers, table models, theme, camera, big screens, settings."""

@@ -1,0 +1,1 @@
+"""The organiser's matchmaking page and the table board."""

@@ -1,0 +1,1 @@
+"""The attendee list and the sync from the portal."""

@@ -1,0 +1,212 @@
+"""The attendee list: live accent-insensitive search, and sync with progress and cancel.
+
+The result of the last import stays on the page below the list: its summary, then every
+rejected row and every flag in a scrollable list (a 3,000-line report fits; a tooltip
+would run off the screen).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QProgressBar,
+    QPushButton, QVBoxLayout, QWidget,
+)
+
+from desk.ui.common import theme
+from desk.ui.common.models import AttendeeTableModel
+from desk.ui.common.tables import table_view
+from desk.ui.common.workers import Job, JobHandle, Workers
+
+SearchFn = Callable[[str], Any]          # -> services.attendees.SearchResult
+SyncFn = Callable[[str, JobHandle], Any]  # (file path or "" for the feed, handle) -> SyncReport
+
+
+class AttendeesPage(QWidget):
+    """Search box over a table of attendees; Sync and Import buttons with a progress bar."""
+
+    sync_finished = Signal(object)  # the SyncReport, for other pages to refresh
+    sync_failed = Signal(str)  # the sentence shown (the status bar checks the connection again)
+
+    def __init__(self, workers: Workers, search: SearchFn, sync: SyncFn,
+                 feed_configured: bool | Callable[[], bool], parent: QWidget | None = None,
+                 describe_failure: Callable[[str], str] | None = None) -> None:
+        super().__init__(parent)
+        self._workers, self._search, self._sync = workers, search, sync
+        self._describe_failure = describe_failure or (lambda message: message)
+        # a callable: the feed address can be set in the desk's settings while the window is open
+        self._feed_configured = feed_configured if callable(feed_configured) else (lambda: feed_configured)
+        self._search_seq = 0
+        self._sized = False
+        self._sync_job: Job | None = None
+
+        self.search_box = QLineEdit(placeholderText="Search name, organisation or e-mail   (Ctrl+F)")
+        self.search_box.setClearButtonEnabled(True)
+        self.model = AttendeeTableModel(self)
+        self.table = table_view(self.model, fit_columns=False, zebra=True)
+        self.count_label = QLabel(objectName="status")
+
+        self.sync_button = QPushButton("Sync from portal  (F5)", objectName="primary")
+        self.sync_button.setToolTip("Fetch new and changed registrations from the portal feed; without a "
+                                    "feed address (Desk ▸ Settings) it asks for an export file")
+        self.import_button = QPushButton("Import file…  (Ctrl+O)")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setVisible(False)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.sync_status = QLabel(objectName="status")
+        self.sync_status.setWordWrap(True)
+        self.sync_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # rejected rows, flags and notes of the last import: all of them, scrolled, copyable
+        self.result_list = QListWidget()
+        self.result_list.setUniformItemSizes(True)
+        self.result_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.result_list.setMaximumHeight(170)
+        self.result_list.setVisible(False)
+
+        top = QHBoxLayout()
+        top.addWidget(self.search_box, 1)
+        top.addWidget(self.count_label)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.sync_button)
+        bottom.addWidget(self.import_button)
+        bottom.addWidget(self.progress, 1)
+        bottom.addWidget(self.cancel_button)
+        bottom.addStretch(0)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(bottom)
+        layout.addWidget(self.sync_status)
+        layout.addWidget(self.result_list)
+
+        self._debounce = QTimer(self, singleShot=True, interval=120)
+        self._debounce.timeout.connect(self.refresh)
+        self.search_box.textChanged.connect(lambda _t: self._debounce.start())
+        self.sync_button.clicked.connect(self._on_sync_clicked)
+        self.import_button.clicked.connect(self._on_import_clicked)
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self._focus_search)
+        QShortcut(QKeySequence("F5"), self, activated=self._on_sync_clicked)
+        QShortcut(QKeySequence("Ctrl+O"), self, activated=self._on_import_clicked)
+        QShortcut(QKeySequence("Escape"), self.search_box, activated=self.search_box.clear)
+
+    # --- search ----------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Run the current search on a worker; stale answers are dropped."""
+        self._search_seq += 1
+        seq, query = self._search_seq, self.search_box.text()
+        self._workers.submit(lambda _h: self._search(query), write=False,
+                             on_done=lambda result: self._on_search_done(seq, result),
+                             on_error=self._show_error)
+
+    def _on_search_done(self, seq: int, result: Any) -> None:
+        if seq != self._search_seq:
+            return
+        self.model.set_rows(result.attendees)
+        shown = len(result.attendees)
+        more = f" (first {shown})" if result.truncated else ""
+        self.count_label.setText(f"{shown}{more} of {result.total_attendees} attendees")
+        if shown and not self._sized:
+            self._sized = True
+            self.table.resizeColumnsToContents()
+            for column in range(self.model.columnCount()):
+                self.table.setColumnWidth(column, min(self.table.columnWidth(column), 320))
+
+    def _focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    # --- sync ------------------------------------------------------------------------
+    def _on_sync_clicked(self) -> None:
+        if not self._feed_configured():
+            self._on_import_clicked()
+            return
+        self.start_sync("")
+
+    def _on_import_clicked(self) -> None:
+        if self._sync_job is not None:
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Import a portal export", "",
+                                              "Portal exports (*.csv *.tsv *.txt *.xlsx *.json);;All files (*)")
+        if path:
+            self.start_sync(path)
+
+    def start_sync(self, location: str) -> None:
+        """Sync from a file path, or from the portal feed when `location` is empty."""
+        if self._sync_job is not None:
+            return
+        self._set_busy(True)
+        self.sync_status.setText("Syncing…")
+        self._sync_job = self._workers.submit(
+            lambda handle: self._sync(location, handle), on_done=self._on_sync_done,
+            on_error=self._on_sync_failed, on_progress=self._on_sync_progress,
+        )
+
+    def _on_sync_progress(self, done: int, total: int) -> None:
+        if total:  # storing: the bar fills
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+            text = f"Syncing… {done:,} of {total:,} rows stored"
+        else:  # reading: a file or the feed does not say how much is left
+            self.progress.setRange(0, 0)
+            text = f"Syncing… {done:,} rows read"
+        if self._sync_job is not None and not self._sync_job.handle.cancelled():  # else "Cancelling…" stays
+            self.sync_status.setText(text)
+
+    def _on_sync_done(self, report: Any) -> None:
+        self._sync_job = None
+        self._set_busy(False)
+        self.show_report(report)
+        self.refresh()
+        self.sync_finished.emit(report)
+
+    def show_report(self, report: Any) -> None:
+        """The import's summary, then every rejected row, flag and note in the list below it."""
+        lines = report.lines()
+        head = "Cancelled: nothing more was applied. " if report.cancelled else ""
+        stopped = f" Stopped early: {self._describe_failure(report.stopped)}" if report.stopped else ""
+        # flags first: one seat-cap flag must not hide below 3,000 rejected rows
+        flags_first = sorted(lines[1:], key=lambda line: not line.startswith("flag:"))
+        details = flags_first + report.notes()
+        flagged = len(lines) - 1 - report.rejected
+        flags = f"; {flagged} flag(s)" if flagged else ""
+        below = " (listed below)" if details else ""
+        self.sync_status.setText(f"Last import: {head}{lines[0]}{flags}{below}.{stopped}")
+        self.sync_status.setToolTip("")
+        self.result_list.clear()
+        colours = {"row": theme.RED, "flag": theme.AMBER}
+        for line in details:
+            item = QListWidgetItem(line)
+            colour = colours.get(line.split(" ", 1)[0].rstrip(":"))
+            if colour:
+                item.setForeground(QColor(colour))
+            self.result_list.addItem(item)
+        self.result_list.setVisible(bool(details))
+
+    def _on_sync_failed(self, message: str) -> None:
+        self._sync_job = None
+        self._set_busy(False)
+        sentence = self._describe_failure(message)
+        self._show_error(sentence)
+        self.sync_failed.emit(sentence)
+
+    def _on_cancel_clicked(self) -> None:
+        if self._sync_job is not None:
+            self._sync_job.handle.cancel()
+            self.sync_status.setText("Cancelling…")
+
+    def _set_busy(self, busy: bool) -> None:
+        self.sync_button.setEnabled(not busy)
+        self.import_button.setEnabled(not busy)
+        self.cancel_button.setVisible(busy)
+        self.progress.setVisible(busy)
+        if busy:
+            self.progress.setRange(0, 0)
+
+    def _show_error(self, message: str) -> None:
+        self.sync_status.setText(f"⚠ {message}")

@@ -1,0 +1,1 @@
+"""The door page, the programme editor and the occupancy board."""
