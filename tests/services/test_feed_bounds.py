@@ -4,8 +4,6 @@ with a sentence saying what the portal did, and the pages applied before stay ap
 from __future__ import annotations
 
 import base64
-import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 
@@ -15,39 +13,9 @@ from desk.services.registrations.sources import FeedSourceAdapter
 from desk.services.registrations.sync import run_sync
 from desk.store import registrations as repo
 from tests.services.feedserver import DEFAULT_TOKEN, Fault, FeedServer, make_registration
+from tests.services.test_feed import NOW, RecordingSleep, feed_for, server, sleep  # noqa: F401 - fixtures
 
-NOW = dt.datetime(2016, 11, 29, 8, 30, tzinfo=dt.timezone.utc)
-
-
-class RecordingSleep:
-    """Stands in for time.sleep: remembers the delays asked for, waits for nothing."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-
-
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with FeedServer([make_registration(n) for n in range(1, 13)], stall_s=5.0) as running:
-        yield running
-    assert running.handler_errors == []
-
-
-@pytest.fixture
-def sleep() -> RecordingSleep:
-    return RecordingSleep()
-
-
-def feed_for(server: FeedServer, sleep: RecordingSleep, **options: object) -> FeedSource:
-    settings: dict[str, object] = {
-        "limit": 5, "timeout_s": 5.0, "max_attempts": 4, "backoff_s": 0.01,
-        "sleep": sleep, "jitter": lambda: 1.0, "clock": lambda: NOW,
-    }
-    settings.update(options)
-    return FeedSource(server.base_url, server.token, **settings)  # type: ignore[arg-type]
+# The feed tests' recording sleep, local server and client settings serve here too.
 
 
 def pull(feed: FeedSource) -> tuple[list[FeedPage], SourceError]:

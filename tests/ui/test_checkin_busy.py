@@ -11,7 +11,7 @@ from tests.services.test_checkin_races import write_lock_held
 from tests.ui.test_checkin_page import make_page, people, scan_burst, wait_answer  # noqa: F401 - fixtures
 
 
-def test_a_scan_while_the_database_is_held_says_busy_then_the_next_one_welcomes(qtbot, make_page, people,  # noqa: F811
+def test_a_scan_while_the_database_is_held_says_busy_then_the_next_one_welcomes(qtbot, make_page, people,
                                                                                 db_path) -> None:
     page, ctx = make_page()
     person = people[0]
