@@ -175,18 +175,19 @@ _NOT_LEGAL_FORMS = {"uk", "private", "at", "ok", "pt", "ud", "fa", "ep", "gp", "
                     "is", "eu", "ca", "nl", "zoo"}
 
 
-def _legal_forms() -> tuple[frozenset[str], int]:
+def _legal_forms() -> tuple[frozenset[str], frozenset[str]]:
     """Every legal form as the run of its folded letters (spaces, dots and commas gone), and
-    the length of the longest one."""
+    every tail of those runs ("slu", "lu", "u"): a name's last words can only end up spelling a
+    form when their letters so far are such a tail."""
     from cleanco.termdata import terms_by_country, terms_by_type
 
     terms = [t for group in (*terms_by_type.values(), *terms_by_country.values()) for t in group]
     forms = {"".join(fold_key(term.replace(".", "")).split()) for term in (*terms, *_EXTRA_LEGAL_FORMS)}
     forms = {form for form in forms if len(form) >= 2 and form not in _NOT_LEGAL_FORMS}
-    return frozenset(forms), max(map(len, forms))
+    return frozenset(forms), frozenset(form[i:] for form in forms for i in range(len(form)))
 
 
-_LEGAL_FORMS, _LEGAL_FORM_CHARS = _legal_forms()
+_LEGAL_FORMS, _LEGAL_FORM_TAILS = _legal_forms()
 
 
 @lru_cache(maxsize=65536)
@@ -209,7 +210,7 @@ def organisation_key(name: str | None) -> str:
         form_words, letters = 0, ""
         for n in range(1, len(words)):
             letters = words[-n] + letters
-            if len(letters) > _LEGAL_FORM_CHARS:
+            if letters not in _LEGAL_FORM_TAILS:  # no word before these can complete a form
                 break
             if letters in _LEGAL_FORMS:
                 form_words = n
