@@ -16,6 +16,7 @@ import unicodedata
 from functools import lru_cache
 
 from anyascii import anyascii
+from cleanco.termdata import terms_by_country, terms_by_type
 
 _EXTRA_MAP = {
     "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ß": "ss", "ẞ": "ss",
@@ -179,8 +180,6 @@ def _legal_forms() -> tuple[frozenset[str], frozenset[str]]:
     """Every legal form as the run of its folded letters (spaces, dots and commas gone), and
     every tail of those runs ("slu", "lu", "u"): a name's last words can only end up spelling a
     form when their letters so far are such a tail."""
-    from cleanco.termdata import terms_by_country, terms_by_type
-
     terms = [t for group in (*terms_by_type.values(), *terms_by_country.values()) for t in group]
     forms = {"".join(fold_key(term.replace(".", "")).split()) for term in (*terms, *_EXTRA_LEGAL_FORMS)}
     forms = {form for form in forms if len(form) >= 2 and form not in _NOT_LEGAL_FORMS}
