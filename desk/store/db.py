@@ -115,7 +115,7 @@ class Database:
                 return
             # an OS lock (flock on POSIX, msvcrt on Windows): released by the OS if the process
             # dies; a second sync is refused at once, never queued
-            lock = FileLock(path.with_name(path.name + ".sync-lock"), blocking=False)
+            lock = FileLock(path.with_name(path.name + ".sync-lock"), blocking=False, thread_local=False)
             try:
                 lock.acquire()
             except Timeout:
