@@ -8,13 +8,13 @@ DESK_DB (database URL), DESK_DATA_DIR, DESK_CONFIG_DIR, DESK_NAME.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
+import tomli_w
 
 APP = "desk"
 
@@ -96,13 +96,7 @@ def load_settings(path: Path | None = None) -> Settings:
 def save_settings(settings: Settings, path: Path | None = None) -> None:
     """Write the settings file atomically (write a sibling, then rename)."""
     path = path or settings_path()
-    lines = []
-    for f in dataclasses.fields(Settings):
-        if f.name == "warnings":
-            continue
-        value = getattr(settings, f.name)
-        # JSON string/number/bool literals are valid TOML for these scalar types
-        lines.append(f"{f.name} = {json.dumps(value, ensure_ascii=False)}")
+    values = {f.name: getattr(settings, f.name) for f in dataclasses.fields(Settings) if f.name != "warnings"}
     tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.write_text(tomli_w.dumps(values), encoding="utf-8")
     tmp.replace(path)

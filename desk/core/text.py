@@ -16,6 +16,7 @@ import unicodedata
 from functools import lru_cache
 
 from anyascii import anyascii
+from cleanco.termdata import terms_by_country, terms_by_type
 
 _EXTRA_MAP = {
     "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ß": "ss", "ẞ": "ss",
@@ -146,35 +147,73 @@ def search_spellings(query: str | None) -> list[tuple[str, ...]]:
     return spellings
 
 
-_LEGAL_SUFFIXES = {
-    "gmbh", "ag", "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "vzw", "asbl", "ev", "ltd",
-    "limited", "plc", "llc", "inc", "oy", "ab", "as", "aps", "sro", "zoo", "spzoo", "kft",
-    "doo", "ooo", "ug", "kg", "gie", "eeig", "ewiv", "cic", "cio", "se", "co", "corp",
-    "association", "asociacion", "aisbl", "ek", "ohg", "mbh", "scrl", "sprl", "bvba",
-    "ike", "ae", "oe", "ltda", "lda", "ry", "rf", "zrt", "nyrt", "ad", "eood", "ood",
-}
+# Legal forms come from cleanco's term lists (a maintained table of company-type words per
+# country and per kind of company); its data module loads once, at import, with no I/O after.
+# A few forms common in the EU/EEA that cleanco lacks are added (ISO 20275 abbreviations), and
+# a few cleanco words that are ordinary words or country names at the end of a name are left
+# out: "Robotics UK" is not "Robotics".
+_EXTRA_LEGAL_FORMS = (
+    "s.l.u.", "slu", "s.c.a.r.l.", "s.c.r.l.", "scrl", "s.r.l.s.", "s.c.p.a.", "s.coop.", "soc. coop.",
+    "s.a.u.", "s.a.s.u.", "s.c.i.", "s.e.l.a.r.l.", "s.c.o.p.", "s.c.", "s.c.c.l.",
+    "unipessoal lda", "sociedade unipessoal lda", "lda", "crl", "s.a.r.l.u.",
+    "z.s.", "z.ú.", "o.p.s.", "spol. s r.o.", "s.r.o.", "a.s.", "sp. z o.o.", "sp.j.", "sp.k.",
+    "e.v.", "gemeinnützige gmbh", "ggmbh", "gug", "eg", "e.g.", "ug", "ug haftungsbeschränkt", "gbr",
+    "ek", "e.k.", "mbh", "partg", "partg mbb", "kgaa", "se", "sce", "eeig", "ewiv", "geie", "aisbl",
+    "asbl", "ivzw", "vzw", "vof", "bv", "cv", "srl", "sprl", "sc", "scs", "scrl",
+    "kft.", "bt.", "zrt.", "nyrt.", "kkt.", "oy", "oyj", "ab", "abp", "ky", "aps", "a/s", "i/s",
+    "ivs", "amba", "asa", "as", "ans", "da", "ehf.", "hf.", "ses.", "oü", "mtü", "sia",
+    "uab", "vši", "mb", "d.o.o.", "d.d.", "j.d.o.o.", "d.n.o.", "k.d.", "s.p.", "z.o.o.",
+    "ike", "epe", "oe", "ee", "ae", "ad", "ead", "eood", "ood", "et", "sh.p.k.", "ltd", "ltd.",
+    "limited", "plc", "dac", "clg", "uc", "llp", "lp", "cic", "cio", "inc", "llc", "corp", "sagl",
+    "s.r.l.", "s.p.a.", "s.n.c.", "s.a.s.", "s.a.", "s.l.", "s.l.l.", "s.l.n.e.", "s.coop", "sàrl",
+    "s.à r.l.", "s.e.n.c.", "s.e.c.s.", "eurl", "sas", "sasu", "gie", "sca", "scop", "ohg", "kg",
+    "gmbh", "ag", "gesmbh", "ges.m.b.h.", "nv", "n.v.", "b.v.", "c.v.", "v.o.f.",
+    "ад", "еад", "оод", "еоод", "ет", "ооо", "ао", "пао", "тов", "α.ε.", "ε.π.ε.", "ι.κ.ε.", "ο.ε.", "ε.ε.",
+)
+_NOT_LEGAL_FORMS = {"uk", "private", "at", "ok", "pt", "ud", "fa", "ep", "gp", "ps", "pp", "ij",
+                    "ik", "ii", "ei", "bl", "ba", "kt", "sd", "sf", "qk", "xk", "xt", "aj", "cpt",
+                    "psu", "pse", "stg", "og", "tmi", "t:mi", "fie", "sep", "sem", "fcp", "ent",
+                    "is", "eu", "ca", "nl", "zoo"}
 
 
-_MULTI_WORD_SUFFIXES = ("sp z oo", "s p a", "s a", "s r l", "b v", "n v", "e v", "sp zoo", "z oo")
-_MULTI_WORD_TAILS = {m.rsplit(" ", 1)[-1] for m in _MULTI_WORD_SUFFIXES}
+def _legal_forms() -> tuple[frozenset[str], frozenset[str]]:
+    """Every legal form as the run of its folded letters (spaces, dots and commas gone), and
+    every tail of those runs ("slu", "lu", "u"): a name's last words can only end up spelling a
+    form when their letters so far are such a tail."""
+    terms = [t for group in (*terms_by_type.values(), *terms_by_country.values()) for t in group]
+    forms = {"".join(fold_key(term.replace(".", "")).split()) for term in (*terms, *_EXTRA_LEGAL_FORMS)}
+    forms = {form for form in forms if len(form) >= 2 and form not in _NOT_LEGAL_FORMS}
+    return frozenset(forms), frozenset(form[i:] for form in forms for i in range(len(form)))
+
+
+_LEGAL_FORMS, _LEGAL_FORM_TAILS = _legal_forms()
 
 
 @lru_cache(maxsize=65536)
 def organisation_key(name: str | None) -> str:
     """Return the key under which two spellings of one organisation compare equal.
 
-    Ignores case, accents, punctuation and legal-form suffixes:
-    "Łódź Cluster Sp. z o.o." and "lodz cluster" give the same key.
+    Ignores case, accents, punctuation and legal forms at the end of the name, however they
+    are dotted or spaced: "Łódź Cluster Sp. z o.o.", "Lodz Cluster sp.z o.o." and "lodz
+    cluster" give "lodz cluster"; "Clúster Andaluz de Robótica S.L." gives "cluster andaluz de
+    robotica". Only the end of the name is looked at ("Cluster AS Robotics" keeps its AS), and
+    a name that is nothing but a legal form keeps it.
     """
     words = fold_key((name or "").replace(".", "")).split()
-    if words and words[-1] in _MULTI_WORD_TAILS:
-        # "sp z oo" and similar multi-word forms collapse once dots are gone
-        joined = " ".join(words)
-        for multi in _MULTI_WORD_SUFFIXES:
-            if joined.endswith(" " + multi):
-                joined = joined[: -len(multi) - 1]
-        words = joined.split(" ")
-    # "GmbH & Co. KG" leaves a dangling "and" once its suffixes are gone
-    while len(words) > 1 and (words[-1] in _LEGAL_SUFFIXES or words[-1] == "and"):
-        words.pop()
+    while len(words) > 1:
+        # "GmbH & Co. KG" leaves a dangling "and" once its forms are gone
+        if words[-1] == "and":
+            words.pop()
+            continue
+        # the longest run of last words whose letters spell a form: "s l u", "unipessoal lda"
+        form_words, letters = 0, ""
+        for n in range(1, len(words)):
+            letters = words[-n] + letters
+            if letters not in _LEGAL_FORM_TAILS:  # no word before these can complete a form
+                break
+            if letters in _LEGAL_FORMS:
+                form_words = n
+        if not form_words:
+            break
+        del words[-form_words:]
     return " ".join(words)

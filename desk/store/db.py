@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from filelock import FileLock, Timeout
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
@@ -114,19 +113,17 @@ class Database:
             if path is None:
                 yield
                 return
-            lock_path = path.with_name(path.name + ".sync-lock")
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            # an OS lock (flock on POSIX, msvcrt on Windows): released by the OS if the process
+            # dies; a second sync is refused at once, never queued
+            lock = FileLock(path.with_name(path.name + ".sync-lock"), blocking=False, thread_local=False)
             try:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    raise SyncBusy("another sync is already running on this database; try again when it ends") from None
-                try:
-                    yield
-                finally:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
+                lock.acquire()
+            except Timeout:
+                raise SyncBusy("another sync is already running on this database; try again when it ends") from None
+            try:
+                yield
             finally:
-                os.close(fd)
+                lock.release()
             return
         with self.engine.connect() as conn:
             got = conn.execute(text("SELECT pg_try_advisory_lock(4242001)")).scalar()

@@ -76,6 +76,34 @@ def test_a_second_sync_on_the_same_file_is_refused(db):
         pass
 
 
+_HOLD_SYNC_LOCK = """
+import sys, time
+from desk.store.db import open_database
+db = open_database(sys.argv[1])
+with db.sync_lock():
+    print("held", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_sync_in_another_process_refuses_ours_at_once_and_its_death_frees_the_lock(db):
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD_SYNC_LOCK, str(db.engine.url)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        # refused, not queued: the attempt returns while the holder still sleeps
+        with pytest.raises(SyncBusy, match="another sync is already running"):
+            with db.sync_lock():
+                pass
+        assert holder.poll() is None
+    finally:
+        holder.kill()  # the holder dies without releasing anything itself
+        holder.wait()
+        holder.stdout.close()
+    with db.sync_lock():  # the OS let go of the dead process's lock
+        pass
+
+
 def test_hub_database_migrates_to_the_same_schema(pg_url):
     hub = open_database(pg_url)
     try:
