@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import socket
+from dataclasses import replace
 
 import pytest
 
-from desk.app import Context, build_devices, build_window
+from desk.app import build_desk, build_window
 from desk.config import Settings
 from desk.core.checkin.decision import EVENT_TZ
 from desk.devices.sound import RecordingSound
@@ -36,10 +37,8 @@ def make_window(qtbot, db, tmp_path):
     def make(settings: Settings, sound_problem: str | None = None, demo: bool = True):
         if demo:
             install_demo(db, dt.date(2016, 11, 30), with_programme=True)
-        ctx = Context(settings=settings, db=db, workers=Workers())
-        build_devices(ctx)
-        ctx.camera_factory = None  # no webcam in tests: the page says so and works by hand
-        ctx.sound = RecordingSound(problem=sound_problem)
+        # no webcam in tests (the page says so and works by hand), a sound that records
+        ctx = replace(build_desk(settings, db, Workers()), sound=RecordingSound(problem=sound_problem))
         window = build_window(ctx)
         window.ctx = ctx  # for the tests below
         qtbot.addWidget(window)
