@@ -309,11 +309,17 @@ def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | N
 def build_window(desk: Desk) -> Any:
     """The desk window for this desk: tabs, status bar, hooks."""
     from desk.ui.main_window import MainWindow  # noqa: PLC0415
+    from desk.ui.registrations.attendees_page import AttendeesPage  # noqa: PLC0415
 
-    window = MainWindow("desk", build_pages(desk), on_close=lambda: desk.workers.shutdown(),
+    pages = build_pages(desk)
+    window = MainWindow("desk", pages, on_close=lambda: desk.workers.shutdown(),
                         open_settings=lambda: open_settings(desk, window))
     window.show_message("  ·  ".join([f"Desk: {desk.settings.desk_name}", *desk.warnings]))
     _add_status(desk, window)
+    for _title, page in pages:
+        if isinstance(page, AttendeesPage):  # a sync says something about the connection: check it again
+            page.sync_finished.connect(lambda _report: window.connection.refresh())
+            page.sync_failed.connect(lambda _sentence: window.connection.refresh())
     desk.workers.submit(lambda _h: _event_title(desk.db), write=False, on_done=window.setWindowTitle)
     return window
 
@@ -345,10 +351,6 @@ def _add_status(desk: Desk, window: Any) -> None:
         window.audio.setVisible(bool(problem))
 
     desk.workers.submit(lambda _h: desk.sound.output_problem(), write=False, on_done=on_audio)
-    for page in (window.tabs.widget(i) for i in range(window.tabs.count())):
-        for signal in ("sync_finished", "sync_failed"):
-            if hasattr(page, signal):
-                getattr(page, signal).connect(lambda *_a: window.connection.refresh())
 
 
 def open_settings(desk: Desk, window: Any) -> None:
