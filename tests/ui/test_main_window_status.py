@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import os
 import socket
-from dataclasses import FrozenInstanceError, replace
+import subprocess
+import sys
+import typing
+from dataclasses import FrozenInstanceError, fields, replace
+from pathlib import Path
 
 import pytest
 
-from desk.app import build_desk, build_window
+from desk.app import Desk, build_desk, build_window
 from desk.config import Settings
 from desk.core.checkin.decision import EVENT_TZ, ScanOutcome
 from desk.devices.sound import RecordingSound
@@ -23,6 +28,7 @@ from desk.ui.common.workers import Workers
 from tests.services.feedserver import FeedServer, make_registration
 
 TIMEOUT_MS = 20_000
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _closed_port() -> int:
@@ -169,11 +175,27 @@ def test_print_on_check_in_prints_through_the_desk_and_the_entrance_says_so(qtbo
     assert len(list(out.glob("*.pdf"))) == 1
 
 
-def test_the_desk_record_is_frozen(db):
+def test_the_desk_record_is_frozen_and_every_field_has_a_real_type(db):
+    from PySide6.QtWidgets import QWidget
+
+    from desk.devices.base import Camera, Decoder, Printer
+    from desk.store.db import Database
+
     desk = build_desk(Settings(), db, Workers())
     with pytest.raises(FrozenInstanceError):
         desk.print_badge = print  # type: ignore[misc]
     desk.workers.shutdown()
+    hints = typing.get_type_hints(Desk, localns={"Database": Database, "Workers": Workers, "Camera": Camera,
+                                                 "Decoder": Decoder, "Printer": Printer, "QWidget": QWidget})
+    assert set(hints) == {f.name for f in fields(Desk)} and typing.Any not in hints.values()
+
+
+def test_importing_the_composition_root_loads_no_qt_and_no_sqlalchemy():
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, desk.app; "
+         "print(sorted({m.split('.')[0] for m in sys.modules} & {'PySide6', 'sqlalchemy', 'numpy', 'cv2'}))"],
+        capture_output=True, text=True, check=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert loaded.stdout.strip() == "[]"  # the record's types are imported for type checking only
 
 
 def test_a_burst_on_a_tab_built_after_start_up_reaches_its_page(qtbot, make_window, tmp_path):
