@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # SQLAlchemy, NumPy and Qt take most of a second to import: t
 
     from desk.devices.base import Camera, Decoder, Printer
     from desk.store.db import Database
+    from desk.ui.checkin.page import PrintBadge
     from desk.ui.common.workers import Workers
 
 
@@ -31,11 +32,6 @@ class Sound(Protocol):
     def play(self, cue: str) -> None: ...
 
     def output_problem(self) -> str | None: ...
-
-
-# (registration_id, on_result): queue and print one badge on a worker; `on_result` gets one
-# sentence on the GUI thread (printed, waiting, not reprinted, or the problem).
-PrintBadge = Callable[[str, Callable[[str], None]], None]
 
 
 @dataclass(frozen=True)
@@ -52,7 +48,7 @@ class Desk:
     clock: Callable[[], dt.datetime]  # aware datetimes
     printer_for: Callable[[str, str], Printer]  # (choice, layout): "folder:<path>" or a system printer's name
     list_printers: Callable[[], list[str]]  # the system's printer names (may talk to CUPS: on a worker)
-    print_badge: PrintBadge  # print on check-in
+    print_badge: PrintBadge  # print on check-in: (registration_id, on_result) on a worker
     decoder: Decoder | None = None  # None: no QR decoder installed (scan by hand or search)
     camera_factory: Callable[[], Camera] | None = None  # None: no webcam
     warnings: tuple[str, ...] = ()

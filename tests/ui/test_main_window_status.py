@@ -180,13 +180,15 @@ def test_the_desk_record_is_frozen_and_every_field_has_a_real_type(db):
 
     from desk.devices.base import Camera, Decoder, Printer
     from desk.store.db import Database
+    from desk.ui.checkin.page import PrintBadge
 
     desk = build_desk(Settings(), db, Workers())
     with pytest.raises(FrozenInstanceError):
         desk.print_badge = print  # type: ignore[misc]
     desk.workers.shutdown()
     hints = typing.get_type_hints(Desk, localns={"Database": Database, "Workers": Workers, "Camera": Camera,
-                                                 "Decoder": Decoder, "Printer": Printer, "QWidget": QWidget})
+                                                 "Decoder": Decoder, "Printer": Printer, "QWidget": QWidget,
+                                                 "PrintBadge": PrintBadge})
     assert set(hints) == {f.name for f in fields(Desk)} and typing.Any not in hints.values()
 
 

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from desk.devices.base import Camera, Decoder, SoundSink
     from desk.ui.common.workers import Workers
 
-# (registration_id, on_result): print one badge; `on_result` gets one sentence on the GUI thread
+# (registration_id, on_result): queue and print one badge on a worker; `on_result` gets one
+# sentence on the GUI thread (printed, waiting, not reprinted, or the problem).
 PrintBadge = Callable[[str, Callable[[str], None]], None]
 
 ANSWER_HOLD_MS = 8000
