@@ -128,7 +128,6 @@ def run_desk(index: int, url: str, arrivals: list[dict], ready: object, start_at
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    from desk.app import Context
     from desk.config import Settings
     from desk.core.checkin.decision import EVENT_TZ
     from desk.devices.decoder import default_decoder
@@ -136,7 +135,7 @@ def run_desk(index: int, url: str, arrivals: list[dict], ready: object, start_at
     from desk.devices.synthetic import Degradation, make_frame
     from desk.store.db import open_database
     from desk.ui.common import theme
-    from desk.ui.checkin.page import CheckInPage
+    from desk.ui.checkin.page import build_page
     from desk.ui.common.scan_burst import scanner_keys
     from desk.ui.common.workers import Workers
 
@@ -157,9 +156,10 @@ def run_desk(index: int, url: str, arrivals: list[dict], ready: object, start_at
             decode_ms.append((time.perf_counter() - start) * 1000)
             frames[a["code"]] = found[0].text if found else ""
     db = open_database(url)
-    ctx = Context(settings=Settings(desk_name=f"Entrance {index + 1}", camera="none"), db=db, workers=Workers(),
-                  sound=RecordingSound(), decoder=decoder, clock=clock)
-    page = CheckInPage(ctx)
+    workers = Workers()
+    page = build_page(db=db, workers=workers, settings=Settings(desk_name=f"Entrance {index + 1}", camera="none"),
+                      sound=RecordingSound(), clock=clock, decoder=decoder, camera_factory=None,
+                      print_badge=lambda _rid, _said: None)
     page.answer_hold_ms = 60_000
     page.resize(1366, 700)
     page.show()
@@ -234,7 +234,7 @@ def run_desk(index: int, url: str, arrivals: list[dict], ready: object, start_at
         })
         page.search_box.clear()
     page.shutdown()
-    ctx.workers.shutdown()
+    workers.shutdown()
     db.close()
     Path(out).write_text(json.dumps({"results": results, "decode_ms": decode_ms}))
 

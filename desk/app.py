@@ -10,78 +10,114 @@ import os
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from desk import startup
 from desk.config import Settings, load_settings
 
-if TYPE_CHECKING:  # SQLAlchemy and Alembic take ~0.8 s to import: they load beside the window
+if TYPE_CHECKING:  # SQLAlchemy, NumPy and Qt take most of a second to import: they load beside the window
+    from PySide6.QtWidgets import QWidget
+
+    from desk.devices.base import Camera, Decoder, Printer
     from desk.store.db import Database
+    from desk.ui.checkin.page import PrintBadge
+    from desk.ui.common.workers import Workers
 
 
-@dataclass
-class Context:
-    """Everything the pages need, built once. Devices are chosen here and nowhere else."""
+class Sound(Protocol):
+    """The desk's sound: plays cues, and can say why they are not heard."""
+
+    def play(self, cue: str) -> None: ...
+
+    def output_problem(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Desk:
+    """This desk's services and devices, built once by `build_desk` before the window exists.
+
+    Devices are chosen here and nowhere else. Each page's factory takes the fields it uses.
+    """
 
     settings: Settings
     db: Database
-    workers: Any  # desk.ui.common.workers.Workers
-    warnings: list[str] = field(default_factory=list)
-    sound: Any = None  # desk.devices.base.SoundSink
-    decoder: Any = None  # desk.devices.base.Decoder
-    camera_factory: Any = None  # () -> desk.devices.base.Camera
-    printer_factory: Any = None  # () -> desk.devices.base.Printer
-    printer_for: Any = None  # (choice, layout) -> Printer: "folder:<path>" or a system printer's name
-    list_printers: Any = None  # () -> the system's printer names (may talk to CUPS: on a worker)
-    clock: Any = None  # () -> aware datetime
-    print_badge: Any = None  # (registration_id) -> None: queue a badge (set once the window exists)
-    camera_not_before: float = 0.0  # time.monotonic() before which no camera opens (start-up)
+    workers: Workers
+    sound: Sound
+    clock: Callable[[], dt.datetime]  # aware datetimes
+    printer_for: Callable[[str, str], Printer]  # (choice, layout): "folder:<path>" or a system printer's name
+    list_printers: Callable[[], list[str]]  # the system's printer names (may talk to CUPS: on a worker)
+    print_badge: PrintBadge  # print on check-in: (registration_id, on_result) on a worker
+    decoder: Decoder | None = None  # None: no QR decoder installed (scan by hand or search)
+    camera_factory: Callable[[], Camera] | None = None  # None: no webcam
+    warnings: tuple[str, ...] = ()
 
 
-# The desk window's tabs after the attendee list, in order. Each module offers
-# `build_page(ctx) -> (title, widget)`; they are named here (not discovered) so that the
-# frozen build includes them. The first is built with the window; the others (with their
-# tab titles here) are built once the window is up, or when their tab is opened.
-PAGE_MODULES = (
-    "desk.ui.checkin.page",
-    "desk.ui.badges.page",
-    "desk.ui.rooms.door_page",
-    "desk.ui.matchmaking.page",
-)
-PAGE_TITLES = {"desk.ui.checkin.page": "Check-in", "desk.ui.badges.page": "Badges",
-               "desk.ui.rooms.door_page": "Door", "desk.ui.matchmaking.page": "Matchmaking"}
 # The camera opens this long after the window is shown (a webcam takes longer to wake up).
 CAMERA_AFTER_SHOW_S = 0.5
 
 
-def build_devices(ctx: Context) -> None:
-    """Pick the real devices for this desk from its settings."""
+def build_desk(settings: Settings, db: Database, workers: Workers, warnings: tuple[str, ...] = (),
+               camera_factory: Callable[[], Camera] | None = None) -> Desk:
+    """Pick the real devices for this desk from its settings and wire them with its services.
+
+    `camera_factory` is the webcam (main gives `OpenCVCameraAfterShow`); None: no webcam.
+    """
     import importlib.util  # noqa: PLC0415
 
     from desk.devices.sound import SoundPlayer  # noqa: PLC0415
 
-    settings = ctx.settings
-    ctx.sound = _SettingsSound(SoundPlayer(), settings)
+    decoder: Decoder | None = None
     if any(importlib.util.find_spec(name) for name in ("zxingcpp", "pyzbar")):
-        ctx.decoder = _DecoderOnFirstFrame()
+        decoder = _DecoderOnFirstFrame()
     else:  # no decoder: the desk still works by hand
-        ctx.warnings.append("no QR decoder available (install zxing-cpp); scan with a handheld scanner or search")
+        warnings = (*warnings, "no QR decoder available (install zxing-cpp); scan with a handheld scanner or search")
+    return Desk(settings=settings, db=db, workers=workers, sound=_SettingsSound(SoundPlayer(), settings),
+                clock=lambda: dt.datetime.now(dt.timezone.utc), printer_for=make_printer,
+                list_printers=system_printers, print_badge=_BadgeOnCheckIn(db, workers, settings, make_printer),
+                decoder=decoder, camera_factory=camera_factory, warnings=warnings)
 
-    def camera() -> Any:
-        # On the camera's thread: OpenCV's import holds the interpreter for most of its 0.4 s,
-        # so the first camera waits until the window is painted (a fixed, short wait: the
-        # page may stop the camera meanwhile, and waits for this thread when it does).
-        time.sleep(max(0.0, ctx.camera_not_before - time.monotonic()))
+
+class OpenCVCameraAfterShow:
+    """The desk's webcam (settings.camera), opened no sooner than `CAMERA_AFTER_SHOW_S` after
+    the window is shown (`window_shown()`).
+
+    Called on the camera's thread: OpenCV's import holds the interpreter for most of its 0.4 s,
+    so the first camera waits until the window is painted (a fixed, short wait: the page may
+    stop the camera meanwhile, and waits for this thread when it does).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._not_before = 0.0  # time.monotonic() before which no camera opens
+
+    def window_shown(self) -> None:
+        self._not_before = time.monotonic() + CAMERA_AFTER_SHOW_S
+
+    def __call__(self) -> Camera:
+        time.sleep(max(0.0, self._not_before - time.monotonic()))
         from desk.devices.camera import OpenCVCamera  # noqa: PLC0415
 
+        settings = self._settings
         return OpenCVCamera(settings.camera, settings.camera_width, settings.camera_height)
 
-    ctx.camera_factory = camera
-    ctx.printer_for = make_printer
-    ctx.list_printers = system_printers
-    ctx.printer_factory = _printer_factory(settings)
-    ctx.clock = lambda: dt.datetime.now(dt.timezone.utc)
+
+class _BadgeOnCheckIn:
+    """Print on check-in: the printing code (reportlab) loads with the first badge, not at start."""
+
+    def __init__(self, db: Database, workers: Workers, settings: Settings,
+                 printer_for: Callable[[str, str], Printer]) -> None:
+        self._db, self._workers, self._settings, self._printer_for = db, workers, settings, printer_for
+        self._hook: PrintBadge | None = None
+
+    def __call__(self, registration_id: str, on_result: Callable[[str], None]) -> None:
+        if self._hook is None:
+            from desk.ui.badges.actions import build_actions, make_print_badge_hook  # noqa: PLC0415
+
+            self._hook = make_print_badge_hook(build_actions(self._db, self._workers, self._settings,
+                                                             self._printer_for, list))
+        self._hook(registration_id, on_result)
 
 
 class _DecoderOnFirstFrame:
@@ -121,7 +157,7 @@ class _SettingsSound:
         return self._player.output_problem()
 
 
-def make_printer(choice: str, layout: str = "a6") -> Any:
+def make_printer(choice: str, layout: str = "a6") -> Printer:
     """The printer device for a choice: "folder:<path>" or a system printer's name.
 
     The Qt printer is imported only when a system printer is chosen: it is the one device
@@ -143,15 +179,6 @@ def system_printers() -> list[str]:
     return names()
 
 
-def _printer_factory(settings: Settings) -> Any:
-    def make() -> Any:
-        from desk.config import data_dir  # noqa: PLC0415
-
-        # no printer chosen yet: badges go to a PDF folder rather than to whatever is default
-        return make_printer(settings.printer or f"folder:{data_dir() / 'printed-badges'}", settings.badge_layout)
-    return make
-
-
 def _has_display() -> bool:
     platform = os.environ.get("QT_QPA_PLATFORM", "")
     if platform in ("offscreen", "minimal", "vnc") or sys.platform in ("win32", "darwin"):
@@ -159,42 +186,58 @@ def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def build_pages(ctx: Context) -> list[tuple[str, Any]]:
+def page_factories(desk: Desk) -> list[tuple[str, Callable[[], QWidget]]]:
+    """The desk window's tabs, in order: each tab's title and how its page is built.
+
+    Every page module offers `build_page(...)` taking only what that page uses. The modules
+    are imported when their page is built: the later ones load reportlab, OpenCV, OR-Tools
+    and pandas, which the first scan must not wait for.
+    """
+    def checkin() -> QWidget:
+        from desk.ui.checkin.page import build_page  # noqa: PLC0415
+
+        return build_page(db=desk.db, workers=desk.workers, settings=desk.settings, sound=desk.sound,
+                          clock=desk.clock, decoder=desk.decoder, camera_factory=desk.camera_factory,
+                          print_badge=desk.print_badge)
+
+    def attendees() -> QWidget:
+        from desk.ui.registrations.attendees_page import build_page  # noqa: PLC0415
+
+        return build_page(db=desk.db, workers=desk.workers, settings=desk.settings)
+
+    def badges() -> QWidget:
+        from desk.ui.badges.page import build_page  # noqa: PLC0415
+
+        return build_page(db=desk.db, workers=desk.workers, settings=desk.settings,
+                          printer_for=desk.printer_for, list_printers=desk.list_printers)
+
+    def rooms() -> QWidget:
+        from desk.ui.rooms.door_page import build_page  # noqa: PLC0415
+
+        return build_page(db=desk.db, workers=desk.workers, settings=desk.settings, sound=desk.sound,
+                          clock=desk.clock, decoder=desk.decoder, camera_factory=desk.camera_factory)
+
+    def matchmaking() -> QWidget:
+        from desk.ui.matchmaking.page import build_page  # noqa: PLC0415
+
+        return build_page(db=desk.db, workers=desk.workers, settings=desk.settings, sound=desk.sound,
+                          clock=desk.clock)
+
+    return [("Check-in", checkin), ("Attendees", attendees), ("Badges", badges), ("Door", rooms),
+            ("Matchmaking", matchmaking)]
+
+
+# The tabs built with the window (the entrance comes first: it is what a desk does most);
+# the others are DeferredPages, built once the window is up or when their tab is opened.
+BUILT_WITH_WINDOW = 2
+
+
+def build_pages(desk: Desk) -> list[tuple[str, QWidget]]:
     """The desk window's tabs, in order; all but the first two are DeferredPages."""
-    from desk.services.registrations.search import search_attendees  # noqa: PLC0415
-    from desk.services.connectivity import plain_sync_failure  # noqa: PLC0415
-    from desk.ui.registrations.attendees_page import AttendeesPage  # noqa: PLC0415
     from desk.ui.common.deferred_page import DeferredPage  # noqa: PLC0415
 
-    settings = ctx.settings
-
-    def sync(location: str, handle: Any) -> Any:
-        from desk.services.registrations.sources import open_source  # noqa: PLC0415
-        from desk.services.registrations.sync import run_sync  # noqa: PLC0415
-
-        source = open_source(location or settings.feed_url, settings.feed_token)
-        return run_sync(ctx.db, source, progress=handle.progress, cancelled=handle.cancelled)
-
-    attendees = AttendeesPage(ctx.workers, lambda q: search_attendees(ctx.db, q), sync,
-                              feed_configured=lambda: bool(settings.feed_url),
-                              describe_failure=lambda message: plain_sync_failure(message, settings.feed_url))
-    attendees.refresh()
-    pages: list[tuple[str, Any]] = []
-    import importlib  # noqa: PLC0415
-    import importlib.util  # noqa: PLC0415
-
-    def load(name: str) -> Any:
-        return importlib.import_module(name).build_page(ctx)[1]
-
-    for name in PAGE_MODULES:
-        if importlib.util.find_spec(name) is None:
-            continue
-        if not pages:
-            pages.append(importlib.import_module(name).build_page(ctx))
-        else:
-            pages.append((PAGE_TITLES.get(name, name.rsplit(".", 1)[-1]), DeferredPage(lambda n=name: load(n))))
-    # The entrance page comes first when there is one: it is what a desk does most.
-    return pages[:1] + [("Attendees", attendees)] + pages[1:]
+    return [(title, build() if i < BUILT_WITH_WINDOW else DeferredPage(build))
+            for i, (title, build) in enumerate(page_factories(desk))]
 
 
 def refuse_to_start(message: str, screenshot: str | None = None) -> int:
@@ -248,10 +291,10 @@ def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | N
             empty = get_event(session) is None
         if empty:
             install_demo(db, dt.date.today(), with_programme=True, with_keys=True)
-    ctx = Context(settings=settings, db=db, workers=Workers(), warnings=warnings)
-    build_devices(ctx)
-    window = build_window(ctx)
-    ctx.camera_not_before = time.monotonic() + CAMERA_AFTER_SHOW_S
+    camera = OpenCVCameraAfterShow(settings)
+    desk = build_desk(settings, db, Workers(), tuple(warnings), camera_factory=camera)
+    window = build_window(desk)
+    camera.window_shown()
     window.show()
     startup.after_first_paint(window, screenshot)
     code = app.exec()
@@ -259,16 +302,21 @@ def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | N
     return code
 
 
-def build_window(ctx: Context) -> Any:
-    """The desk window for a context whose devices are chosen: tabs, status bar, hooks."""
+def build_window(desk: Desk) -> Any:
+    """The desk window for this desk: tabs, status bar, hooks."""
     from desk.ui.main_window import MainWindow  # noqa: PLC0415
+    from desk.ui.registrations.attendees_page import AttendeesPage  # noqa: PLC0415
 
-    window = MainWindow("desk", build_pages(ctx), on_close=lambda: ctx.workers.shutdown(),
-                        open_settings=lambda: open_settings(ctx, window))
-    window.show_message("  ·  ".join([f"Desk: {ctx.settings.desk_name}"] + ctx.warnings))
-    ctx.print_badge = _print_badge_hook(ctx, window.show_message)
-    _add_status(ctx, window)
-    ctx.workers.submit(lambda _h: _event_title(ctx.db), write=False, on_done=window.setWindowTitle)
+    pages = build_pages(desk)
+    window = MainWindow("desk", pages, on_close=lambda: desk.workers.shutdown(),
+                        open_settings=lambda: open_settings(desk, window))
+    window.show_message("  ·  ".join([f"Desk: {desk.settings.desk_name}", *desk.warnings]))
+    _add_status(desk, window)
+    for _title, page in pages:
+        if isinstance(page, AttendeesPage):  # a sync says something about the connection: check it again
+            page.sync_finished.connect(lambda _report: window.connection.refresh())
+            page.sync_failed.connect(lambda _sentence: window.connection.refresh())
+    desk.workers.submit(lambda _h: _event_title(desk.db), write=False, on_done=window.setWindowTitle)
     return window
 
 
@@ -280,28 +328,14 @@ def _event_title(db: Database) -> str:
     return f"desk — {event.name}" if event else "desk"
 
 
-def _print_badge_hook(ctx: Context, on_result: Any) -> Any:
-    """Print on check-in: the printing code (reportlab) loads with the first badge, not at start."""
-    hook: list[Any] = []
-
-    def print_badge(registration_id: str) -> None:
-        if not hook:
-            from desk.ui.badges.page import make_print_badge_hook  # noqa: PLC0415
-
-            hook.append(make_print_badge_hook(ctx, on_result=on_result))
-        hook[0](registration_id)
-
-    return print_badge
-
-
-def _add_status(ctx: Context, window: Any) -> None:
+def _add_status(desk: Desk, window: Any) -> None:
     """Online/offline with the last sync, and a missing audio output, in the status bar."""
     from desk.services.connectivity import check  # noqa: PLC0415
     from desk.ui.common.status_bar import ConnectionIndicator, ElidedLabel, audio_reason, audio_sentence  # noqa: PLC0415
 
-    settings = ctx.settings
+    settings = desk.settings
     window.connection = ConnectionIndicator(
-        ctx.workers, lambda: check(ctx.db, settings.feed_url, settings.feed_token), first_check_ms=startup.SETTLE_MS)
+        desk.workers, lambda: check(desk.db, settings.feed_url, settings.feed_token), first_check_ms=startup.SETTLE_MS)
     window.add_status(window.connection, 1)
     window.audio = ElidedLabel(objectName="status")
     window.audio.setVisible(False)
@@ -312,28 +346,20 @@ def _add_status(ctx: Context, window: Any) -> None:
         window.audio.set_details(audio_reason(problem))
         window.audio.setVisible(bool(problem))
 
-    problem = getattr(ctx.sound, "output_problem", None)  # a sound sink may not know (a test's)
-    if problem is not None:
-        ctx.workers.submit(lambda _h: problem(), write=False, on_done=on_audio)
-    for page in (window.tabs.widget(i) for i in range(window.tabs.count())):
-        for signal in ("sync_finished", "sync_failed"):
-            if hasattr(page, signal):
-                getattr(page, signal).connect(lambda *_a: window.connection.refresh())
+    desk.workers.submit(lambda _h: desk.sound.output_problem(), write=False, on_done=on_audio)
 
 
-def open_settings(ctx: Context, window: Any) -> None:
+def open_settings(desk: Desk, window: Any) -> None:
     """The Settings dialog (Ctrl+,): saved on a worker, shown at once in the window."""
     from desk.config import save_settings  # noqa: PLC0415
     from desk.ui.common.settings_dialog import SettingsDialog  # noqa: PLC0415
 
     def save(edited: Settings) -> None:
-        ctx.workers.submit(lambda _h: save_settings(edited), write=False, on_error=window.show_message)
+        desk.workers.submit(lambda _h: save_settings(edited), write=False, on_error=window.show_message)
         window.show_message(f"Desk: {edited.desk_name}  ·  settings saved")
-        connection = getattr(window, "connection", None)
-        if connection is not None:
-            connection.refresh()  # the feed address may have changed
+        window.connection.refresh()  # the feed address may have changed
         for page in startup.built_pages(window):
             if hasattr(page, "settings_changed"):
                 page.settings_changed()  # e.g. print on check-in, the badge printer
 
-    SettingsDialog(ctx.settings, save, window, workers=ctx.workers, list_printers=ctx.list_printers).exec()
+    SettingsDialog(desk.settings, save, window, workers=desk.workers, list_printers=desk.list_printers).exec()

@@ -63,10 +63,12 @@ def open_database_beside(url: str) -> Future:
 
 def built_pages(window: Any) -> list[Any]:
     """The window's pages that exist so far (a tab not built yet is left out)."""
+    from desk.ui.common.deferred_page import DeferredPage  # noqa: PLC0415
+
     pages = []
     for i in range(window.tabs.count()):
         page = window.tabs.widget(i)
-        page = getattr(page, "page", page) if type(page).__name__ == "DeferredPage" else page
+        page = page.page if isinstance(page, DeferredPage) else page
         if page is not None:
             pages.append(page)
     return pages

@@ -12,7 +12,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.exceptions import TimeoutError
 
-from desk.app import Context
+from desk.app import Desk, build_desk, page_factories
 from desk.config import Settings
 from desk.core.checkin.decision import EVENT_TZ
 from desk.devices.base import DeviceError
@@ -22,6 +22,7 @@ from desk.devices.sound import RecordingSound
 from desk.devices.synthetic import Degradation, make_frame, write_video
 from desk.services.demo.event import install_demo
 from desk.ui.common import theme
+from desk.ui.badges.actions import folder_printer
 from desk.ui.checkin.page import CheckInPage, build_page
 from desk.ui.common.scan_burst import scanner_keys
 from desk.ui.common.scan_worker import RepeatFilter
@@ -39,16 +40,16 @@ def people(db):
 
 @pytest.fixture
 def make_page(qtbot, db, people):
-    made: list[tuple[CheckInPage, Context]] = []
+    made: list[tuple[CheckInPage, Desk]] = []
 
-    def make(camera_factory=None, print_badge=None) -> tuple[CheckInPage, Context]:
+    def make(camera_factory=None, print_badge=None) -> tuple[CheckInPage, Desk]:
         ticks = itertools.count()  # a clock that moves: one second per look, from 08:45
-        ctx = Context(settings=Settings(desk_name="entrance-A", camera="none"), db=db, workers=Workers(),
-                      sound=RecordingSound(), decoder=default_decoder(), camera_factory=camera_factory,
-                      clock=lambda: NOW + dt.timedelta(seconds=next(ticks)))
-        if print_badge is not None:
-            ctx.print_badge = print_badge
-        page = CheckInPage(ctx)
+        ctx = Desk(settings=Settings(desk_name="entrance-A", camera="none"), db=db, workers=Workers(),
+                   sound=RecordingSound(), decoder=default_decoder(), camera_factory=camera_factory,
+                   clock=lambda: NOW + dt.timedelta(seconds=next(ticks)), printer_for=folder_printer,
+                   list_printers=list, print_badge=print_badge or (lambda _rid, _said: None))
+        page = build_page(db=ctx.db, workers=ctx.workers, settings=ctx.settings, sound=ctx.sound, clock=ctx.clock,
+                          decoder=ctx.decoder, camera_factory=ctx.camera_factory, print_badge=ctx.print_badge)
         qtbot.addWidget(page)
         page.resize(1366, 700)
         page.show()
@@ -112,7 +113,12 @@ def test_answer_returns_to_ready_after_a_few_seconds(qtbot, make_page, people) -
 
 def test_search_and_enter_checks_in_then_undo(qtbot, make_page, people) -> None:
     printed: list[str] = []
-    page, ctx = make_page(print_badge=printed.append)
+
+    def print_badge(registration_id: str, said) -> None:
+        printed.append(registration_id)
+        said("Badge printed.")
+
+    page, ctx = make_page(print_badge=print_badge)
     qtbot.keyClick(page, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)  # print badge on check-in
     assert page.print_box.isChecked()
     person = people[2]
@@ -123,6 +129,7 @@ def test_search_and_enter_checks_in_then_undo(qtbot, make_page, people) -> None:
     qtbot.keyClick(page.search_box, Qt.Key.Key_Return)
     wait_answer(qtbot, page, "WELCOME")
     assert page.answer.name.text() == person.full_name and printed == [person.registration_id]
+    assert page.status.text() == "Badge printed."  # what printing said, on the page that asked
     assert page.scan_field.hasFocus()
     qtbot.keyClick(page, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     wait_answer(qtbot, page, "CHECK-IN UNDONE")
@@ -195,11 +202,13 @@ def test_checklist_button_writes_the_pdf(qtbot, make_page, tmp_path) -> None:
     assert (tmp_path / "paper.pdf").read_bytes().startswith(b"%PDF")
 
 
-def test_build_page_offers_the_entrance_tab(qtbot, db) -> None:
-    ctx = Context(settings=Settings(camera="none"), db=db, workers=Workers(), sound=RecordingSound())
-    title, page = build_page(ctx)
+def test_the_desk_window_opens_on_the_entrance_tab(qtbot, db) -> None:
+    ctx = build_desk(Settings(camera="none"), db, Workers())
+    (title, build), *_later = page_factories(ctx)
+    page = build()
     qtbot.addWidget(page)
-    assert title == "Check-in"
+    assert title == "Check-in" and isinstance(page, CheckInPage)
+    page.shutdown()
     ctx.workers.shutdown()
 
 

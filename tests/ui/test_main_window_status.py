@@ -5,14 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import os
 import socket
+import subprocess
+import sys
+import typing
+from dataclasses import FrozenInstanceError, fields, replace
+from pathlib import Path
 
 import pytest
 
-from desk.app import Context, build_devices, build_window
+from desk.app import Desk, build_desk, build_window
 from desk.config import Settings
-from desk.core.checkin.decision import EVENT_TZ
+from desk.core.checkin.decision import EVENT_TZ, ScanOutcome
 from desk.devices.sound import RecordingSound
+from desk.services.badges.codes import create_event_keys
 from desk.services.demo.event import install_demo
 from desk.startup import build_later_tabs
 from desk.ui.common.deferred_page import DeferredPage
@@ -21,6 +28,7 @@ from desk.ui.common.workers import Workers
 from tests.services.feedserver import FeedServer, make_registration
 
 TIMEOUT_MS = 20_000
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _closed_port() -> int:
@@ -33,13 +41,13 @@ def _closed_port() -> int:
 def make_window(qtbot, db, tmp_path):
     made: list = []
 
-    def make(settings: Settings, sound_problem: str | None = None, demo: bool = True):
+    def make(settings: Settings, sound_problem: str | None = None, demo: bool = True, clock=None):
         if demo:
             install_demo(db, dt.date(2016, 11, 30), with_programme=True)
-        ctx = Context(settings=settings, db=db, workers=Workers())
-        build_devices(ctx)
-        ctx.camera_factory = None  # no webcam in tests: the page says so and works by hand
-        ctx.sound = RecordingSound(problem=sound_problem)
+        # no webcam in tests (the page says so and works by hand), a sound that records
+        ctx = replace(build_desk(settings, db, Workers()), sound=RecordingSound(problem=sound_problem))
+        if clock is not None:
+            ctx = replace(ctx, clock=clock)
         window = build_window(ctx)
         window.ctx = ctx  # for the tests below
         qtbot.addWidget(window)
@@ -146,6 +154,50 @@ def test_settings_saved_in_the_dialog_reach_the_pages(qtbot, make_window, tmp_pa
     qtbot.waitUntil(lambda: load_settings().print_on_checkin, timeout=TIMEOUT_MS)
     assert load_settings().badge_layout == "a4-sheet"
 
+
+
+def test_print_on_check_in_prints_through_the_desk_and_the_entrance_says_so(qtbot, make_window, db, tmp_path):
+    now = dt.datetime(2016, 12, 1, 8, 45, tzinfo=EVENT_TZ)
+    regs = install_demo(db, dt.date(2016, 11, 30), now=now).registrations
+    person = next(r for r in regs if r.is_attendee and dt.date(2016, 12, 1) in r.days)
+    create_event_keys(db)  # badges carry a signed code
+    out = tmp_path / "out"
+    window = make_window(Settings(printer=f"folder:{out}", print_on_checkin=True, camera="none"), demo=False,
+                         clock=lambda: now)
+    checkin = window.tabs.widget(0)
+    assert checkin.print_box.isChecked()
+    with qtbot.waitSignal(checkin.answer_shown, timeout=TIMEOUT_MS) as answer:
+        checkin.scan_field.setText(person.ticket_code)
+        checkin.scan_field.returnPressed.emit()
+    assert answer.args[0].outcome is ScanOutcome.WELCOME
+    qtbot.waitUntil(lambda: "Badge sent" not in checkin.status.text(), timeout=TIMEOUT_MS)
+    assert checkin.status.text() == "Badge printed."
+    assert len(list(out.glob("*.pdf"))) == 1
+
+
+def test_the_desk_record_is_frozen_and_every_field_has_a_real_type(db):
+    from PySide6.QtWidgets import QWidget
+
+    from desk.devices.base import Camera, Decoder, Printer
+    from desk.store.db import Database
+    from desk.ui.checkin.page import PrintBadge
+
+    desk = build_desk(Settings(), db, Workers())
+    with pytest.raises(FrozenInstanceError):
+        desk.print_badge = print  # type: ignore[misc]
+    desk.workers.shutdown()
+    hints = typing.get_type_hints(Desk, localns={"Database": Database, "Workers": Workers, "Camera": Camera,
+                                                 "Decoder": Decoder, "Printer": Printer, "QWidget": QWidget,
+                                                 "PrintBadge": PrintBadge})
+    assert set(hints) == {f.name for f in fields(Desk)} and typing.Any not in hints.values()
+
+
+def test_importing_the_composition_root_loads_no_qt_and_no_sqlalchemy():
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, desk.app; "
+         "print(sorted({m.split('.')[0] for m in sys.modules} & {'PySide6', 'sqlalchemy', 'numpy', 'cv2'}))"],
+        capture_output=True, text=True, check=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert loaded.stdout.strip() == "[]"  # the record's types are imported for type checking only
 
 
 def test_a_burst_on_a_tab_built_after_start_up_reaches_its_page(qtbot, make_window, tmp_path):

@@ -8,12 +8,13 @@ from types import SimpleNamespace
 import pytest
 from PySide6.QtCore import Qt
 
+from desk.config import Settings
 from desk.core.matchmaking.model import Meeting, Schedule
 from desk.devices.sound import RecordingSound
 from desk.services.matchmaking import schedule as match
 from desk.services.matchmaking import day as match_day
 from desk.store import matchmaking as store
-from desk.ui.matchmaking.page import build_page
+from desk.ui.matchmaking.page import MatchPage, build_page
 from desk.ui.common.workers import Workers
 from tests.services.match_files import write
 
@@ -22,11 +23,10 @@ AT = dt.datetime(2016, 11, 30, 8, 35, tzinfo=dt.timezone.utc)
 
 def test_import_schedule_publish_and_board(qtbot, db, tmp_path) -> None:
     workers = Workers()
-    ctx = SimpleNamespace(db=db, workers=workers, clock=lambda: AT, sound=RecordingSound(),
-                          settings=SimpleNamespace(desk_name="match desk"))
-    title, page = build_page(ctx)
+    page = build_page(db=db, workers=workers, clock=lambda: AT, sound=RecordingSound(),
+                      settings=Settings(desk_name="match desk"))
     qtbot.addWidget(page)
-    assert title == "Matchmaking"
+    assert isinstance(page, MatchPage)
     page.import_paths(write(tmp_path))
     qtbot.waitUntil(lambda: page.counts.text().startswith("5 participants"), timeout=5000)
     page.tables.setValue(2)
@@ -80,9 +80,8 @@ def day(qtbot, db, tmp_path):
     for pid in ("A", "B", "E"):  # C and D have not arrived
         match_day.mark_present(db, pid, AT, "entrance")
     workers, clock = Workers(), FakeClock(AT)
-    ctx = SimpleNamespace(db=db, workers=workers, clock=clock, sound=RecordingSound(),
-                          settings=SimpleNamespace(desk_name="match desk"))
-    _title, page = build_page(ctx)
+    page = build_page(db=db, workers=workers, clock=clock, sound=RecordingSound(),
+                      settings=Settings(desk_name="match desk"))
     qtbot.addWidget(page)
     page.resize(1366, 768)
     page.show()
@@ -189,9 +188,8 @@ def test_no_schedule_yet_goes_once_there_is_one_and_presence_names_the_table(qtb
         "A,Silicon Saxony,Jürgen Müller,DE,,", f"A,Silicon Saxony,Jürgen Müller,DE,{reg.registration_id},"),
         encoding="utf-8")
     workers, clock = Workers(), FakeClock(AT)
-    ctx = SimpleNamespace(db=db, workers=workers, clock=clock, sound=RecordingSound(),
-                          settings=SimpleNamespace(desk_name="match desk"))
-    _title, page = build_page(ctx)
+    page = build_page(db=db, workers=workers, clock=clock, sound=RecordingSound(),
+                      settings=Settings(desk_name="match desk"))
     qtbot.addWidget(page)
     page.resize(1366, 768)
     page.show()

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QMessageBox
 
-from desk.app import Context
 from desk.config import Settings
 from desk.devices.printer import FolderPrinter
 from desk.services.badges.codes import create_event_keys
 from desk.services.demo.event import install_demo
 from desk.services.badges.printing import list_jobs, print_log
 from desk.ui.common import theme
-from desk.ui.badges.actions import PrintActions, make_print_badge_hook
+from desk.ui.badges.actions import PrintActions, build_actions, folder_printer, make_print_badge_hook
 from desk.ui.badges.page import PrintPage, build_page
 from desk.ui.common.workers import Workers
 
@@ -27,9 +27,8 @@ TIMEOUT_MS = 20_000
 def ctx(db, tmp_path):
     data = install_demo(db, dt.date(2016, 11, 30))
     create_event_keys(db)
-    context = Context(settings=Settings(desk_name="desk-t", printer=f"folder:{tmp_path / 'out'}"), db=db,
-                      workers=Workers())
-    context.people = [r for r in data.registrations if r.is_attendee]
+    context = SimpleNamespace(settings=Settings(desk_name="desk-t", printer=f"folder:{tmp_path / 'out'}"), db=db,
+                              workers=Workers(), people=[r for r in data.registrations if r.is_attendee])
     yield context
     context.workers.shutdown()
 
@@ -43,7 +42,8 @@ def printer(tmp_path):
 
 @pytest.fixture
 def page(qtbot, ctx, printer):
-    widget = PrintPage(PrintActions(ctx, "anna", printer_for=lambda _c, _l: printer, list_printers=lambda: ["Front desk"]))
+    widget = PrintPage(PrintActions(ctx.db, ctx.workers, ctx.settings, "anna", printer_for=lambda _c, _l: printer,
+                                    list_printers=lambda: ["Front desk"]))
     qtbot.addWidget(widget)
     widget.resize(1366, 700)
     widget.show()
@@ -138,20 +138,21 @@ def test_batch_shows_progress_and_stops(qtbot, page, ctx, printer):
 
 def test_check_in_hook_prints_once_and_never_reprints_by_itself(qtbot, ctx, tmp_path):
     said: list[str] = []
-    hook = make_print_badge_hook(ctx, on_result=said.append)
-    hook(ctx.people[3].registration_id)
+    hook = make_print_badge_hook(build_actions(ctx.db, ctx.workers, ctx.settings, folder_printer, list))
+    hook(ctx.people[3].registration_id, said.append)
     qtbot.waitUntil(lambda: len(said) == 1, timeout=TIMEOUT_MS)
     assert said == ["Badge printed."]
     assert len(list((tmp_path / "out").glob("*.pdf"))) == 1
-    hook(ctx.people[3].registration_id)
+    hook(ctx.people[3].registration_id, said.append)
     qtbot.waitUntil(lambda: len(said) == 2, timeout=TIMEOUT_MS)
     assert "not printed again" in said[1]
 
 
 def test_build_page_gives_the_badges_tab(qtbot, ctx):
-    title, widget = build_page(ctx)
+    widget = build_page(db=ctx.db, workers=ctx.workers, settings=ctx.settings, printer_for=folder_printer,
+                        list_printers=lambda: ["Front desk"])
     qtbot.addWidget(widget)
-    assert title == "Badges"
+    assert isinstance(widget, PrintPage) and widget.actions.choice == ctx.settings.printer
     qtbot.waitUntil(lambda: widget.attendees.rowCount() == 250, timeout=TIMEOUT_MS)
 
 
@@ -182,7 +183,7 @@ def test_window_at_1366x768_does_not_grow_after_printing(qtbot, ctx, tmp_path):
     deep = tmp_path / ("a-very-long-folder-name-for-the-badge-printer-at-the-entrance-" * 4)
     dead = FolderPrinter(deep / "gone", name="badge-printer-with-a-very-long-name-at-entrance-number-one-" * 3,
                          dead=True)
-    page = PrintPage(PrintActions(ctx, "anna", printer_for=lambda _c, _l: dead,
+    page = PrintPage(PrintActions(ctx.db, ctx.workers, ctx.settings, "anna", printer_for=lambda _c, _l: dead,
                                   list_printers=lambda: ["Zebra ZD421 at the front desk of the entrance hall, second floor " * 4]))
     # the badge page is not the first tab: it is first shown after the printer list arrived
     window = MainWindow("desk", [("Check-in", QLabel("entrance")), ("Badges", page)])

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit, QPushButton, QTableWidget, QVBoxLayout, QWidget
 
+from desk.config import Settings
 from desk.devices.sound import RecordingSound
 from desk.services.demo.event import install_demo
 from desk.services.rooms.door import Rooms
@@ -168,9 +168,8 @@ def test_the_door_page_takes_a_burst_typed_anywhere(qtbot, db) -> None:
 
 def test_the_matchmaking_page_takes_a_burst_as_a_presence_scan(qtbot, db) -> None:
     workers = Workers()
-    ctx = SimpleNamespace(db=db, workers=workers, clock=lambda: dt.datetime(2016, 11, 30, 8, 35, tzinfo=BXL),
-                          sound=RecordingSound(), settings=SimpleNamespace(desk_name="match desk"))
-    _title, page = build_match_page(ctx)
+    page = build_match_page(db=db, workers=workers, clock=lambda: dt.datetime(2016, 11, 30, 8, 35, tzinfo=BXL),
+                            sound=RecordingSound(), settings=Settings(desk_name="match desk"))
     qtbot.addWidget(page)
     page.show()
     qtbot.waitExposed(page)

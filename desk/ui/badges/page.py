@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -22,7 +22,10 @@ from desk.ui.badges.actions import FOLDER, PrintActions, build_actions, make_pri
 from desk.ui.badges.models import BadgeAttendeeModel, PrintJobModel
 from desk.ui.common.status_bar import ElidedLabel
 from desk.ui.common.tables import table_view
-from desk.ui.common.workers import Job
+from desk.ui.common.workers import Job, Workers
+
+if TYPE_CHECKING:
+    from desk.config import Settings
 
 __all__ = ["PrintPage", "build_page", "make_print_badge_hook"]
 BATCH_PASS = 10  # badges per writer pass: check-ins get the database between passes
@@ -353,6 +356,7 @@ class PrintPage(QWidget):
         self.status.setToolTip(message)
 
 
-def build_page(ctx: Any) -> tuple[str, QWidget]:
-    """The page for the desk window (app.PAGE_MODULES)."""
-    return "Badges", PrintPage(build_actions(ctx))
+def build_page(*, db: Any, workers: Workers, settings: Settings, printer_for: Callable[[str, str], Any],
+               list_printers: Callable[[], list[str]]) -> PrintPage:
+    """The badges tab of the desk window (app.page_factories)."""
+    return PrintPage(build_actions(db, workers, settings, printer_for, list_printers))

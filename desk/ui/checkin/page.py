@@ -1,6 +1,6 @@
 """The entrance page: scan (webcam or handheld), a big answer, search and manual check-in, counters.
 
-Every database call runs through ctx.workers; the camera runs in its own ScanWorker thread (through CameraPanel).
+Every database call runs through the desk's workers; the camera runs in its own ScanWorker thread (through CameraPanel).
 The page only shows answers the check-in service returned, i.e. after their commit.
 
 A handheld scanner's burst is a scan wherever the focus is (desk.ui.common.scan_burst hands it to
@@ -11,7 +11,8 @@ Enter checks them in, F11 fills the screen with the answer.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -30,6 +31,15 @@ from desk.ui.common.models import ListTableModel
 from desk.ui.common.scan_burst import install_scan_bursts
 from desk.ui.common.tables import table_view
 
+if TYPE_CHECKING:
+    from desk.config import Settings
+    from desk.devices.base import Camera, Decoder, SoundSink
+    from desk.ui.common.workers import Workers
+
+# (registration_id, on_result): queue and print one badge on a worker; `on_result` gets one
+# sentence on the GUI thread (printed, waiting, not reprinted, or the problem).
+PrintBadge = Callable[[str, Callable[[str], None]], None]
+
 ANSWER_HOLD_MS = 8000
 BUSY_AFTER_MS = 80
 STATUS_AFTER_MS = 500
@@ -45,9 +55,13 @@ class CheckInPage(QWidget):
     answer_shown = Signal(object)  # the CheckinResult or UndoResult just shown
     status_refreshed = Signal(object)  # the DeskStatus just shown
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, *, db: Any, workers: Workers, settings: Settings, sound: SoundSink,
+                 clock: Callable[[], dt.datetime], decoder: Decoder | None, camera_factory: Callable[[], Camera] | None,
+                 print_badge: PrintBadge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._ctx = ctx
+        # db: the desk's database (desk.store.db.Database; the ui reaches it only through services)
+        self._db, self._workers, self._settings, self._sound = db, workers, settings, sound
+        self._clock, self._print_badge_on_checkin = clock, print_badge
         self._keys: dict[int, Any] = {}
         self._keys_loaded = False
         self._waiting: list[tuple[str, bool, dt.datetime]] = []  # scans that came before the keys
@@ -61,7 +75,7 @@ class CheckInPage(QWidget):
         self.scan_field = QLineEdit(placeholderText="Scan a badge, or type its code and press Enter")
         self.scan_field.installEventFilter(self)
         self.undo_button = QPushButton("Undo last check-in  (Ctrl+Z)")
-        self.camera = CameraPanel(ctx.camera_factory, ctx.decoder, "F2",
+        self.camera = CameraPanel(camera_factory, decoder, "F2",
                                   "No QR decoder or camera on this desk: scan by hand or search.", parent=self)
         self.preview, self.camera_status, self.retry_button = (
             self.camera.preview, self.camera.status, self.camera.retry_button)
@@ -69,7 +83,7 @@ class CheckInPage(QWidget):
         self.counters.setStyleSheet("font-size: 15pt; font-weight: bold;")
         self.categories = QLabel(objectName="status", wordWrap=True)
         self.chart = ArrivalsChart()
-        self.search = CheckinSearch(lambda query, at: find_at_desk(ctx.db, query, at, limit=30),
+        self.search = CheckinSearch(lambda query, at: find_at_desk(db, query, at, limit=30),
                                     lambda fn, done: self._submit(fn, done, write=False, on_error=self._on_read_error),
                                     self._now, self)
         self.search_box, self.search_model, self.search_table = self.search.box, self.search.model, self.search.table
@@ -80,7 +94,7 @@ class CheckInPage(QWidget):
         ], self)
         self.recent_table = table_view(self.recent_model)
         self.print_box = QCheckBox("Print badge on check-in  (Ctrl+B)")
-        self.print_box.setChecked(bool(getattr(ctx.settings, "print_on_checkin", False)))
+        self.print_box.setChecked(settings.print_on_checkin)
         self.checklist_button = QPushButton("Paper checklist…  (Ctrl+L)")
         self.status = QLabel(objectName="status", wordWrap=True)
         self._layout()
@@ -156,15 +170,14 @@ class CheckInPage(QWidget):
 
     # --- helpers -----------------------------------------------------------------------
     def _now(self) -> dt.datetime:
-        clock = getattr(self._ctx, "clock", None)
-        return clock() if clock else dt.datetime.now(dt.timezone.utc)
+        return self._clock()
 
     def _desk(self) -> str:
-        return self._ctx.settings.desk_name
+        return self._settings.desk_name
 
     def _submit(self, fn: Any, on_done: Any, write: bool = True, on_error: Any = None) -> None:
         # Reads report on the status line; check-ins (the default) on the answer panel.
-        self._ctx.workers.submit(lambda _h: fn(), on_done=on_done, on_error=on_error or self._on_error, write=write)
+        self._workers.submit(lambda _h: fn(), on_done=on_done, on_error=on_error or self._on_error, write=write)
 
     def _on_read_error(self, message: str) -> None:
         self.status.setText(f"⚠ {message}")
@@ -179,7 +192,7 @@ class CheckInPage(QWidget):
         def failed(message: str) -> None:
             self._on_read_error(message)
             self._keys_ready()
-        self._submit(lambda: svc.desk_keys(self._ctx.db), loaded, write=False, on_error=failed)
+        self._submit(lambda: svc.desk_keys(self._db), loaded, write=False, on_error=failed)
 
     def _keys_ready(self) -> None:
         # A scan in the first moments after start waited for the keys: without them a good
@@ -237,7 +250,7 @@ class CheckInPage(QWidget):
     def _check_code(self, code: str, from_keyboard: bool, at: dt.datetime) -> None:
         desk, keys = self._desk(), dict(self._keys)
         self._in_flight += 1
-        self._submit(lambda: svc.check_in(self._ctx.db, code, desk, at, keys, from_keyboard=from_keyboard),
+        self._submit(lambda: svc.check_in(self._db, code, desk, at, keys, from_keyboard=from_keyboard),
                      self._show_result)
 
     def check_in_registration(self, registration_id: str) -> None:
@@ -245,7 +258,7 @@ class CheckInPage(QWidget):
         at, desk = self._now(), self._desk()
         self._busy.start()
         self._in_flight += 1
-        self._submit(lambda: svc.check_in_registration(self._ctx.db, registration_id, desk, at), self._show_result)
+        self._submit(lambda: svc.check_in_registration(self._db, registration_id, desk, at), self._show_result)
 
     def _show_result(self, result: svc.CheckinResult) -> None:
         self._in_flight = max(0, self._in_flight - 1)
@@ -253,7 +266,7 @@ class CheckInPage(QWidget):
         name = reg.full_name if reg else ""
         detail = f"{reg.organisation} · {reg.category.label}" if reg else ""
         self._answers("show_answer", result.outcome, result.reason, name, detail, result.note)
-        self._ctx.sound.play(cue(result.outcome))
+        self._sound.play(cue(result.outcome))
         if result.outcome is ScanOutcome.WELCOME and reg is not None:
             self._last_welcome = reg.registration_id
             self._print_badge(reg.registration_id)
@@ -300,10 +313,9 @@ class CheckInPage(QWidget):
             theirs.setText(mine.text())
 
     def _print_badge(self, registration_id: str) -> None:
-        hook = getattr(self._ctx, "print_badge", None)
-        if self.print_box.isChecked() and callable(hook):
-            hook(registration_id)
-            self.status.setText("Badge sent to the printer.")
+        if self.print_box.isChecked():
+            self.status.setText("Badge sent to the printer.")  # then printed, waiting, or the problem
+            self._print_badge_on_checkin(registration_id, self.status.setText)
 
     def undo_last(self) -> None:
         """Reverse the last check-in made at this desk (from this window)."""
@@ -312,20 +324,20 @@ class CheckInPage(QWidget):
             return
         rid, self._last_welcome = self._last_welcome, None
         at, desk = self._now(), self._desk()
-        self._submit(lambda: svc.undo_registration(self._ctx.db, rid, desk, at), self._show_undo)
+        self._submit(lambda: svc.undo_registration(self._db, rid, desk, at), self._show_undo)
 
     def _show_undo(self, result: svc.UndoResult) -> None:
         name = result.registration.full_name if result.registration else ""
         headline = "CHECK-IN UNDONE" if result.undone else "NOTHING TO UNDO"
         self._answers("show_message", "warn", headline, result.reason, name)
-        self._ctx.sound.play("warn")
+        self._sound.play("warn")
         self._after_answer(result)
 
     def _on_error(self, message: str) -> None:
         self._busy.stop()
         self._in_flight = max(0, self._in_flight - 1)
         self._answers("show_message", "error", "NOT CHECKED IN", f"{message}\nNothing was stored: scan again.")
-        self._ctx.sound.play("error")
+        self._sound.play("error")
         self._reset.start(self.answer_hold_ms)
         self.scan_field.setFocus()
 
@@ -340,7 +352,7 @@ class CheckInPage(QWidget):
             return
         self._status_reading = True
         at = self._now()
-        self._submit(lambda: svc.desk_status(self._ctx.db, at, 20), self._show_status, write=False,
+        self._submit(lambda: svc.desk_status(self._db, at, 20), self._show_status, write=False,
                      on_error=self._on_status_error)
 
     def _status_read(self) -> None:
@@ -372,7 +384,7 @@ class CheckInPage(QWidget):
         if self._window_watched is None:
             self._window_watched = self.window()
             self._window_watched.installEventFilter(self)
-        if not self.camera.running and str(getattr(self._ctx.settings, "camera", "")).lower() not in ("", "none", "off"):
+        if not self.camera.running and self._settings.camera.lower() not in ("", "none", "off"):
             self.start_camera()
 
     def hideEvent(self, event: Any) -> None:  # noqa: N802
@@ -398,13 +410,13 @@ class CheckInPage(QWidget):
     def _on_print_toggled(self, on: bool) -> None:
         from desk.config import save_settings  # noqa: PLC0415
 
-        self._ctx.settings.print_on_checkin = on
-        settings = self._ctx.settings
+        self._settings.print_on_checkin = on
+        settings = self._settings
         self._submit(lambda: save_settings(settings), lambda _r: None, write=False, on_error=self._on_read_error)
 
     def settings_changed(self) -> None:
         """Desk ▸ Settings was saved: show its print-on-check-in choice."""
-        self.print_box.setChecked(bool(getattr(self._ctx.settings, "print_on_checkin", False)))
+        self.print_box.setChecked(self._settings.print_on_checkin)
 
     def _on_checklist_clicked(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save the paper checklist", "checklist.pdf", "PDF (*.pdf)")
@@ -418,12 +430,15 @@ class CheckInPage(QWidget):
 
         now = self._now()
         self.status.setText("Writing the checklist…")
-        self._submit(lambda: write_checklist(self._ctx.db, path, now=now),
+        self._submit(lambda: write_checklist(self._db, path, now=now),
                      lambda done: self.status.setText(
                          f"Checklist of {done.day:%a %d %b}: {done.attendees} people, {done.pages} page(s) in {done.path}"),
                      write=False, on_error=self._on_read_error)
 
 
-def build_page(ctx: Any) -> tuple[str, QWidget]:
-    """The entrance tab for the desk window."""
-    return "Check-in", CheckInPage(ctx)
+def build_page(*, db: Any, workers: Workers, settings: Settings, sound: SoundSink, clock: Callable[[], dt.datetime],
+               decoder: Decoder | None, camera_factory: Callable[[], Camera] | None,
+               print_badge: PrintBadge) -> CheckInPage:
+    """The entrance tab of the desk window (app.page_factories)."""
+    return CheckInPage(db=db, workers=workers, settings=settings, sound=sound, clock=clock, decoder=decoder,
+                       camera_factory=camera_factory, print_badge=print_badge)

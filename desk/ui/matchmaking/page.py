@@ -8,8 +8,9 @@ limit), writes on the single writer. The page only shows results and forwards in
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -33,15 +34,21 @@ from desk.services.matchmaking import day as match_day
 from desk.services.demo.matchmaking import install_demo_matchmaking
 from desk.ui.matchmaking.meetings import MeetingsPanel
 from desk.ui.common.scan_burst import install_scan_bursts
+from desk.ui.common.workers import Workers
+
+if TYPE_CHECKING:
+    from desk.config import Settings
+    from desk.devices.base import SoundSink
 
 
 class MatchPage(QWidget):
     """Import files, schedule with progress and Stop, publish, scan presence, open the table board."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, *, db: Any, workers: Workers, settings: Settings, sound: SoundSink,
+                 clock: Callable[[], dt.datetime], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._ctx, self._db, self._workers = ctx, ctx.db, ctx.workers
-        self._clock = ctx.clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        # db: the desk's database (desk.store.db.Database; the ui reaches it only through services)
+        self._db, self._workers, self._settings, self._sound, self._clock = db, workers, settings, sound, clock
         self._job: Any = None
         self.board: Any = None
         self.publish_box: QMessageBox | None = None  # the question before publishing (tests answer it)
@@ -65,8 +72,7 @@ class MatchPage(QWidget):
         self.scan_answer = QLabel(objectName="matchScanAnswer", wordWrap=True)  # long names wrap, never widen
         self.scan_answer.setStyleSheet("font-size: 22px; font-weight: bold;")
         self.message = QLabel(wordWrap=True)
-        desk = getattr(ctx.settings, "desk_name", "desk")
-        self.meetings = MeetingsPanel(self._db, self._workers, self._clock, desk)
+        self.meetings = MeetingsPanel(self._db, self._workers, self._clock, settings.desk_name)
         for button in (self.import_button, self.demo_button, self.schedule_button, self.stop_button,
                        self.publish_button, self.board_button):
             button.setMinimumHeight(44)
@@ -227,7 +233,7 @@ class MatchPage(QWidget):
     def take_scan(self, code: str) -> None:
         """A presence scan: the scan field's Enter, or a scanner burst wherever the focus was."""
         at = self._clock()
-        desk = getattr(self._ctx.settings, "desk_name", "desk")
+        desk = self._settings.desk_name
         self._workers.submit(
             lambda _h: match_day.scan_presence(self._db, code, at, desk, from_keyboard=True),
             on_done=self._on_scanned, on_error=self._on_error)
@@ -236,8 +242,7 @@ class MatchPage(QWidget):
         colour = "#1b7f3b" if answer.ok else "#b3261e"
         self.scan_answer.setStyleSheet(f"font-size: 22px; font-weight: bold; color: {colour};")
         self.scan_answer.setText(("✔ " if answer.ok else "✖ ") + answer.reason)
-        if self._ctx.sound is not None:
-            self._ctx.sound.play("ok" if answer.ok else "error")
+        self._sound.play("ok" if answer.ok else "error")
         self.scan.setFocus()
         self._refresh_board()
 
@@ -246,7 +251,7 @@ class MatchPage(QWidget):
         from desk.ui.matchmaking.table_board import TableBoard  # noqa: PLC0415
 
         if self.board is None:
-            self.board = TableBoard(self._clock, self._ctx.sound)
+            self.board = TableBoard(self._clock, self._sound)
         self.board.show()
         self._refresh_board()
 
@@ -262,6 +267,7 @@ class MatchPage(QWidget):
         self.message.setText(f"⚠ {message}")
 
 
-def build_page(ctx: Any) -> tuple[str, QWidget]:
-    """The page for the main window."""
-    return "Matchmaking", MatchPage(ctx)
+def build_page(*, db: Any, workers: Workers, settings: Settings, sound: SoundSink,
+               clock: Callable[[], dt.datetime]) -> MatchPage:
+    """The matchmaking tab of the desk window (app.page_factories)."""
+    return MatchPage(db=db, workers=workers, settings=settings, sound=sound, clock=clock)

@@ -8,7 +8,7 @@ would run off the screen).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
@@ -21,6 +21,9 @@ from desk.ui.common import theme
 from desk.ui.common.models import AttendeeTableModel
 from desk.ui.common.tables import table_view
 from desk.ui.common.workers import Job, JobHandle, Workers
+
+if TYPE_CHECKING:
+    from desk.config import Settings
 
 SearchFn = Callable[[str], Any]          # -> services.attendees.SearchResult
 SyncFn = Callable[[str, JobHandle], Any]  # (file path or "" for the feed, handle) -> SyncReport
@@ -210,3 +213,25 @@ class AttendeesPage(QWidget):
 
     def _show_error(self, message: str) -> None:
         self.sync_status.setText(f"⚠ {message}")
+
+
+def build_page(*, db: Any, workers: Workers, settings: Settings) -> AttendeesPage:
+    """The attendees tab of the desk window (app.page_factories), its list already loading.
+
+    `db` is the desk's database (desk.store.db.Database; the ui reaches it only through services).
+    """
+    from desk.services.connectivity import plain_sync_failure  # noqa: PLC0415
+    from desk.services.registrations.search import search_attendees  # noqa: PLC0415
+
+    def sync(location: str, handle: JobHandle) -> Any:
+        from desk.services.registrations.sources import open_source  # noqa: PLC0415
+        from desk.services.registrations.sync import run_sync  # noqa: PLC0415
+
+        source = open_source(location or settings.feed_url, settings.feed_token)
+        return run_sync(db, source, progress=handle.progress, cancelled=handle.cancelled)
+
+    page = AttendeesPage(workers, lambda query: search_attendees(db, query), sync,
+                         feed_configured=lambda: bool(settings.feed_url),
+                         describe_failure=lambda message: plain_sync_failure(message, settings.feed_url))
+    page.refresh()
+    return page

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -26,6 +26,10 @@ from desk.ui.common.camera_panel import CameraPanel, stop_with_window
 from desk.ui.rooms.door_answers import headline
 from desk.ui.common.scan_burst import install_scan_bursts
 from desk.ui.common.workers import Workers
+
+if TYPE_CHECKING:
+    from desk.config import Settings
+    from desk.devices.base import Camera, Decoder, SoundSink
 
 _COLOURS = {"ok": theme.GREEN, "warn": theme.AMBER, "error": theme.RED}
 READY = "Ready: scan a badge"
@@ -385,25 +389,24 @@ class DoorPage(QWidget):
         self.stop_camera()
 
 
-def build_page(ctx: Any) -> tuple[str, QWidget]:
-    """The door tab of the desk window (app.py PAGE_MODULES)."""
+def build_page(*, db: Any, workers: Workers, settings: Settings, sound: SoundSink, clock: Callable[[], dt.datetime],
+               decoder: Decoder | None, camera_factory: Callable[[], Camera] | None) -> DoorPage:
+    """The door tab of the desk window (app.page_factories)."""
     from zoneinfo import ZoneInfo  # noqa: PLC0415
 
     from desk.services.rooms.door import Rooms  # noqa: PLC0415
     from desk.ui.rooms.board import RoomsBoard  # noqa: PLC0415
 
-    rooms = Rooms(ctx.db)
-    clock = ctx.clock or (lambda: dt.datetime.now(dt.timezone.utc))
+    rooms = Rooms(db)
     tz = ZoneInfo("Europe/Brussels")
     boards: list[RoomsBoard] = []
 
     def open_board() -> None:
         if not boards:
-            boards.append(RoomsBoard(ctx.workers, rooms.status, clock, tz))
+            boards.append(RoomsBoard(workers, rooms.status, clock, tz))
         boards[0].showFullScreen()
         boards[0].raise_()
 
-    camera_on = str(getattr(ctx.settings, "camera", "")).lower() not in ("", "none", "off")
-    page = DoorPage(ctx.workers, rooms, clock, f"{ctx.settings.desk_name} (door)", ctx.sound, open_board, tz,
-                    camera_factory=ctx.camera_factory, decoder=ctx.decoder, camera_on_show=camera_on)
-    return "Door", page
+    camera_on = settings.camera.lower() not in ("", "none", "off")
+    return DoorPage(workers, rooms, clock, f"{settings.desk_name} (door)", sound, open_board, tz,
+                    camera_factory=camera_factory, decoder=decoder, camera_on_show=camera_on)
