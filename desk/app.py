@@ -248,6 +248,9 @@ def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | N
             empty = get_event(session) is None
         if empty:
             install_demo(db, dt.date.today(), with_programme=True, with_keys=True)
+    if not with_demo and not ensure_event(db):
+        db.close()  # the person closed the first screen: nothing to open
+        return 0
     ctx = Context(settings=settings, db=db, workers=Workers(), warnings=warnings)
     build_devices(ctx)
     window = build_window(ctx)
@@ -264,7 +267,8 @@ def build_window(ctx: Context) -> Any:
     from desk.ui.main_window import MainWindow  # noqa: PLC0415
 
     window = MainWindow("desk", build_pages(ctx), on_close=lambda: ctx.workers.shutdown(),
-                        open_settings=lambda: open_settings(ctx, window))
+                        open_settings=lambda: open_settings(ctx, window),
+                        open_event=lambda: open_event(ctx, window))
     window.show_message("  ·  ".join([f"Desk: {ctx.settings.desk_name}"] + ctx.warnings))
     ctx.print_badge = _print_badge_hook(ctx, window.show_message)
     _add_status(ctx, window)
@@ -337,3 +341,49 @@ def open_settings(ctx: Context, window: Any) -> None:
                 page.settings_changed()  # e.g. print on check-in, the badge printer
 
     SettingsDialog(ctx.settings, save, window, workers=ctx.workers, list_printers=ctx.list_printers).exec()
+
+
+def ensure_event(db: Database) -> bool:
+    """No event yet → the first screen: New event… (the form) or Open the demo event; then go on.
+
+    Returns False when the person closed the first screen instead (desk then quits).
+    """
+    from desk.services.event import create_event, load_event  # noqa: PLC0415
+
+    if load_event(db) is not None:
+        return True
+    from PySide6.QtWidgets import QDialog  # noqa: PLC0415
+
+    from desk.ui.common.workers import Workers  # noqa: PLC0415
+    from desk.ui.event.chooser import DEMO, NEW_EVENT, EventChooser  # noqa: PLC0415
+    from desk.ui.event.form import EventForm  # noqa: PLC0415
+
+    while True:
+        choice = EventChooser().exec()
+        if choice == DEMO:
+            from desk.services.demo.event import install_demo  # noqa: PLC0415
+
+            install_demo(db, dt.date.today(), with_programme=True, with_keys=True)
+            return True
+        if choice != NEW_EVENT:
+            return False
+        workers = Workers()
+        try:
+            if EventForm(lambda changes: create_event(db, changes), workers.submit).exec() == QDialog.DialogCode.Accepted:
+                return True
+        finally:
+            workers.shutdown()
+
+
+def open_event(ctx: Context, window: Any) -> None:
+    """Desk ▸ Event…: the event form filled with the event; saved on a worker."""
+    from desk.services.event import edit_event, load_event  # noqa: PLC0415
+    from desk.ui.event.form import EventForm  # noqa: PLC0415
+
+    def show(settings: Any) -> None:
+        form = EventForm(lambda changes: edit_event(ctx.db, changes), ctx.workers.submit, settings, window)
+        if form.exec() and form.saved is not None:
+            window.setWindowTitle(f"desk — {form.saved.event.name}")
+            window.show_message(f"Event saved: {form.saved.line()}")
+
+    ctx.workers.submit(lambda _h: load_event(ctx.db), write=False, on_done=show, on_error=window.show_message)
