@@ -11,7 +11,7 @@ CREATE_EVENT_ARGS = ["event", "create", "--name", "European Cluster Conference 2
                      "--days", ",".join(d.isoformat() for d in TEST_DAYS), "--timezone", "Europe/Brussels"]
 
 
-def create_event(db, *, name: str = "European Cluster Conference 2016", days=TEST_DAYS,  # noqa: ANN001
+def create_event(db, *, name: str = "European Cluster Conference 2016", days=TEST_DAYS,
                  zone: str = "Europe/Brussels", seats: int | None = None, per_organisation: int | None = None,
                  deadline: dt.datetime | None = None):
     """Create the event of a fresh database through the service `desk event create` uses."""
@@ -23,7 +23,7 @@ def create_event(db, *, name: str = "European Cluster Conference 2016", days=TES
                                    deadline=deadline))
 
 
-def ensure_event(url_or_path) -> None:  # noqa: ANN001
+def ensure_event(url_or_path) -> None:
     """Give the database at a SQLite path (or URL) the test event unless it has one already."""
     from desk.services.event import load_event
     from desk.store.db import open_database

@@ -7,7 +7,7 @@ import click
 from desk.cli.common import emit_json, fail, guard
 
 
-def _event_options(func):  # noqa: ANN001, ANN201
+def _event_options(func):  # noqa: ANN001, ANN202
     options = [
         click.option("--name", default=None, help="The event's name."),
         click.option("--venue", default=None, help="Where it takes place."),

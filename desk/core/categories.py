@@ -7,7 +7,7 @@ word and a badge colour. A new event starts from DEFAULT_CATEGORIES (today's wor
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from desk.core.attendees import Category

@@ -4,12 +4,11 @@ badges, the checklist, the attendee list and the check-in answer."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 import sqlalchemy as sa
 
-from desk.core.attendees import Category, Registration, Status
+from desk.core.attendees import Category
 from desk.core.badges.layout import BadgeData, field_texts, layout_badge
 from desk.core.categories import DEFAULT_CATEGORIES, EventCategory, by_key
 from desk.services.event import (

@@ -156,3 +156,36 @@ def test_first_screen_can_open_the_demo_event(qtbot, db) -> None:
     _answer_modal(qtbot, [(EventChooser, lambda chooser: qtbot.mouseClick(chooser.demo, Qt.MouseButton.LeftButton))])
     assert ensure_event(db) is True
     assert load_event(db).event.name == "European Cluster Conference 2016"
+
+
+def test_desk_event_menu_edits_the_event(qtbot, db) -> None:
+    from tests.event_helpers import create_event
+
+    create_event(db)
+    ctx = Context(settings=Settings(), db=db, workers=Workers())
+    build_devices(ctx)
+    ctx.camera_factory = None
+    ctx.sound = RecordingSound()
+    window = build_window(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    seen: list[EventForm] = []
+
+    def edit(form: EventForm) -> None:
+        seen.append(form)
+        assert form.name.text() == "European Cluster Conference 2016" and form.zone.text() == "Europe/Brussels"
+        assert form.day_list.count() == 3
+        form.seats.setValue(300)
+        form.name.setText("ECC 2016")
+        qtbot.mouseClick(form.ok, Qt.MouseButton.LeftButton)
+
+    try:
+        _answer_modal(qtbot, [(EventForm, edit)])
+        (action,) = [a for a in window.menuBar().actions()[0].menu().actions() if a.text() == "&Event…"]
+        action.trigger()
+        qtbot.waitUntil(lambda: window.windowTitle() == "desk — ECC 2016", timeout=TIMEOUT_MS)
+        assert seen and "300 seats" in window.status_label.text()
+        saved = load_event(db)
+        assert (saved.event.name, saved.event.seat_cap, saved.timezone) == ("ECC 2016", 300, "Europe/Brussels")
+    finally:
+        window.close()

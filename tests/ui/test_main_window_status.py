@@ -18,6 +18,7 @@ from desk.startup import build_later_tabs
 from desk.ui.common.deferred_page import DeferredPage
 from desk.ui.common.scan_burst import scanner_keys
 from desk.ui.common.workers import Workers
+from tests.event_helpers import create_event
 from tests.services.feedserver import FeedServer, make_registration
 
 TIMEOUT_MS = 20_000
@@ -36,6 +37,8 @@ def make_window(qtbot, db, tmp_path):
     def make(settings: Settings, sound_problem: str | None = None, demo: bool = True):
         if demo:
             install_demo(db, dt.date(2016, 11, 30), with_programme=True)
+        else:
+            create_event(db)  # a sync needs the event first
         ctx = Context(settings=settings, db=db, workers=Workers())
         build_devices(ctx)
         ctx.camera_factory = None  # no webcam in tests: the page says so and works by hand
