@@ -19,11 +19,10 @@ class EventChooser(QDialog):
         title.setStyleSheet("font-size: 18pt; font-weight: bold;")
         text = QLabel("Create your event (its days, time zone and seats) and then import its registrations, "
                       "or look around in the demo event first.", wordWrap=True)
-        self.new_event = QPushButton("New event…")
+        self.new_event = QPushButton("New event…", objectName="primary")
         self.demo = QPushButton("Open the demo event")
         for button in (self.new_event, self.demo):
             button.setMinimumHeight(48)
-            button.setStyleSheet("font-size: 13pt;")
         self.new_event.setDefault(True)
         self.new_event.clicked.connect(lambda: self.done(NEW_EVENT))
         self.demo.clicked.connect(lambda: self.done(DEMO))
