@@ -16,6 +16,7 @@ from desk.services.event import (
     read_categories_file, require_event,
 )
 from desk.services.checkin.entrance import check_in_registration, desk_status
+from desk.services.checkin.search import find_at_desk
 from desk.services.registrations.search import search_attendees
 from desk.services.registrations.sources import FileSource
 from desk.services.registrations.sync import run_sync
@@ -128,6 +129,8 @@ def test_the_attendee_list_and_the_check_in_answer_use_the_events_labels(porto) 
     answer = check_in_registration(porto, "P-1", "Entrance 1", at)
     assert answer.category_label == "Orador convidado"
     assert answer.to_json()["person"]["category_label"] == "Orador convidado"
+    (found,) = find_at_desk(porto, "sousa", at)
+    assert found.category_label == "Orador convidado"
     status = desk_status(porto, at)
     assert status.label(Category.SPEAKER) == "Orador convidado" and status.label(Category.STAFF) == "Staff"
 
