@@ -156,3 +156,16 @@ def test_the_migration_gives_an_existing_event_the_six_categories(tmp_path) -> N
             assert session.execute(sa.text("SELECT count(*) FROM event_category")).scalar() == 6
     finally:
         db.close()
+
+
+def test_the_hub_keeps_the_event_and_its_categories_the_same_way(pg_url) -> None:
+    hub = open_database(pg_url)
+    try:
+        create_event(hub, _changes(categories=(EventCategory(Category.STAFF, "Equipa", "EQUIPA", "#00aa00"),)))
+        with pytest.raises(EventError, match="desk event edit"):
+            create_event(hub, _changes())
+        edited = edit_event(hub, EventChanges(seats=40, timezone="America/Sao_Paulo"))
+        assert (edited.event.seat_cap, edited.timezone) == (40, "America/Sao_Paulo")
+        assert [c.label for c in event_categories(hub)] == ["Equipa"]
+    finally:
+        hub.close()
