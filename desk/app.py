@@ -291,6 +291,9 @@ def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | N
             empty = get_event(session) is None
         if empty:
             install_demo(db, dt.date.today(), with_programme=True, with_keys=True)
+    if not with_demo and not ensure_event(db):
+        db.close()  # the person closed the first screen: nothing to open
+        return 0
     camera = OpenCVCameraAfterShow(settings)
     desk = build_desk(settings, db, Workers(), tuple(warnings), camera_factory=camera)
     window = build_window(desk)
@@ -309,7 +312,8 @@ def build_window(desk: Desk) -> Any:
 
     pages = build_pages(desk)
     window = MainWindow("desk", pages, on_close=lambda: desk.workers.shutdown(),
-                        open_settings=lambda: open_settings(desk, window))
+                        open_settings=lambda: open_settings(desk, window),
+                        open_event=lambda: open_event(desk, window))
     window.show_message("  ·  ".join([f"Desk: {desk.settings.desk_name}", *desk.warnings]))
     _add_status(desk, window)
     for _title, page in pages:
@@ -363,3 +367,49 @@ def open_settings(desk: Desk, window: Any) -> None:
                 page.settings_changed()  # e.g. print on check-in, the badge printer
 
     SettingsDialog(desk.settings, save, window, workers=desk.workers, list_printers=desk.list_printers).exec()
+
+
+def ensure_event(db: Database) -> bool:
+    """No event yet → the first screen: New event… (the form) or Open the demo event; then go on.
+
+    Returns False when the person closed the first screen instead (desk then quits).
+    """
+    from desk.services.event import create_event, load_event  # noqa: PLC0415
+
+    if load_event(db) is not None:
+        return True
+    from PySide6.QtWidgets import QDialog  # noqa: PLC0415
+
+    from desk.ui.common.workers import Workers  # noqa: PLC0415
+    from desk.ui.event.chooser import DEMO, NEW_EVENT, EventChooser  # noqa: PLC0415
+    from desk.ui.event.form import EventForm  # noqa: PLC0415
+
+    while True:
+        choice = EventChooser().exec()
+        if choice == DEMO:
+            from desk.services.demo.event import install_demo  # noqa: PLC0415
+
+            install_demo(db, dt.date.today(), with_programme=True, with_keys=True)
+            return True
+        if choice != NEW_EVENT:
+            return False
+        workers = Workers()
+        try:
+            if EventForm(lambda changes: create_event(db, changes), workers.submit).exec() == QDialog.DialogCode.Accepted:
+                return True
+        finally:
+            workers.shutdown()
+
+
+def open_event(desk: Desk, window: Any) -> None:
+    """Desk ▸ Event…: the event form filled with the event; saved on a worker."""
+    from desk.services.event import edit_event, load_event  # noqa: PLC0415
+    from desk.ui.event.form import EventForm  # noqa: PLC0415
+
+    def show(settings: Any) -> None:
+        form = EventForm(lambda changes: edit_event(desk.db, changes), desk.workers.submit, settings, window)
+        if form.exec() and form.saved is not None:
+            window.setWindowTitle(f"desk — {form.saved.event.name}")
+            window.show_message(f"Event saved: {form.saved.line()}")
+
+    desk.workers.submit(lambda _h: load_event(desk.db), write=False, on_done=show, on_error=window.show_message)

@@ -62,6 +62,15 @@ def db(db_path):
     database.close()
 
 
+@pytest.fixture
+def event_db(db):
+    """An open Database on a fresh SQLite file holding an event (no registrations yet)."""
+    from tests.event_helpers import create_event
+
+    create_event(db)
+    return db
+
+
 def _pg_available() -> str | None:
     try:
         import psycopg

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from desk.cli import badges, checkin, matchmaking, registrations, rooms
+from desk.cli import badges, checkin, event, matchmaking, registrations, rooms
 from desk.cli.common import State
 
 
@@ -42,6 +42,7 @@ for command in (
     rooms.rooms,
     rooms.programme,
     matchmaking.match,
+    event.event,
 ):
     cli.add_command(command)
 

@@ -69,12 +69,14 @@ def attendee_json(reg) -> dict:  # noqa: ANN001
 def attendees(state, query: str, as_json: bool) -> None:  # noqa: ANN001
     """List attendees (validated registrations); search ignores case and accents."""
     from desk.services.badges.codes import attendee_json_codes  # noqa: PLC0415
+    from desk.store import event as event_repo  # noqa: PLC0415
     from desk.store import registrations as repo  # noqa: PLC0415
 
     db = state.database()
     with db.begin() as session:
         found = repo.search_registrations(session, query)
         codes = attendee_json_codes(session, found)
+        labels = {c.category: c.label for c in event_repo.get_categories(session)}
     if as_json:
         items = []
         for reg in found:
@@ -85,7 +87,7 @@ def attendees(state, query: str, as_json: bool) -> None:  # noqa: ANN001
         return
     for reg in found:
         click.echo(f"{reg.registration_id}\t{reg.last_name.upper()}, {reg.first_name}\t{reg.organisation}\t"
-                   f"{reg.country}\t{reg.category.label}")
+                   f"{reg.country}\t{labels.get(reg.category) or reg.category.label}")
     click.echo(f"{len(found)} attendee(s)", err=True)
 
 

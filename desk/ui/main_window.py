@@ -19,11 +19,14 @@ class MainWindow(QMainWindow):
 
     def __init__(self, title: str, pages: Sequence[tuple[str, QWidget]],
                  on_close: Callable[[], None] | None = None,
-                 open_settings: Callable[[], None] | None = None) -> None:
+                 open_settings: Callable[[], None] | None = None,
+                 open_event: Callable[[], None] | None = None) -> None:
         super().__init__()
         self.setWindowTitle(title)
         self._on_close = on_close
         menu = self.menuBar().addMenu("&Desk")
+        if open_event is not None:
+            menu.addAction("&Event…", open_event)
         if open_settings is not None:
             menu.addAction("&Settings…", QKeySequence("Ctrl+,"), open_settings)
         menu.addAction("&Quit", QKeySequence("Ctrl+Q"), self.close)

@@ -11,6 +11,15 @@ from pathlib import Path
 import pytest
 
 from tests.services.feedserver import FeedServer, make_registration
+from tests.event_helpers import ensure_event
+
+
+@pytest.fixture
+def db_path(db_path):
+    """A fresh database file holding an event: an import needs one first."""
+    ensure_event(db_path)
+    return db_path
+
 
 DESK = Path(sys.executable).with_name("desk")
 CORPUS = Path(__file__).parents[1] / "fixtures" / "import"

@@ -27,6 +27,15 @@ from desk.services.registrations.sources import FileSource
 from desk.services.registrations.sync import SyncReport, run_sync
 from desk.store import registrations as repo
 from desk.store.schema import Base
+from tests.event_helpers import ensure_event
+
+
+@pytest.fixture
+def db_path(db_path):
+    """A fresh database file holding an event: an import needs one first."""
+    ensure_event(db_path)
+    return db_path
+
 
 CORPUS = Path(__file__).parents[1] / "fixtures" / "import"
 NOW = dt.datetime(2016, 11, 28, 8, 0, tzinfo=dt.timezone.utc)

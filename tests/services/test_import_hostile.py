@@ -27,6 +27,22 @@ from desk.store import registrations as repo
 from desk.store.db import open_database
 from desk.store.schema import OrganisationRow, RegistrationRow
 from tests.services.feedserver import DEFAULT_TOKEN, FeedServer, make_registration
+from tests.event_helpers import ensure_event
+
+
+@pytest.fixture
+def db_path(db_path):
+    """A fresh database file holding an event: an import needs one first."""
+    ensure_event(db_path)
+    return db_path
+
+
+@pytest.fixture
+def pg_url(pg_url):
+    """A fresh hub database holding an event: an import needs one first."""
+    ensure_event(pg_url)
+    return pg_url
+
 
 HOSTILE = Path(__file__).parents[1] / "fixtures" / "import" / "hostile"
 NOW = dt.datetime(2016, 11, 28, 8, 0, tzinfo=dt.timezone.utc)

@@ -20,6 +20,7 @@ from desk.services.registrations.sync import run_sync
 from desk.store import bulkload
 from desk.store import registrations as repo
 from desk.store.db import open_database
+from tests.event_helpers import create_event, ensure_event
 from desk.store.schema import Base
 
 NOW = dt.datetime(2016, 11, 28, 8, 0, tzinfo=dt.timezone.utc)
@@ -71,11 +72,20 @@ def _import(db, path: Path):
 
 
 @pytest.fixture
+def db_path(db_path):
+    """A fresh database file holding an event: an import needs one first."""
+    ensure_event(db_path)
+    return db_path
+
+
+@pytest.fixture
 def two_dbs(db_template, tmp_path):
     paths = [tmp_path / "chunked.sqlite", tmp_path / "at-once.sqlite"]
     for path in paths:
         shutil.copyfile(db_template, path)
     dbs = [open_database(f"sqlite:///{path}") for path in paths]
+    for database in dbs:
+        create_event(database)  # an import needs the event first
     yield dbs
     for database in dbs:
         database.close()

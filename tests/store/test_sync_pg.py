@@ -12,6 +12,22 @@ from desk.services.registrations.sources import FileSource
 from desk.services.registrations.sync import run_sync
 from desk.store import registrations as repo
 from desk.store.db import open_database
+from tests.event_helpers import ensure_event
+
+
+@pytest.fixture
+def db_path(db_path):
+    """A fresh database file holding an event: an import needs one first."""
+    ensure_event(db_path)
+    return db_path
+
+
+@pytest.fixture
+def pg_url(pg_url):
+    """A fresh hub database holding an event: an import needs one first."""
+    ensure_event(pg_url)
+    return pg_url
+
 
 pytestmark = pytest.mark.hub
 CORPUS = Path(__file__).parents[1] / "fixtures" / "import"

@@ -125,7 +125,8 @@ def test_the_import_result_lists_every_rejected_row_and_flag_without_a_tooltip(q
     page.grab().save(str(tmp_path / "import-result.png"))
 
 
-def test_an_unreachable_feed_is_said_in_plain_words(qtbot, db, workers):
+def test_an_unreachable_feed_is_said_in_plain_words(qtbot, event_db, workers):
+    db = event_db  # a sync needs the event first
     from desk.services.connectivity import plain_sync_failure
     from desk.services.registrations.feed import FeedSource
 

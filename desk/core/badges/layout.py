@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from desk.core.attendees import Category, Registration
+from desk.core.categories import EventCategory
 from desk.core.countries import country_name
 from desk.core.errors import DeskError
 
@@ -207,13 +208,17 @@ class BadgeData:
     category: Category
     days: tuple[dt.date, ...]
     code: str
+    # the event's word and colour for the category (None: desk's built-in ones)
+    style: EventCategory | None = None
 
     @classmethod
-    def from_registration(cls, registration: Registration, code: str) -> BadgeData:
-        """Return the badge of a registration, carrying the given badge code."""
+    def from_registration(cls, registration: Registration, code: str,
+                          categories: Mapping[Category, EventCategory] | None = None) -> BadgeData:
+        """Return the badge of a registration, carrying the given badge code and the event's
+        badge word and colour for its category."""
         r = registration
         return cls(r.registration_id, r.first_name, r.last_name, r.organisation, r.country,
-                   r.category, r.days, code)
+                   r.category, r.days, code, (categories or {}).get(r.category))
 
 
 class FindingKind(enum.StrEnum):
@@ -283,7 +288,7 @@ def field_texts(badge: BadgeData, event_name: str, event_days: Sequence[dt.date]
         "country": country_name(badge.country),
         "days": days_text(badge.days, event_days),
         "event": event_name,
-        "category": badge.category.label,
+        "category": badge.style.badge_word if badge.style else badge.category.label,
     }
 
 
@@ -418,7 +423,7 @@ def layout_badge(
         placed.append(fitted)
         findings.extend(_fit_findings(badge.registration_id, fitted, texts[name]))
     band = template.band
-    colour = CATEGORY_COLOURS.get(badge.category, (0.5, 0.5, 0.5))
+    colour = badge.style.rgb if badge.style else CATEGORY_COLOURS.get(badge.category, (0.5, 0.5, 0.5))
     if band is not None:
         fitted = fit_text("category", texts["category"], band, template.face_height_mm, width)
         placed.append(fitted)

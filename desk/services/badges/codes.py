@@ -32,7 +32,9 @@ from desk.core.errors import DeskError
 from desk.core.text import fold
 from desk.core.badges.codes import Verdict, badge_ref, issue_code, verify
 from desk.services.badges.keys import EventKeys, KeyFileError, create_keys, import_keys, keys_dir, load_keys
+from desk.core.categories import by_key
 from desk.store import badges as repo
+from desk.store import event as event_repo
 from desk.store import registrations as reg_repo
 from desk.store.db import Database
 
@@ -86,7 +88,7 @@ def verification_keys(db: Database) -> tuple[dict[int, Ed25519PublicKey], str]:
     if stored:
         return {v: Ed25519PublicKey.from_public_bytes(base64.b64decode(raw)) for v, raw in stored.items()}, ""
     if event is None:
-        return {}, "No event in this database yet: import registrations first."
+        return {}, "No event in this database yet: create it first (desk event create)."
     # A file found by the event's name may be another event's; it can check signatures but
     # names nobody here: this database has no keys, so none of its badge references is set.
     try:
@@ -98,7 +100,8 @@ def verification_keys(db: Database) -> tuple[dict[int, Ed25519PublicKey], str]:
 def _event(session: Session) -> Event:
     event = reg_repo.get_event(session)
     if event is None:
-        raise NoEvent("there is no event in this database yet: import the registrations (or run desk demo) first")
+        raise NoEvent("there is no event in this database yet: create it first with desk event create "
+                      "--name NAME --venue VENUE --days YYYY-MM-DD,... --timezone ZONE (or run desk demo)")
     return event
 
 
@@ -234,12 +237,13 @@ def badge_data(db: Database, keys: EventKeys, ids: Sequence[str] | None = None) 
     with db.begin() as session:
         order = repo.attendee_ids(session) if ids is None else list(dict.fromkeys(ids))
         found = reg_repo.registrations_by_id(session, order)
+        categories = by_key(event_repo.get_categories(session))
     problems = [f"{rid} (no such registration)" if rid not in found else f"{rid} ({found[rid].status})"
                 for rid in order if rid not in found or found[rid].status is not Status.VALIDATED]
     if problems:
         raise UnknownAttendees(f"no badge for: {', '.join(problems[:10])}"
                                + (f" and {len(problems) - 10} more" if len(problems) > 10 else ""))
-    return [BadgeData.from_registration(found[rid], code_for(keys, rid)) for rid in order]
+    return [BadgeData.from_registration(found[rid], code_for(keys, rid), categories) for rid in order]
 
 
 def event_of(db: Database) -> Event:

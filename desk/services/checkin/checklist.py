@@ -16,11 +16,13 @@ from reportlab.pdfgen.canvas import Canvas
 
 from desk.core.checkin.arrivals import expected_on
 from desk.core.attendees import Registration
+from desk.core.categories import by_key, label_of
 from desk.core.checkin.decision import EVENT_TZ
 from desk.core.errors import DeskError
 from desk.core.text import fold
 from desk.services.badges.fonts import BOLD, REGULAR, fit_width, register_fonts
 from desk.store import checkins as store
+from desk.store import event as event_repo
 from desk.store import registrations as repo
 from desk.store.db import Database
 
@@ -62,7 +64,7 @@ def write_checklist(db: Database, out: Path | str, day: dt.date | None = None,
     with db.begin() as session:
         event = repo.get_event(session)
         if event is None:
-            raise NoEventDay("no event in this database yet: import registrations first")
+            raise NoEventDay("no event in this database yet: create it first with desk event create")
         if day is None:
             today = now.astimezone(EVENT_TZ).date()
             day = today if today in event.days else event.days[0]
@@ -71,6 +73,7 @@ def write_checklist(db: Database, out: Path | str, day: dt.date | None = None,
             raise NoEventDay(f"{day.isoformat()} is not a day of {event.name} ({days})")
         people = sorted(expected_on(repo.all_registrations(session), day, event.days), key=sort_key)
         inside = store.checked_in_ids(session, day)
+        categories = by_key(event_repo.get_categories(session))
     register_fonts()
     out = Path(out)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
@@ -104,7 +107,8 @@ def write_checklist(db: Database, out: Path | str, day: dt.date | None = None,
             if reg.registration_id in inside:
                 canvas.line(_MARGIN_PT + 0.8 * MM, y + 0.8 * MM, _MARGIN_PT + 1.8 * MM, y - 0.4 * MM)
                 canvas.line(_MARGIN_PT + 1.8 * MM, y - 0.4 * MM, _MARGIN_PT + 3.6 * MM, y + 2.6 * MM)
-            values = (reg.last_name.upper(), reg.first_name, reg.organisation, reg.category.label)
+            values = (reg.last_name.upper(), reg.first_name, reg.organisation,
+                      label_of(categories, reg.category))
             x = _MARGIN_PT + _COLUMNS[0][1]
             for (_title, col_width), value in zip(_COLUMNS[1:], values, strict=True):
                 bold = value is values[0]

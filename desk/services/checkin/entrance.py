@@ -17,11 +17,13 @@ from sqlalchemy.exc import IntegrityError
 
 from desk.core.checkin import arrivals
 from desk.core.attendees import Registration
+from desk.core.categories import by_key, label_of
 from desk.core.checkin.decision import (
     EVENT_TZ, CheckinEntry, Decision, PriorCheckin, ScanOutcome, choose_undo, decide, decide_scan, event_day, first_of_day,
 )
 from desk.core.badges.codes import Rejection, Verdict
 from desk.store import checkins as store
+from desk.store import event as event_repo
 from desk.store import registrations as repo
 from desk.store.db import Database, DatabaseBusy
 
@@ -45,6 +47,7 @@ class CheckinResult:
     day: dt.date
     scan_id: str
     checkin_id: str | None = None
+    category_label: str = ""  # the event's label for the person's category ("" when nobody)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object `desk checkin` prints (outcome words as in ScanOutcome)."""
@@ -53,7 +56,7 @@ class CheckinResult:
             first = {"at": self.first_checkin.at.astimezone(EVENT_TZ).isoformat(), "desk": self.first_checkin.desk}
         return {
             "outcome": self.outcome.value, "attendee": attendee_id(self.registration),
-            "person": attendee_json(self.registration), "first_checkin": first, "reason": self.reason, "note": self.note, "desk": self.desk,
+            "person": attendee_json(self.registration, self.category_label), "first_checkin": first, "reason": self.reason, "note": self.note, "desk": self.desk,
             "at": self.at.isoformat(), "day": self.day.isoformat(),
         }
 
@@ -95,6 +98,11 @@ class DeskStatus:
     counters: arrivals.Counters
     recent: list[RecentScan] = field(default_factory=list)
     arrivals: list[arrivals.ArrivalBin] = field(default_factory=list)
+    category_labels: dict[Any, str] = field(default_factory=dict)  # Category -> the event's label
+
+    def label(self, category: Any) -> str:
+        """The event's label for a category (the built-in one when the event gives none)."""
+        return self.category_labels.get(category) or category.label
 
 
 def attendee_id(reg: Registration | None) -> str | None:
@@ -103,13 +111,15 @@ def attendee_id(reg: Registration | None) -> str | None:
     return reg.registration_id if reg is not None else None
 
 
-def attendee_json(reg: Registration | None) -> dict[str, Any] | None:
-    """`person` in a check-in's JSON: who it is, for a reader (None when the code names nobody)."""
+def attendee_json(reg: Registration | None, category_label: str = "") -> dict[str, Any] | None:
+    """`person` in a check-in's JSON: who it is, for a reader (None when the code names nobody).
+    `category_label` is the event's word for the category (the built-in one when not given)."""
     if reg is None:
         return None
     return {
         "registration_id": reg.registration_id, "first_name": reg.first_name, "last_name": reg.last_name,
         "organisation": reg.organisation, "country": reg.country, "category": reg.category.value,
+        "category_label": category_label or reg.category.label,
         "status": reg.status.value, "days": [d.isoformat() for d in reg.days],
     }
 
@@ -136,6 +146,9 @@ def _check(db: Database, desk: str, at: dt.datetime, code: str, decide_in_sessio
             with db.begin_write() as session:
                 event = repo.get_event(session)
                 decision: Decision = decide_in_session(session, day, event.days if event else ())
+                label = ""
+                if decision.registration is not None:
+                    label = label_of(by_key(event_repo.get_categories(session)), decision.registration.category)
                 if decision.outcome is ScanOutcome.WELCOME and decision.registration is not None:
                     welcomed = True
                     checkin_id = store.record_checkin(session, decision.registration.registration_id, day, at, desk)
@@ -155,7 +168,7 @@ def _check(db: Database, desk: str, at: dt.datetime, code: str, decide_in_sessio
             if attempt == 2 or not welcomed:
                 raise
     return CheckinResult(decision.outcome, decision.registration, decision.first_checkin, decision.reason,
-                         decision.note, code, desk, at, day, scan_id, checkin_id)
+                         decision.note, code, desk, at, day, scan_id, checkin_id, label)
 
 
 def check_in(db: Database, code: str, desk: str, at: dt.datetime, keys: PublicKeys | None = None,
@@ -263,9 +276,10 @@ def desk_status(db: Database, at: dt.datetime, recent: int = 20, desk: str | Non
         inside = store.checked_in_ids(session, day)
         times = store.arrival_times(session, day)
         scans = store.recent_scans(session, recent, desk)
+        labels = {c.category: c.label for c in event_repo.get_categories(session)}
     by_id = {r.registration_id: r for r in regs}
     counters = arrivals.count(regs, inside, day, event.days if event else ())
     lines = [RecentScan(s.at, s.desk, s.outcome,
                         by_id[s.registration_id].full_name if s.registration_id in by_id else "", s.code)
              for s in scans]
-    return DeskStatus(counters, lines, arrivals.arrival_bins(times, day, now=at))
+    return DeskStatus(counters, lines, arrivals.arrival_bins(times, day, now=at), labels)

@@ -15,6 +15,7 @@ from desk.core.checkin.decision import PriorCheckin, ScanOutcome, decide, event_
 from desk.core.badges.codes import Verdict
 from desk.services.registrations.search import find_registration
 from desk.store import checkins as store
+from desk.store import event as event_repo
 from desk.store import registrations as repo
 from desk.store.db import Database
 
@@ -27,6 +28,7 @@ class DeskMatch:
     outcome: ScanOutcome
     first_checkin: PriorCheckin | None
     reason: str
+    category_label: str = ""  # the event's label for the person's category
 
     @property
     def may_enter(self) -> bool:
@@ -47,9 +49,11 @@ def find_at_desk(db: Database, query: str, at: dt.datetime, limit: int = 30) -> 
         event = repo.get_event(session)
         event_days = event.days if event else ()
         priors = {r.registration_id: first_of_day(store.checkins_of(session, r.registration_id), day) for r in found}
+        labels = {c.category: c.label for c in event_repo.get_categories(session)}
     matches = []
     for reg in found:
         decision = decide(Verdict(registration_id=reg.registration_id), reg, day, event_days,
                           priors[reg.registration_id])
-        matches.append(DeskMatch(reg, decision.outcome, decision.first_checkin, decision.reason))
+        matches.append(DeskMatch(reg, decision.outcome, decision.first_checkin, decision.reason,
+                                 labels.get(reg.category) or reg.category.label))
     return matches

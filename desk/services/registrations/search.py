@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from desk.core.attendees import Registration
+from desk.core.attendees import Category, Registration
+from desk.store import event as event_repo
 from desk.store import registrations as repo
 from desk.store.db import Database
 
@@ -17,6 +18,7 @@ class SearchResult:
     attendees: list[Registration]
     total_attendees: int
     truncated: bool
+    category_labels: dict[Category, str] = field(default_factory=dict)  # the event's label per category
 
 
 def search_attendees(db: Database, query: str, limit: int = 500) -> SearchResult:
@@ -28,7 +30,8 @@ def search_attendees(db: Database, query: str, limit: int = 500) -> SearchResult
     with db.begin() as session:
         found = repo.search_registrations(session, query, limit=limit + 1)
         total = repo.count_attendees(session)
-    return SearchResult(query, found[:limit], total, len(found) > limit)
+        labels = {c.category: c.label for c in event_repo.get_categories(session)}
+    return SearchResult(query, found[:limit], total, len(found) > limit, labels)
 
 
 def find_registration(db: Database, query: str, limit: int = 20) -> list[Registration]:

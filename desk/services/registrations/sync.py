@@ -292,12 +292,17 @@ def run_sync(
     A file is applied in one unit of work after it was read whole: an unreadable file changes
     nothing. The feed is applied page by page, each page with its cursor, so a dead feed keeps
     the pages already applied and the next sync resumes after them.
-    Raises SyncBusy when another sync runs on this database, SourceError when the source cannot
+    Raises NoEvent when the database has no event yet (nothing is read or written),
+    SyncBusy when another sync runs on this database, SourceError when the source cannot
     be read at all (for the feed: before any page was applied).
     """
     report = SyncReport(source=source.name)
     with db.sync_lock(), gcpause.bulk_work():
         with db.begin() as session:
+            if repo.get_event(session) is None:  # whose registrations? say how to create the event first
+                from desk.services.event import NoEvent  # noqa: PLC0415
+
+                raise NoEvent()
             since = repo.get_cursor(session, source.name) if source.incremental else None
         try:
             try:

@@ -73,11 +73,14 @@ class PrintActions:
     def choice(self) -> str:
         return self.settings.printer or f"{FOLDER}{default_folder()}"
 
-    def search(self, query: str) -> tuple[list[tuple[Any, str]], int]:
-        """Attendees matching `query`, each with its badge state, and how many attendees exist."""
+    def search(self, query: str) -> tuple[list[tuple[Any, str, str]], int]:
+        """Attendees matching `query`, each with its badge state and the event's label for its
+        category, and how many attendees exist."""
         found = search_attendees(self.db, query)
         status = printing.badge_status(self.db, [r.registration_id for r in found.attendees])
-        return [(r, status.get(r.registration_id, "")) for r in found.attendees], found.total_attendees
+        labels = found.category_labels
+        return ([(r, status.get(r.registration_id, ""), labels.get(r.category, "")) for r in found.attendees],
+                found.total_attendees)
 
     def enqueue(self, ids: list[str], confirm: bool) -> list[printing.EnqueueResult]:
         return printing.enqueue_many(self.db, ids, desk=self.desk, user=self.user, layout=self.layout,

@@ -47,7 +47,7 @@ class BadgeAttendeeModel(_ColouredStateModel):
             ("First name", lambda r: r[0].first_name),
             ("Organisation", lambda r: r[0].organisation),
             ("Country", lambda r: country_name(r[0].country)),
-            ("Category", lambda r: r[0].category.label),
+            ("Category", lambda r: (r[2] if len(r) > 2 else "") or r[0].category.label),
             ("Registration", lambda r: r[0].registration_id),
         ], parent)
 

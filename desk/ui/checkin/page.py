@@ -264,7 +264,7 @@ class CheckInPage(QWidget):
         self._in_flight = max(0, self._in_flight - 1)
         reg = result.registration
         name = reg.full_name if reg else ""
-        detail = f"{reg.organisation} · {reg.category.label}" if reg else ""
+        detail = f"{reg.organisation} · {result.category_label or reg.category.label}" if reg else ""
         self._answers("show_answer", result.outcome, result.reason, name, detail, result.note)
         self._sound.play(cue(result.outcome))
         if result.outcome is ScanOutcome.WELCOME and reg is not None:
@@ -369,7 +369,7 @@ class CheckInPage(QWidget):
         self._status_read()
         c = status.counters
         self.counters.setText(f"Checked in today: {c.checked_in} / {c.expected} expected")
-        self.categories.setText("   ".join(f"{line.category.label} {line.checked_in}/{line.expected}"
+        self.categories.setText("   ".join(f"{status.label(line.category)} {line.checked_in}/{line.expected}"
                                            for line in c.by_category))
         self.recent_model.set_rows(status.recent)
         self.chart.set_bins(status.arrivals)

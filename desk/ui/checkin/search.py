@@ -63,7 +63,7 @@ class CheckinSearch(QObject):
         self.model = ListTableModel([
             ("Name", lambda m: f"{m.registration.last_name.upper()}, {m.registration.first_name}"),
             ("Organisation", lambda m: m.registration.organisation), ("Status", match_status),
-            ("Category", lambda m: m.registration.category.label),
+            ("Category", lambda m: m.category_label or m.registration.category.label),
         ], self)
         self.table = table_view(self.model)
         self.debounce = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)

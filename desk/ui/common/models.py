@@ -64,8 +64,16 @@ class AttendeeTableModel(ListTableModel):
             ("First name", lambda r: r.first_name),
             ("Organisation", lambda r: r.organisation),
             ("Country", lambda r: country_name(r.country)),
-            ("Category", lambda r: r.category.label),
+            ("Category", lambda r: self.category_labels.get(r.category) or r.category.label),
             ("Days", _days),
             ("E-mail", lambda r: r.email),
             ("Registration", lambda r: r.registration_id),
         ], parent)
+        self.category_labels: dict = {}  # Category -> the event's label (set_category_labels)
+
+    def set_category_labels(self, labels: dict) -> None:
+        """Show the event's category labels (Category -> label) instead of desk's built-in ones."""
+        if labels != self.category_labels:
+            self.category_labels = dict(labels)
+            if self.rowCount():
+                self.dataChanged.emit(self.index(0, 4), self.index(self.rowCount() - 1, 4))

@@ -110,6 +110,7 @@ class AttendeesPage(QWidget):
     def _on_search_done(self, seq: int, result: Any) -> None:
         if seq != self._search_seq:
             return
+        self.model.set_category_labels(getattr(result, "category_labels", {}))
         self.model.set_rows(result.attendees)
         shown = len(result.attendees)
         more = f" (first {shown})" if result.truncated else ""
