@@ -25,6 +25,7 @@ from desk.startup import build_later_tabs
 from desk.ui.common.deferred_page import DeferredPage
 from desk.ui.common.scan_burst import scanner_keys
 from desk.ui.common.workers import Workers
+from desk.services.event import load_event
 from tests.event_helpers import create_event
 from tests.services.feedserver import FeedServer, make_registration
 
@@ -45,7 +46,7 @@ def make_window(qtbot, db, tmp_path):
     def make(settings: Settings, sound_problem: str | None = None, demo: bool = True, clock=None):
         if demo:
             install_demo(db, dt.date(2016, 11, 30), with_programme=True)
-        else:
+        elif load_event(db) is None:
             create_event(db)  # a sync needs the event first
         # no webcam in tests (the page says so and works by hand), a sound that records
         ctx = replace(build_desk(settings, db, Workers()), sound=RecordingSound(problem=sound_problem))
