@@ -168,11 +168,11 @@ def build_pages(ctx: Context) -> list[tuple[str, Any]]:
 
     settings = ctx.settings
 
-    def sync(location: str, handle: Any) -> Any:
+    def sync(location: str, handle: Any, map_path: str | None = None) -> Any:
         from desk.services.registrations.sources import open_source  # noqa: PLC0415
         from desk.services.registrations.sync import run_sync  # noqa: PLC0415
 
-        source = open_source(location or settings.feed_url, settings.feed_token)
+        source = open_source(location or settings.feed_url, settings.feed_token, map_path)
         return run_sync(ctx.db, source, progress=handle.progress, cancelled=handle.cancelled)
 
     attendees = AttendeesPage(ctx.workers, lambda q: search_attendees(ctx.db, q), sync,

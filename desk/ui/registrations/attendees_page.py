@@ -23,7 +23,8 @@ from desk.ui.common.tables import table_view
 from desk.ui.common.workers import Job, JobHandle, Workers
 
 SearchFn = Callable[[str], Any]          # -> services.attendees.SearchResult
-SyncFn = Callable[[str, JobHandle], Any]  # (file path or "" for the feed, handle) -> SyncReport
+# (file path or "" for the feed, handle[, map file path]) -> SyncReport; the map file only when one was chosen
+SyncFn = Callable[..., Any]
 
 
 class AttendeesPage(QWidget):
@@ -54,6 +55,9 @@ class AttendeesPage(QWidget):
         self.sync_button.setToolTip("Fetch new and changed registrations from the portal feed; without a "
                                     "feed address (Desk ▸ Settings) it asks for an export file")
         self.import_button = QPushButton("Import file…  (Ctrl+O)")
+        self.map_button = QPushButton("Import with map…  (Ctrl+Shift+O)")
+        self.map_button.setToolTip("Import a portal export with a map file (TOML) that says which of its columns "
+                                   "and words are the event's days, categories and statuses")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setVisible(False)
         self.progress = QProgressBar()
@@ -74,6 +78,7 @@ class AttendeesPage(QWidget):
         bottom = QHBoxLayout()
         bottom.addWidget(self.sync_button)
         bottom.addWidget(self.import_button)
+        bottom.addWidget(self.map_button)
         bottom.addWidget(self.progress, 1)
         bottom.addWidget(self.cancel_button)
         bottom.addStretch(0)
@@ -89,10 +94,12 @@ class AttendeesPage(QWidget):
         self.search_box.textChanged.connect(lambda _t: self._debounce.start())
         self.sync_button.clicked.connect(self._on_sync_clicked)
         self.import_button.clicked.connect(self._on_import_clicked)
+        self.map_button.clicked.connect(self._on_import_with_map_clicked)
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self._focus_search)
         QShortcut(QKeySequence("F5"), self, activated=self._on_sync_clicked)
         QShortcut(QKeySequence("Ctrl+O"), self, activated=self._on_import_clicked)
+        QShortcut(QKeySequence("Ctrl+Shift+O"), self, activated=self._on_import_with_map_clicked)
         QShortcut(QKeySequence("Escape"), self.search_box, activated=self.search_box.clear)
 
     # --- search ----------------------------------------------------------------------
@@ -136,14 +143,29 @@ class AttendeesPage(QWidget):
         if path:
             self.start_sync(path)
 
-    def start_sync(self, location: str) -> None:
-        """Sync from a file path, or from the portal feed when `location` is empty."""
+    def _on_import_with_map_clicked(self) -> None:
+        if self._sync_job is not None:
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Import a portal export", "",
+                                              "Portal exports (*.csv *.tsv *.txt *.xlsx);;All files (*)")
+        if not path:
+            return
+        map_path, _ = QFileDialog.getOpenFileName(self, "The map file for this export", "",
+                                                  "Map files (*.toml);;All files (*)")
+        if map_path:
+            self.start_sync(path, map_path)
+
+    def start_sync(self, location: str, map_path: str | None = None) -> None:
+        """Sync from a file path (read through `map_path` when given), or from the portal feed when
+        `location` is empty."""
         if self._sync_job is not None:
             return
         self._set_busy(True)
         self.sync_status.setText("Syncing…")
+        sync = self._sync
         self._sync_job = self._workers.submit(
-            lambda handle: self._sync(location, handle), on_done=self._on_sync_done,
+            (lambda handle: sync(location, handle, map_path)) if map_path else (lambda handle: sync(location, handle)),
+            on_done=self._on_sync_done,
             on_error=self._on_sync_failed, on_progress=self._on_sync_progress,
         )
 
@@ -176,7 +198,9 @@ class AttendeesPage(QWidget):
         flagged = len(lines) - 1 - report.rejected
         flags = f"; {flagged} flag(s)" if flagged else ""
         below = " (listed below)" if details else ""
-        self.sync_status.setText(f"Last import: {head}{lines[0]}{flags}{below}.{stopped}")
+        kind = getattr(report, "format", "")
+        read_as = f" Read as {'a mapped' if kind == 'mapped' else kind} export." if kind and kind != "desk" else ""
+        self.sync_status.setText(f"Last import: {head}{lines[0]}{flags}{below}.{read_as}{stopped}")
         self.sync_status.setToolTip("")
         self.result_list.clear()
         colours = {"row": theme.RED, "flag": theme.AMBER}
@@ -203,6 +227,7 @@ class AttendeesPage(QWidget):
     def _set_busy(self, busy: bool) -> None:
         self.sync_button.setEnabled(not busy)
         self.import_button.setEnabled(not busy)
+        self.map_button.setEnabled(not busy)
         self.cancel_button.setVisible(busy)
         self.progress.setVisible(busy)
         if busy:
