@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from desk.ui.common import theme
 from desk.ui.common.models import AttendeeTableModel
 from desk.ui.common.tables import table_view
-from desk.ui.common.workers import Job, JobHandle, Workers
+from desk.ui.common.workers import Job, Workers
 
 SearchFn = Callable[[str], Any]          # -> services.attendees.SearchResult
 # (file path or "" for the feed, handle[, map file path]) -> SyncReport; the map file only when one was chosen
