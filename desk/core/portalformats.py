@@ -279,6 +279,14 @@ def read_layout(header: Sequence[object], portal_map: PortalMap | None) -> Layou
             if found is not None:
                 full_name = found[0]
                 break
+        if portal_map is None and _missing(sources, full_name):
+            # a portal's signature but not its status or names: desk's own spellings may still read it
+            try:
+                match_headers(header)
+            except SourceError:
+                pass
+            else:
+                return None
     else:
         try:
             desk_headers = match_headers(header)
@@ -299,9 +307,7 @@ def read_layout(header: Sequence[object], portal_map: PortalMap | None) -> Layou
                 raise SourceError(f"the map names the column '{shown(spec, 60)}' for {column}, "
                                   "but the file has no such header")
             sources[column] = found
-    missing = [c for c in ("registration_id", "status") if c not in sources]
-    if "first_name" not in sources and "last_name" not in sources and full_name is None:
-        missing.append("first_name or last_name")
+    missing = _missing(sources, full_name)
     if missing:
         raise SourceError(f"the {name} export has no column for " + ", ".join(missing)
                           + " (name it in a map file: [columns] " + missing[0].split()[0] + ' = "…")')
@@ -311,6 +317,14 @@ def read_layout(header: Sequence[object], portal_map: PortalMap | None) -> Layou
     layout = Layout(name, ignored)
     layout.bind(_getters(layout, sources, full_name, preset, portal_map or PortalMap()))
     return layout
+
+
+def _missing(sources: Mapping[str, object], full_name: int | None) -> list[str]:
+    """The required fields no column gives."""
+    missing = [c for c in ("registration_id", "status") if c not in sources]
+    if "first_name" not in sources and "last_name" not in sources and full_name is None:
+        missing.append("first_name or last_name")
+    return missing
 
 
 def _lenient_headers(header: Sequence[object]) -> HeaderMap:

@@ -268,3 +268,10 @@ def test_a_map_over_desk_own_format_keeps_the_desk_format_line():
 ])
 def test_split_name(full, parts):
     assert split_name(full) == parts
+
+
+def test_a_desk_export_that_looks_like_a_portal_stays_desk_format():
+    # Indico's signature, but a "Status" column Indico never writes: desk's own spellings read it
+    assert read_layout(["ID", "First Name", "Last Name", "Email Address", "Status"], None) is None
+    with pytest.raises(SourceError, match="the indico export has no column for status"):
+        read_layout(["ID", "First Name", "Last Name", "Email Address"], None)
