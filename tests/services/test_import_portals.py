@@ -6,9 +6,11 @@ exporter's quirks; here: what desk reads from each, in a real SQLite file.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from desk.core.attendees import Category, Event, Status
@@ -275,3 +277,41 @@ def test_a_desk_export_that_looks_like_a_portal_stays_desk_format():
     assert read_layout(["ID", "First Name", "Last Name", "Email Address", "Status"], None) is None
     with pytest.raises(SourceError, match="the indico export has no column for status"):
         read_layout(["ID", "First Name", "Last Name", "Email Address"], None)
+
+
+def test_european_dates_in_days_per_the_map_date_format():
+    layout = read_layout(["Reg", "State", "Name", "Day"], parse_map(
+        'date_format = "%d/%m/%Y"\n[columns]\nregistration_id = "Reg"\nstatus = "State"\nlast_name = "Name"\n'
+        'days = "Day"\n'))
+    assert layout.format == "mapped"
+    assert layout.translate(["R1", "validated", "Peeters", "1/12/2016"], 2)[8] == "2016-12-01"
+    assert layout.translate(["R1", "validated", "Peeters", "1/12/2016|2/12/2016"], 2)[8] == "2016-12-01|2016-12-02"
+
+
+def test_a_portal_export_without_update_times_is_its_current_state(event_db, tmp_path):
+    sync(event_db, "pretix-positions.csv")
+    later = tmp_path / "later.csv"
+    text = (PORTALS / "pretix-positions.csv").read_text(encoding="utf-8")
+    later.write_text(text.replace('"ECC17",1,"paid"', '"ECC17",1,"canceled"'), encoding="utf-8")
+
+    again = run_sync(event_db, FileSource(later), clock=lambda: NOW)
+
+    assert again.summary() == "added 0, updated 1, unchanged 7, rejected 0 rows"
+    assert stored(event_db)["ECC17-1"].status == Status.CANCELLED
+
+
+def test_a_pretix_workbook_reads_as_its_csv(event_db, tmp_path):
+    with (PORTALS / "pretix-positions.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:  # numbers as numbers, as pretix's XLSX writes them
+        sheet.append([int(v) if v.isdigit() else v for v in row])
+    book.save(tmp_path / "pretix.xlsx")
+
+    report = run_sync(event_db, FileSource(tmp_path / "pretix.xlsx", load_map(PORTALS / "pretix-map.toml")),
+                      clock=lambda: NOW)
+
+    assert report.format == "pretix" and report.summary() == "added 8, updated 0, unchanged 0, rejected 0 rows"
+    regs = stored(event_db)
+    assert "ECC17-1" in regs and regs["ECC17-1"].days == CONFERENCE
