@@ -10,6 +10,7 @@ map arrives as text.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
@@ -172,7 +173,6 @@ def _table(data: Mapping[str, object], key: str, name: str, label: str | None = 
 
 # --- the layout of one export ------------------------------------------------------------
 
-Getter = Callable[[Sequence[object], int], object]
 _PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "du", "la", "le", "ten", "ter", "zu"}
 
 
@@ -189,10 +189,6 @@ def split_name(full: str) -> tuple[str, str]:
     return " ".join(words[:cut]), " ".join(words[cut:])
 
 
-def _cell(row: Sequence[object], at: int) -> object:
-    return row[at] if at < len(row) else None
-
-
 def _as_text(value: object) -> str:
     if value is None:
         return ""
@@ -201,34 +197,83 @@ def _as_text(value: object) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+Convert = Callable[[object], tuple[object, "tuple[str, str, str] | None"]]
+
+
 class Layout:
     """How the rows of one export become desk's fields (in `COLUMNS` order).
 
     `translate(row, line)` returns the row as desk reads it; words a map or preset does not
-    know are kept under the default and counted in `unknown` ((field, word) → count, lines).
+    know are kept under the default and counted in `unknown` ((field, word, default) →
+    [count, first ten lines]). A row is picked with one C call, and each distinct word is
+    converted once: the layout must not make a portal's export slower than desk's own.
     """
 
     def __init__(self, format_name: str, ignored: list[str]) -> None:
         self.format = format_name
         self.ignored = ignored
         self.headers = HeaderMap({}, ignored)
-        self._getters: list[Getter | None] = [None] * len(COLUMNS)
         self.unknown: dict[tuple[str, str, str], list] = {}
+        self._indexes: list[int] = [0] * len(COLUMNS)
+        self._width = 0
+        self._pull: Callable[[Sequence[object]], tuple[object, ...]] = lambda row: ()
+        self._absent: list[int] = []
+        self._joins: list[tuple[int, list[int]]] = []
+        self._full_name: int | None = None
+        self._converts: list[tuple[int, Convert, dict]] = []
 
-    def bind(self, getters: dict[str, Getter]) -> None:
-        """Read desk's fields through `getters` (the fields without one are absent)."""
-        self.headers = HeaderMap({c: k for k, c in enumerate(COLUMNS) if c in getters}, self.ignored)
-        self._getters = [getters.get(c) for c in COLUMNS]
+    def bind(self, sources: dict[str, list[int]], full_name: int | None, converts: dict[str, Convert]) -> None:
+        """Read desk's fields from the columns in `sources` (several: joined with "-"), split
+        `full_name` when no first or last name column is given, and pass the fields in `converts`
+        through their converter. Fields without a source are absent."""
+        split = full_name is not None and "first_name" not in sources and "last_name" not in sources
+        present = set(sources) | ({"first_name", "last_name"} if split else set())
+        self.headers = HeaderMap({c: k for k, c in enumerate(COLUMNS) if c in present}, self.ignored)
+        self._indexes = [sources[c][0] if c in sources else 0 for c in COLUMNS]
+        self._width = max([i for found in sources.values() for i in found] + [full_name or 0]) + 1
+        self._pull = operator.itemgetter(*self._indexes)
+        self._absent = [k for k, c in enumerate(COLUMNS) if c not in sources]
+        self._joins = [(k, sources[c]) for k, c in enumerate(COLUMNS) if c in sources and len(sources[c]) > 1]
+        self._full_name = full_name if split else None
+        self._converts = [(COLUMNS.index(c), conv, {}) for c, conv in converts.items() if c in present]
 
     def translate(self, row: Sequence[object], line: int) -> list[object]:
         """desk's fields of `row` (on `line`), "" where the export has no column."""
-        return [get(row, line) if get is not None else "" for get in self._getters]
+        if len(row) < self._width:  # a short row: the missing cells read empty
+            row = [*row, *([None] * (self._width - len(row)))]
+        out = list(self._pull(row))
+        for k in self._absent:
+            out[k] = ""
+        for k, found in self._joins:
+            if len(found) == 2:
+                a, b = row[found[0]], row[found[1]]
+                if a.__class__ is str and b.__class__ is str:  # the CSV case, without a generator
+                    out[k] = f"{a.strip()}-{b.strip()}"  # type: ignore[union-attr]
+                    continue
+            out[k] = "-".join(_as_text(row[i]).strip() for i in found)
+        if self._full_name is not None:
+            out[_FIRST], out[_LAST] = split_name(_as_text(row[self._full_name]))
+        for k, convert, memo in self._converts:
+            value = out[k]
+            hit = memo.get(value) if value.__class__ is str else None
+            if hit is None:
+                hit = convert(value)
+                if value.__class__ is str and len(memo) < 65536:
+                    memo[value] = hit
+            out[k] = hit[0]
+            if hit[1] is not None:
+                self.note_unknown(*hit[1], line)
+        return out
 
     def note_unknown(self, field_name: str, word: str, default: str, line: int) -> None:
+        """Count one more row whose `field_name` holds `word`, stored as `default`."""
         entry = self.unknown.setdefault((field_name, word, default), [0, []])
         entry[0] += 1
         if len(entry[1]) < 10:
             entry[1].append(line)
+
+
+_FIRST, _LAST = COLUMNS.index("first_name"), COLUMNS.index("last_name")
 
 
 def _find(keys: dict[str, int], spec: str) -> list[int] | None:
@@ -315,7 +360,7 @@ def read_layout(header: Sequence[object], portal_map: PortalMap | None) -> Layou
     ignored = [shown(str(raw).strip(), 60) for i, raw in enumerate(header)
                if i not in used and str(raw or "").strip()]
     layout = Layout(name, ignored)
-    layout.bind(_getters(layout, sources, full_name, preset, portal_map or PortalMap()))
+    layout.bind(sources, full_name, _converters(sources, preset, portal_map or PortalMap()))
     return layout
 
 
@@ -337,55 +382,41 @@ def _lenient_headers(header: Sequence[object]) -> HeaderMap:
     return HeaderMap(index)
 
 
-def _getters(layout: Layout, sources: dict[str, list[int]], full_name: int | None, preset: Preset | None,
-             portal_map: PortalMap) -> dict[str, Getter]:
-    getters: dict[str, Getter] = {}
-    for column, found in sources.items():
-        if len(found) == 1:
-            at = found[0]
-            getters[column] = lambda row, line, at=at: _cell(row, at)
-        else:
-            getters[column] = lambda row, line, found=found: "-".join(
-                _as_text(_cell(row, i)).strip() for i in found)
-    if full_name is not None and "first_name" not in sources and "last_name" not in sources:
-        getters["first_name"] = lambda row, line: split_name(_as_text(_cell(row, full_name)))[0]
-        getters["last_name"] = lambda row, line: split_name(_as_text(_cell(row, full_name)))[1]
+def _converters(sources: dict[str, list[int]], preset: Preset | None, portal_map: PortalMap) -> dict[str, Convert]:
+    converts: dict[str, Convert] = {}
     words = {**(preset.status if preset else {}), **portal_map.status}
-    if "status" in getters and (words or preset is not None):
-        getters["status"] = _status_getter(layout, getters["status"], words)
-    if "category" in getters and portal_map.category:
-        getters["category"] = _category_getter(getters["category"], portal_map.category)
+    if "status" in sources and (words or preset is not None):
+        converts["status"] = _status_converter(words)
+    if "category" in sources and portal_map.category:
+        converts["category"] = _category_converter(portal_map.category)
     fmt = portal_map.date_format
-    if "days" in getters and (portal_map.days or fmt):
-        getters["days"] = _days_getter(layout, getters["days"], portal_map.days, fmt)
-    if "updated_at" in getters and fmt:
-        getters["updated_at"] = _stamp_getter(getters["updated_at"], fmt)
-    return getters
+    if "days" in sources and (portal_map.days or fmt):
+        converts["days"] = _days_converter(portal_map.days, fmt)
+    if "updated_at" in sources and fmt:
+        converts["updated_at"] = _stamp_converter(fmt)
+    return converts
 
 
-def _status_getter(layout: Layout, raw: Getter, words: Mapping[str, str]) -> Getter:
+def _status_converter(words: Mapping[str, str]) -> Convert:
     table = {word_key(k): v for k, v in words.items()}
     table.update({s: s for s in _STATUS_VALUES if s not in table})
 
-    def get(row: Sequence[object], line: int) -> object:
-        value = raw(row, line)
+    def convert(value: object) -> tuple[object, tuple[str, str, str] | None]:
         found = table.get(word_key(value))
         if found is None:
-            layout.note_unknown("status", shown(_as_text(value).strip()), "pending", line)
-            return "pending"
-        return found
+            return "pending", ("status", shown(_as_text(value).strip()), "pending")
+        return found, None
 
-    return get
+    return convert
 
 
-def _category_getter(raw: Getter, table: Mapping[str, str]) -> Getter:
-    def get(row: Sequence[object], line: int) -> object:
-        value = raw(row, line)
+def _category_converter(table: Mapping[str, str]) -> Convert:
+    def convert(value: object) -> tuple[object, tuple[str, str, str] | None]:
         # a word the map does not name goes on as written: desk's own category words still count,
         # and any other is reported once per distinct word by the validation
-        return table.get(word_key(value), value)
+        return table.get(word_key(value), value), None
 
-    return get
+    return convert
 
 
 def _european_date(text: str, fmt: str) -> dt.date | None:
@@ -397,38 +428,34 @@ def _european_date(text: str, fmt: str) -> dt.date | None:
     return None
 
 
-def _days_getter(layout: Layout, raw: Getter, table: Mapping[str, tuple[dt.date, ...]], fmt: str | None) -> Getter:
-    def get(row: Sequence[object], line: int) -> object:
-        value = raw(row, line)
+def _days_converter(table: Mapping[str, tuple[dt.date, ...]], fmt: str | None) -> Convert:
+    def convert(value: object) -> tuple[object, tuple[str, str, str] | None]:
         if isinstance(value, (dt.date, dt.datetime)) or value is None:
-            return value
+            return value, None
         text = _as_text(value)
         key = word_key(text)
         if key in table:
-            return "|".join(d.isoformat() for d in table[key])
+            return "|".join(d.isoformat() for d in table[key]), None
         if not key:
-            return ""
+            return "", None
         if fmt:
-            parts = [p for p in re.split(r"[|,;]+", text) if p.strip()]
-            dates = [_european_date(p.strip(), fmt) for p in parts]
+            dates = [_european_date(p.strip(), fmt) for p in re.split(r"[|,;]+", text) if p.strip()]
             if None not in dates:
-                return "|".join(d.isoformat() for d in dates)  # type: ignore[union-attr]
+                return "|".join(d.isoformat() for d in dates), None  # type: ignore[union-attr]
         if table:
-            layout.note_unknown("days", shown(text.strip()), "every event day", line)
-            return ""
-        return value
+            return "", ("days", shown(text.strip()), "every event day")
+        return value, None
 
-    return get
+    return convert
 
 
-def _stamp_getter(raw: Getter, fmt: str) -> Getter:
-    def get(row: Sequence[object], line: int) -> object:
-        value = raw(row, line)
+def _stamp_converter(fmt: str) -> Convert:
+    def convert(value: object) -> tuple[object, tuple[str, str, str] | None]:
         if isinstance(value, str) and value.strip():
             try:
-                return dt.datetime.strptime(value.strip(), fmt).isoformat()
+                return dt.datetime.strptime(value.strip(), fmt).isoformat(), None
             except ValueError:
-                return value  # ISO still reads; anything else is the row's error
-        return value
+                return value, None  # ISO still reads; anything else is the row's error
+        return value, None
 
-    return get
+    return convert
