@@ -385,7 +385,9 @@ def _lenient_headers(header: Sequence[object]) -> HeaderMap:
 def _converters(sources: dict[str, list[int]], preset: Preset | None, portal_map: PortalMap) -> dict[str, Convert]:
     converts: dict[str, Convert] = {}
     words = {**(preset.status if preset else {}), **portal_map.status}
-    if "status" in sources and (words or preset is not None):
+    # a portal's or a mapped status column keeps a row with an unknown word (as pending, flagged
+    # once per word); desk's own column, unmapped, refuses the row as it always did
+    if "status" in sources and (words or preset is not None or "status" in portal_map.columns):
         converts["status"] = _status_converter(words)
     if "category" in sources and portal_map.category:
         converts["category"] = _category_converter(portal_map.category)
@@ -459,3 +461,48 @@ def _stamp_converter(fmt: str) -> Convert:
         return value, None
 
     return convert
+
+
+# --- the map a person makes by hand ------------------------------------------------------
+
+def suggest_columns(header: Sequence[object]) -> dict[str, str]:
+    """desk field → the header desk would read it from (a portal's preset, else desk's spellings).
+
+    What a hand-mapping form starts from; a field no header gives is left out.
+    """
+    keys = _keys(header)
+    shown_of = {header_key(raw): str(raw).strip() for raw in header if str(raw or "").strip()}
+    found: dict[str, str] = {}
+    preset = detect_preset(header)
+    if preset is not None:
+        for column, specs in preset.columns.items():
+            for spec in specs:
+                if not spec.startswith("~") and _find(keys, spec) is not None:
+                    found[column] = " + ".join(shown_of[header_key(p)] for p in spec.split(" + "))
+                    break
+    for raw in header:
+        column = desk_column(raw)
+        if column is not None and column not in found:
+            found[column] = str(raw).strip()
+    return found
+
+
+def _toml_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in escaped) + '"'
+
+
+def map_toml(columns: Mapping[str, str], date_format: str | None = None) -> str:
+    """The map file's text for `columns` (desk field → the export's header), read back by `parse_map`.
+
+    The value tables are written empty, with a line saying what goes in each.
+    """
+    lines = ["# desk map file: desk field = the export's header"]
+    if date_format:
+        lines.append(f"date_format = {_toml_string(date_format)}")
+    lines += ["", "[columns]"]
+    lines += [f"{column} = {_toml_string(columns[column])}" for column in COLUMNS if columns.get(column)]
+    lines += ["", "[values.status]    # export word = validated | pending | rejected | cancelled",
+              "", "[values.days]      # export word = [\"YYYY-MM-DD\", ...] (the event days it covers)",
+              "", "[values.category]  # export word = " + " | ".join(c.value for c in Category), ""]
+    return "\n".join(lines)

@@ -15,8 +15,8 @@ import pytest
 
 from desk.core.attendees import Category, Event, Status
 from desk.core.errors import SourceError
-from desk.core.portalformats import PortalMap, parse_map, read_layout, split_name
-from desk.services.registrations.sources import FileSource, load_map, open_source
+from desk.core.portalformats import PortalMap, map_toml, parse_map, read_layout, split_name, suggest_columns
+from desk.services.registrations.sources import FileSource, load_map, open_source, read_header, save_map
 from desk.services.registrations.sync import SyncReport, run_sync
 from desk.store import registrations as repo
 from tests.services.test_import_corpus import dump
@@ -315,3 +315,14 @@ def test_a_pretix_workbook_reads_as_its_csv(event_db, tmp_path):
     assert report.format == "pretix" and report.summary() == "added 8, updated 0, unchanged 0, rejected 0 rows"
     regs = stored(event_db)
     assert "ECC17-1" in regs and regs["ECC17-1"].days == CONFERENCE
+
+
+def test_a_hand_made_map_is_written_as_toml_desk_reads_back(tmp_path):
+    header = read_header(PORTALS / "pretix-positions.csv")
+    columns = suggest_columns(header)
+    assert columns["registration_id"] == "Order code + Position ID"
+    assert columns["ticket_code"] == "Ticket secret"
+    columns["days"] = 'Variation "quoted" \\ back'
+    assert parse_map(map_toml(columns, "%d.%m.%Y")).columns == columns
+    saved = save_map(tmp_path / "pretix.toml", {**columns, "days": "Variation"})
+    assert load_map(saved).columns["days"] == "Variation"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
 
 from desk.services.registrations.search import search_attendees
 from desk.services.demo.event import install_demo
@@ -188,3 +188,34 @@ def test_an_unreachable_feed_is_said_in_plain_words(qtbot, db, workers):
                                "The portal could not be reached (the name portal.invalid could not be looked up; "
                                "is the network cable or Wi-Fi connected?). Working offline.")
     assert p.sync_status.text() == "⚠ " + blocker.args[0] and "Errno" not in p.sync_status.text()
+
+
+def test_mapping_columns_by_hand_saves_a_map_file_and_imports_with_it(qtbot, page, db, tmp_path, monkeypatch):
+    portals = Path(__file__).parents[1] / "fixtures" / "import" / "portals"
+    saved = tmp_path / "other.map.toml"
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a: (str(portals / "other-portal.csv"), ""))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(saved), ""))
+
+    page.columns_button.click()
+    qtbot.waitUntil(lambda: page.map_dialog is not None and page.map_dialog.isVisible(), timeout=5000)
+    dialog = page.map_dialog
+    # desk read what it could on its own; the rest is missing and Save waits for it
+    assert dialog.boxes["email"].currentText() == "Mail"
+    assert dialog.boxes["organisation"].currentText() == "Institution"
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    assert not save.isEnabled() and "registration id, status" in dialog.hint.text()
+    for column, header in [("registration_id", "Reg. no."), ("status", "Payment"), ("first_name", "Given"),
+                           ("last_name", "Family"), ("country", "Nation")]:
+        dialog.boxes[column].setCurrentText(header)
+    assert save.isEnabled()
+    with qtbot.waitSignal(page.sync_finished, timeout=10000) as blocker:
+        qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    report = blocker.args[0]
+
+    assert report.format == "mapped" and report.added == 8 and report.rejected == 0
+    assert 'registration_id = "Reg. no."' in saved.read_text(encoding="utf-8")
+    # the words are the person's to add to the file: until then they are flagged once each
+    assert "flag: status 'bestätigt' not recognised on 4 rows (lines 2, 4, 6, 8), stored as pending" in [
+        page.result_list.item(i).text() for i in range(page.result_list.count())]
+    with db.begin() as session:
+        assert repo.get_registration(session, "X-001").country == "DE"

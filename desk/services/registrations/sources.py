@@ -16,7 +16,7 @@ from typing import Protocol
 
 from desk.core.errors import RowError, SourceError, SyncCancelled
 from desk.core.portal import COLUMNS, HeaderMap, ParsedRow, Record, make_record, match_headers, shown
-from desk.core.portalformats import PortalMap, parse_map, read_layout
+from desk.core.portalformats import PortalMap, map_toml, parse_map, read_layout
 from desk.core.portaljson import json_absent, json_fields, load_json
 from desk.services import tabular
 
@@ -208,6 +208,27 @@ def load_map(path: Path) -> PortalMap:
     except UnicodeDecodeError:
         raise SourceError(f"{Path(path).name} is not UTF-8 text (a map file is TOML)") from None
     return parse_map(text, Path(path).name)
+
+
+def read_header(path: Path) -> list[str]:
+    """The header row of an export file (CSV or XLSX), as text. Raises SourceError when unreadable."""
+    rows = tabular.read_rows(Path(path))
+    try:
+        _line, header = next(rows)
+    except StopIteration:
+        raise SourceError(f"{Path(path).name} is empty: no header row") from None
+    finally:
+        getattr(rows, "close", lambda: None)()
+    return ["" if h is None else str(h).strip() for h in header]
+
+
+def save_map(path: Path, columns: dict[str, str]) -> Path:
+    """Write a map file for `columns` (desk field → header) at `path`; it is read back first,
+    so a map desk could not read is never written. Returns the path."""
+    text = map_toml(columns)
+    parse_map(text, Path(path).name)
+    Path(path).write_text(text, encoding="utf-8")
+    return Path(path)
 
 
 def open_source(location: str, token: str | None = None, map_path: Path | str | None = None) -> Source:

@@ -8,6 +8,7 @@ would run off the screen).
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -17,10 +18,12 @@ from PySide6.QtWidgets import (
     QPushButton, QVBoxLayout, QWidget,
 )
 
+from desk.core.portalformats import suggest_columns
 from desk.ui.common import theme
 from desk.ui.common.models import AttendeeTableModel
 from desk.ui.common.tables import table_view
 from desk.ui.common.workers import Job, Workers
+from desk.ui.registrations.map_dialog import ColumnMapDialog
 
 SearchFn = Callable[[str], Any]          # -> services.attendees.SearchResult
 # (file path or "" for the feed, handle[, map file path]) -> SyncReport; the map file only when one was chosen
@@ -44,6 +47,7 @@ class AttendeesPage(QWidget):
         self._search_seq = 0
         self._sized = False
         self._sync_job: Job | None = None
+        self.map_dialog: ColumnMapDialog | None = None  # the hand-mapping form, while it is open
 
         self.search_box = QLineEdit(placeholderText="Search name, organisation or e-mail   (Ctrl+F)")
         self.search_box.setClearButtonEnabled(True)
@@ -56,6 +60,9 @@ class AttendeesPage(QWidget):
                                     "feed address (Desk ▸ Settings) it asks for an export file")
         self.import_button = QPushButton("Import file…  (Ctrl+O)")
         self.map_button = QPushButton("Import with map…  (Ctrl+Shift+O)")
+        self.columns_button = QPushButton("Map columns…  (Ctrl+Shift+M)")
+        self.columns_button.setToolTip("Say by hand which column of an export holds what, save that as a map "
+                                       "file and import with it")
         self.map_button.setToolTip("Import a portal export with a map file (TOML) that says which of its columns "
                                    "and words are the event's days, categories and statuses")
         self.cancel_button = QPushButton("Cancel")
@@ -79,6 +86,7 @@ class AttendeesPage(QWidget):
         bottom.addWidget(self.sync_button)
         bottom.addWidget(self.import_button)
         bottom.addWidget(self.map_button)
+        bottom.addWidget(self.columns_button)
         bottom.addWidget(self.progress, 1)
         bottom.addWidget(self.cancel_button)
         bottom.addStretch(0)
@@ -95,11 +103,13 @@ class AttendeesPage(QWidget):
         self.sync_button.clicked.connect(self._on_sync_clicked)
         self.import_button.clicked.connect(self._on_import_clicked)
         self.map_button.clicked.connect(self._on_import_with_map_clicked)
+        self.columns_button.clicked.connect(self._on_map_columns_clicked)
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self._focus_search)
         QShortcut(QKeySequence("F5"), self, activated=self._on_sync_clicked)
         QShortcut(QKeySequence("Ctrl+O"), self, activated=self._on_import_clicked)
         QShortcut(QKeySequence("Ctrl+Shift+O"), self, activated=self._on_import_with_map_clicked)
+        QShortcut(QKeySequence("Ctrl+Shift+M"), self, activated=self._on_map_columns_clicked)
         QShortcut(QKeySequence("Escape"), self.search_box, activated=self.search_box.clear)
 
     # --- search ----------------------------------------------------------------------
@@ -154,6 +164,32 @@ class AttendeesPage(QWidget):
                                                   "Map files (*.toml);;All files (*)")
         if map_path:
             self.start_sync(path, map_path)
+
+    def _on_map_columns_clicked(self) -> None:
+        if self._sync_job is not None:
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Map the columns of a portal export", "",
+                                              "Portal exports (*.csv *.tsv *.txt *.xlsx);;All files (*)")
+        if path:
+            from desk.services.registrations.sources import read_header  # noqa: PLC0415 - loads with the first use
+
+            self._workers.submit(lambda _handle: read_header(Path(path)), write=False,
+                                 on_done=lambda header: self._ask_columns(path, header), on_error=self._show_error)
+
+    def _ask_columns(self, path: str, header: list[str]) -> None:
+        self.map_dialog = ColumnMapDialog(header, suggest_columns(header), self)
+        dialog = self.map_dialog
+        dialog.accepted.connect(lambda: self._save_map(path, dialog.columns()))
+        dialog.open()
+
+    def _save_map(self, path: str, columns: dict[str, str]) -> None:
+        target, _ = QFileDialog.getSaveFileName(self, "Save the map file", str(Path(path).with_suffix(".map.toml")),
+                                                "Map files (*.toml)")
+        if target:
+            from desk.services.registrations.sources import save_map  # noqa: PLC0415 - loads with the first use
+
+            self._workers.submit(lambda _handle: save_map(Path(target), columns),
+                                 on_done=lambda saved: self.start_sync(path, str(saved)), on_error=self._show_error)
 
     def start_sync(self, location: str, map_path: str | None = None) -> None:
         """Sync from a file path (read through `map_path` when given), or from the portal feed when
@@ -228,6 +264,7 @@ class AttendeesPage(QWidget):
         self.sync_button.setEnabled(not busy)
         self.import_button.setEnabled(not busy)
         self.map_button.setEnabled(not busy)
+        self.columns_button.setEnabled(not busy)
         self.cancel_button.setVisible(busy)
         self.progress.setVisible(busy)
         if busy:
