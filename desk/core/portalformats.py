@@ -487,22 +487,37 @@ def suggest_columns(header: Sequence[object]) -> dict[str, str]:
     return found
 
 
+def header_signature(header: Sequence[object]) -> str:
+    """A short digest of a header row (case, spaces and accents ignored): the same portal's
+    next export has the same one, so the map made for the last can be offered again."""
+    import hashlib  # noqa: PLC0415 - only a window remembering maps asks
+
+    text = "\x1f".join(header_key(h) for h in header)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
 def _toml_string(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace('"', '\\"')
     return '"' + "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in escaped) + '"'
 
 
-def map_toml(columns: Mapping[str, str], date_format: str | None = None) -> str:
+def map_toml(columns: Mapping[str, str], date_format: str | None = None, keep: PortalMap | None = None) -> str:
     """The map file's text for `columns` (desk field → the export's header), read back by `parse_map`.
 
-    The value tables are written empty, with a line saying what goes in each.
+    The words of `keep` (a map read before) are written again; empty tables say what goes in them.
     """
+    keep = keep or PortalMap()
     lines = ["# desk map file: desk field = the export's header"]
+    date_format = date_format or keep.date_format
     if date_format:
         lines.append(f"date_format = {_toml_string(date_format)}")
     lines += ["", "[columns]"]
     lines += [f"{column} = {_toml_string(columns[column])}" for column in COLUMNS if columns.get(column)]
-    lines += ["", "[values.status]    # export word = validated | pending | rejected | cancelled",
-              "", "[values.days]      # export word = [\"YYYY-MM-DD\", ...] (the event days it covers)",
-              "", "[values.category]  # export word = " + " | ".join(c.value for c in Category), ""]
-    return "\n".join(lines)
+    lines += ["", "[values.status]    # export word = validated | pending | rejected | cancelled"]
+    lines += [f"{_toml_string(word)} = {_toml_string(value)}" for word, value in keep.status.items()]
+    lines += ["", "[values.days]      # export word = [\"YYYY-MM-DD\", ...] (the event days it covers)"]
+    lines += [f"{_toml_string(word)} = [{', '.join(_toml_string(d.isoformat()) for d in days)}]"
+              for word, days in keep.days.items()]
+    lines += ["", "[values.category]  # export word = " + " | ".join(c.value for c in Category)]
+    lines += [f"{_toml_string(word)} = {_toml_string(value)}" for word, value in keep.category.items()]
+    return "\n".join(lines) + "\n"

@@ -326,3 +326,15 @@ def test_a_hand_made_map_is_written_as_toml_desk_reads_back(tmp_path):
     assert parse_map(map_toml(columns, "%d.%m.%Y")).columns == columns
     saved = save_map(tmp_path / "pretix.toml", {**columns, "days": "Variation"})
     assert load_map(saved).columns["days"] == "Variation"
+
+
+def test_saving_columns_over_a_map_keeps_its_words(tmp_path):
+    path = tmp_path / "other.toml"
+    path.write_bytes((PORTALS / "other-map.toml").read_bytes())
+    before = load_map(path)
+
+    save_map(path, {**before.columns, "country": "Nation", "email": "Mail"})
+    after = load_map(path)
+
+    assert after.status == before.status and after.days == before.days and after.date_format == before.date_format
+    assert after.columns["registration_id"] == "Reg. no."

@@ -80,10 +80,10 @@ def test_importing_a_file_shows_the_report_and_refreshes(qtbot, page, tmp_path):
 def test_ctrl_shift_o_imports_a_portal_export_with_a_map_file(qtbot, page, db, monkeypatch):
     portals = Path(__file__).parents[1] / "fixtures" / "import" / "portals"
     asked = []
-    answers = iter([str(portals / "pretix-positions.csv"), str(portals / "pretix-map.toml")])
+    answers = iter([str(portals / "pretix-positions.csv"), str(portals / "pretix-map.toml")] * 2)
 
-    def choose(_parent, title, _folder, _filter):
-        asked.append(title)
+    def choose(_parent, title, folder, _filter):
+        asked.append((title, folder))
         return next(answers), ""
 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", choose)
@@ -93,7 +93,7 @@ def test_ctrl_shift_o_imports_a_portal_export_with_a_map_file(qtbot, page, db, m
         qtbot.keyClick(page.table, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     report = blocker.args[0]
 
-    assert asked == ["Import a portal export", "The map file for this export"]
+    assert asked == [("Import a portal export", ""), ("The map file for this export", "")]
     assert report.format == "pretix" and report.added == 8
     assert "Read as pretix export." in page.sync_status.text()
     shown = [page.result_list.item(i).text() for i in range(page.result_list.count())]
@@ -101,6 +101,11 @@ def test_ctrl_shift_o_imports_a_portal_export_with_a_map_file(qtbot, page, db, m
     with db.begin() as session:
         lukasz = repo.get_registration(session, "ECC17-1")
     assert lukasz.days == (dt.date(2016, 12, 1), dt.date(2016, 12, 2))
+
+    # the next export from pretix (the same header row): its map is offered first
+    with qtbot.waitSignal(page.sync_finished, timeout=10000):
+        qtbot.keyClick(page.table, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert asked[3] == ("The map file for this export", str((portals / "pretix-map.toml").resolve()))
 
 
 def test_a_broken_map_file_is_a_sentence_not_a_crash(qtbot, page, tmp_path):

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from desk.core.errors import RowError, SourceError, SyncCancelled
 from desk.core.portal import COLUMNS, HeaderMap, ParsedRow, Record, make_record, match_headers, shown
-from desk.core.portalformats import PortalMap, map_toml, parse_map, read_layout
+from desk.core.portalformats import PortalMap, header_signature, map_toml, parse_map, read_layout
 from desk.core.portaljson import json_absent, json_fields, load_json
 from desk.services import tabular
 
@@ -224,11 +224,51 @@ def read_header(path: Path) -> list[str]:
 
 def save_map(path: Path, columns: dict[str, str]) -> Path:
     """Write a map file for `columns` (desk field → header) at `path`; it is read back first,
-    so a map desk could not read is never written. Returns the path."""
-    text = map_toml(columns)
+    so a map desk could not read is never written. The words of a map already at `path`
+    (statuses, days, categories, date format) are kept. Returns the path."""
+    try:
+        keep = load_map(Path(path)) if Path(path).is_file() else None
+    except SourceError:
+        keep = None  # not a map desk can read: replaced
+    text = map_toml(columns, keep=keep)
     parse_map(text, Path(path).name)
     Path(path).write_text(text, encoding="utf-8")
     return Path(path)
+
+
+def _remembered(header: list[str]) -> Path:
+    from desk.config import data_dir  # noqa: PLC0415 - platformdirs only when a map is remembered
+
+    return data_dir() / "maps" / f"{header_signature(header)}.path"
+
+
+def remember_map(export: Path, map_path: Path) -> None:
+    """Remember `map_path` as the map of exports with `export`'s header row."""
+    note = _remembered(read_header(export))
+    note.parent.mkdir(parents=True, exist_ok=True)
+    note.write_text(str(Path(map_path).resolve()), encoding="utf-8")
+
+
+def remembered_map(export: Path) -> Path | None:
+    """The map last used for an export with this one's header row, when that file still exists."""
+    try:
+        note = _remembered(read_header(export))
+        path = Path(note.read_text(encoding="utf-8").strip()) if note.is_file() else None
+    except (OSError, SourceError, UnicodeDecodeError):
+        return None
+    return path if path is not None and path.is_file() else None
+
+
+def map_columns(export: Path) -> tuple[list[str], Path | None, dict[str, str] | None]:
+    """For a hand-mapping form: the export's header row, the map remembered for that header
+    (None if none), and that map's columns (None when there is no readable one)."""
+    header = read_header(export)
+    known = remembered_map(export)
+    try:
+        columns = dict(load_map(known).columns) if known is not None else None
+    except SourceError:
+        columns = None
+    return header, known, columns
 
 
 def open_source(location: str, token: str | None = None, map_path: Path | str | None = None) -> Source:

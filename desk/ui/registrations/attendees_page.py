@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QPushButton, QVBoxLayout, QWidget,
 )
 
+from desk.core.errors import DeskError
 from desk.core.portalformats import suggest_columns
 from desk.ui.common import theme
 from desk.ui.common.models import AttendeeTableModel
@@ -160,7 +161,14 @@ class AttendeesPage(QWidget):
                                               "Portal exports (*.csv *.tsv *.txt *.xlsx);;All files (*)")
         if not path:
             return
-        map_path, _ = QFileDialog.getOpenFileName(self, "The map file for this export", "",
+        from desk.services.registrations.sources import remembered_map  # noqa: PLC0415 - loads with the first use
+
+        # the map used for the last export from this portal (same header row) is offered first
+        self._workers.submit(lambda _handle: remembered_map(Path(path)), write=False,
+                             on_done=lambda known: self._ask_map(path, known), on_error=self._show_error)
+
+    def _ask_map(self, path: str, known: Path | None) -> None:
+        map_path, _ = QFileDialog.getOpenFileName(self, "The map file for this export", str(known or ""),
                                                   "Map files (*.toml);;All files (*)")
         if map_path:
             self.start_sync(path, map_path)
@@ -171,20 +179,21 @@ class AttendeesPage(QWidget):
         path, _ = QFileDialog.getOpenFileName(self, "Map the columns of a portal export", "",
                                               "Portal exports (*.csv *.tsv *.txt *.xlsx);;All files (*)")
         if path:
-            from desk.services.registrations.sources import read_header  # noqa: PLC0415 - loads with the first use
+            from desk.services.registrations.sources import map_columns  # noqa: PLC0415 - loads with the first use
 
-            self._workers.submit(lambda _handle: read_header(Path(path)), write=False,
-                                 on_done=lambda header: self._ask_columns(path, header), on_error=self._show_error)
+            self._workers.submit(lambda _handle: map_columns(Path(path)), write=False,
+                                 on_done=lambda found: self._ask_columns(path, *found), on_error=self._show_error)
 
-    def _ask_columns(self, path: str, header: list[str]) -> None:
-        self.map_dialog = ColumnMapDialog(header, suggest_columns(header), self)
+    def _ask_columns(self, path: str, header: list[str], known: Path | None, columns: dict[str, str] | None) -> None:
+        # the map of the last export with this header row, else what desk reads on its own
+        self.map_dialog = ColumnMapDialog(header, columns if columns is not None else suggest_columns(header), self)
         dialog = self.map_dialog
-        dialog.accepted.connect(lambda: self._save_map(path, dialog.columns()))
+        dialog.accepted.connect(lambda: self._save_map(path, dialog.columns(), known))
         dialog.open()
 
-    def _save_map(self, path: str, columns: dict[str, str]) -> None:
-        target, _ = QFileDialog.getSaveFileName(self, "Save the map file", str(Path(path).with_suffix(".map.toml")),
-                                                "Map files (*.toml)")
+    def _save_map(self, path: str, columns: dict[str, str], known: Path | None = None) -> None:
+        target, _ = QFileDialog.getSaveFileName(self, "Save the map file",
+                                                str(known or Path(path).with_suffix(".map.toml")), "Map files (*.toml)")
         if target:
             from desk.services.registrations.sources import save_map  # noqa: PLC0415 - loads with the first use
 
@@ -199,8 +208,20 @@ class AttendeesPage(QWidget):
         self._set_busy(True)
         self.sync_status.setText("Syncing…")
         sync = self._sync
+
+        def with_map(handle: Any) -> Any:
+            from desk.services.registrations.sources import remember_map  # noqa: PLC0415
+
+            report = sync(location, handle, map_path)
+            if not report.cancelled:
+                try:
+                    remember_map(Path(location), Path(map_path))  # type: ignore[arg-type]
+                except (OSError, DeskError):
+                    pass  # only a convenience for the next export: the import itself is done
+            return report
+
         self._sync_job = self._workers.submit(
-            (lambda handle: sync(location, handle, map_path)) if map_path else (lambda handle: sync(location, handle)),
+            with_map if map_path else (lambda handle: sync(location, handle)),
             on_done=self._on_sync_done,
             on_error=self._on_sync_failed, on_progress=self._on_sync_progress,
         )
