@@ -12,10 +12,13 @@ from desk.cli.common import emit_json, fail, guard
 @click.command("import")
 @click.argument("location", metavar="PATH_OR_URL")
 @click.option("--token", envvar="DESK_FEED_TOKEN", help="Bearer token of the portal feed (also DESK_FEED_TOKEN).")
+@click.option("--map", "map_path", metavar="MAP.toml", default=None,
+              help="How to read this portal's export: its columns and words (TOML).")
 @click.pass_obj
 @guard
-def import_(state, location: str, token: str | None) -> None:  # noqa: ANN001
-    """Sync registrations from a portal export (CSV/XLSX/JSON) or the portal's feed URL."""
+def import_(state, location: str, token: str | None, map_path: str | None) -> None:  # noqa: ANN001
+    """Sync registrations from a portal export (CSV/XLSX/JSON; desk, pretix, Indico, alf.io,
+    Eventbrite, or any other through --map) or the portal's feed URL."""
     from desk.services.registrations.sources import open_source  # noqa: PLC0415
     from desk.services.registrations.sync import run_sync  # noqa: PLC0415
 
@@ -23,8 +26,10 @@ def import_(state, location: str, token: str | None) -> None:  # noqa: ANN001
         from desk.config import load_settings  # noqa: PLC0415
 
         token = load_settings().feed_token or None
-    source = open_source(location, token)
+    source = open_source(location, token, map_path)
     report = run_sync(state.database(), source)
+    if report.format:
+        click.echo(f"format: {report.format}")
     for line in report.lines():
         click.echo(line)
     for note in report.notes():

@@ -103,6 +103,12 @@ class HeaderMap:
                      for i in (self.index.get(c) for c in COLUMNS))
 
 
+def desk_column(header: object) -> str | None:
+    """The desk field a header names in desk's own spellings, or None."""
+    key = header_key(header)
+    return _CANONICAL.get(key) or _HEADER_TO_COLUMN.get(key)
+
+
 def match_headers(headers: Iterable[object]) -> HeaderMap:
     """Map a header row onto desk's columns.
 
@@ -295,6 +301,8 @@ class ParsedRow(NamedTuple):
     fingerprint: str = ""  # digest of the source record (empty when the source gives none)
     # columns the source does not give (not the same as empty): an update keeps their stored values
     absent: tuple[str, ...] = ()
+    # words not recognised, kept under a default: (field, word, what was stored instead)
+    unknown: tuple[tuple[str, str, str], ...] = ()
 
 
 class Record:
@@ -451,8 +459,10 @@ def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", cle
     if long:
         _fits(raw_category, line, "category")  # type: ignore[arg-type]
     category = _category(raw_category)  # type: ignore[arg-type]
+    unknown: tuple[tuple[str, str, str], ...] = ()
     if category is None:
-        remarks += (f"row {line}: category '{shown(raw_category)}' not recognised, stored as other stakeholder",)  # type: ignore[index]
+        # reported once per distinct word by the sync, not once per row
+        unknown = (("category", shown(raw_category), "other stakeholder"),)  # type: ignore[arg-type]
         category = Category.OTHER_STAKEHOLDER
     # an export repeats a handful of day lists: most are found in the cache of parsed ones
     days = _days_from_text(days_v) if days_v.__class__ is str else None  # type: ignore[arg-type]
@@ -464,7 +474,7 @@ def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", cle
         days=days, ticket_code=_fits(ticket, line, "ticket_code", MAX_TICKET_CHARS) if long else ticket,  # type: ignore[arg-type]
         updated_at=parse_timestamp(updated_v, line),
     )
-    return ParsedRow(registration, line, remarks, fingerprint, absent)
+    return ParsedRow(registration, line, remarks, fingerprint, absent, unknown)
 
 
 def _refuse_surrogates(values: Sequence[object], line: int) -> None:

@@ -34,7 +34,7 @@ def imported(db_path: Path, tmp_path: Path) -> Path:
     ]) + "\n", encoding="utf-8")
     run = desk(db_path, "import", str(export))
     assert run.returncode == 0, run.stderr
-    assert run.stdout.splitlines()[0] == "added 3, updated 0, unchanged 0, rejected 0 rows"
+    assert run.stdout.splitlines()[:2] == ["format: desk", "added 3, updated 0, unchanged 0, rejected 0 rows"]
     return db_path
 
 

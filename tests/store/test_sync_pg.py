@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from desk.core.errors import SourceError, SyncBusy
-from desk.services.registrations.sources import FileSource
+from desk.services.registrations.sources import FileSource, open_source
 from desk.services.registrations.sync import run_sync
 from desk.store import registrations as repo
 from desk.store.db import open_database
@@ -79,3 +79,17 @@ def test_hub_unreadable_file_and_busy_lock_change_nothing(hub):
         run_sync(hub, FileSource(CORPUS / "cancelled_update.csv"), clock=lambda: NOW)
 
     assert _state(hub) == before
+
+
+def test_portal_exports_give_the_hub_the_same_report_and_registrations(hub, db):
+    portals = CORPUS / "portals"
+    cases = [("pretix-positions.csv", "pretix-map.toml"), ("indico-registrants.csv", None),
+             ("alfio-tickets.csv", None), ("eventbrite-attendees.csv", None), ("other-portal.csv", "other-map.toml")]
+
+    def run(database) -> list[tuple[str, list[str]]]:
+        return [(r.format, r.lines()) for r in (
+            run_sync(database, open_source(str(portals / name), map_path=portals / m if m else None),
+                     clock=lambda: NOW) for name, m in cases)]
+
+    assert run(hub) == run(db)
+    assert _state(hub)[0] == _state(db)[0]

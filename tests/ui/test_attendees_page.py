@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pathlib import Path
+
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
 
 from desk.services.registrations.search import search_attendees
 from desk.services.demo.event import install_demo
 from desk.services.registrations.sources import open_source
 from desk.services.registrations.sync import run_sync
+from desk.store import registrations as repo
 from desk.ui.registrations.attendees_page import AttendeesPage
 from desk.ui.common.workers import Workers
 
@@ -25,8 +30,9 @@ def workers():
 def page(qtbot, db, workers):
     install_demo(db, dt.date(2016, 11, 30))
 
-    def sync(location: str, handle):
-        return run_sync(db, open_source(location), progress=handle.progress, cancelled=handle.cancelled)
+    def sync(location: str, handle, map_path: str | None = None):
+        return run_sync(db, open_source(location, map_path=map_path), progress=handle.progress,
+                        cancelled=handle.cancelled)
 
     p = AttendeesPage(workers, lambda q: search_attendees(db, q), sync, feed_configured=False)
     qtbot.addWidget(p)
@@ -69,6 +75,45 @@ def test_importing_a_file_shows_the_report_and_refreshes(qtbot, page, tmp_path):
         "row 3: unknown status 'bogus' (expected validated, pending, rejected or cancelled)"]
     assert page.sync_button.isEnabled() and not page.cancel_button.isVisibleTo(page)
     qtbot.waitUntil(lambda: "251 of 251" in page.count_label.text(), timeout=5000)
+
+
+def test_ctrl_shift_o_imports_a_portal_export_with_a_map_file(qtbot, page, db, monkeypatch):
+    portals = Path(__file__).parents[1] / "fixtures" / "import" / "portals"
+    asked = []
+    answers = iter([str(portals / "pretix-positions.csv"), str(portals / "pretix-map.toml")] * 2)
+
+    def choose(_parent, title, folder, _filter):
+        asked.append((title, folder))
+        return next(answers), ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", choose)
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow, timeout=5000)
+    with qtbot.waitSignal(page.sync_finished, timeout=10000) as blocker:
+        qtbot.keyClick(page.table, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    report = blocker.args[0]
+
+    assert asked == [("Import a portal export", ""), ("The map file for this export", "")]
+    assert report.format == "pretix" and report.added == 8
+    assert "Read as pretix export." in page.sync_status.text()
+    shown = [page.result_list.item(i).text() for i in range(page.result_list.count())]
+    assert "flag: days 'Matchmaking only (30 Nov)' not recognised on 1 row (line 5), stored as every event day" in shown
+    with db.begin() as session:
+        lukasz = repo.get_registration(session, "ECC17-1")
+    assert lukasz.days == (dt.date(2016, 12, 1), dt.date(2016, 12, 2))
+
+    # the next export from pretix (the same header row): its map is offered first
+    with qtbot.waitSignal(page.sync_finished, timeout=10000):
+        qtbot.keyClick(page.table, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert asked[3] == ("The map file for this export", str((portals / "pretix-map.toml").resolve()))
+
+
+def test_a_broken_map_file_is_a_sentence_not_a_crash(qtbot, page, tmp_path):
+    broken = tmp_path / "map.toml"
+    broken.write_text("[columns]\nstatus =\n", encoding="utf-8")
+    page.start_sync(str(tmp_path / "export.csv"), str(broken))
+    qtbot.waitUntil(lambda: "is not valid TOML" in page.sync_status.text(), timeout=5000)
+    assert page.map_button.isEnabled()
 
 
 def test_an_unreadable_file_is_a_sentence_not_a_crash(qtbot, page, tmp_path):
@@ -149,3 +194,34 @@ def test_an_unreachable_feed_is_said_in_plain_words(qtbot, event_db, workers):
                                "The portal could not be reached (the name portal.invalid could not be looked up; "
                                "is the network cable or Wi-Fi connected?). Working offline.")
     assert p.sync_status.text() == "⚠ " + blocker.args[0] and "Errno" not in p.sync_status.text()
+
+
+def test_mapping_columns_by_hand_saves_a_map_file_and_imports_with_it(qtbot, page, db, tmp_path, monkeypatch):
+    portals = Path(__file__).parents[1] / "fixtures" / "import" / "portals"
+    saved = tmp_path / "other.map.toml"
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a: (str(portals / "other-portal.csv"), ""))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(saved), ""))
+
+    page.columns_button.click()
+    qtbot.waitUntil(lambda: page.map_dialog is not None and page.map_dialog.isVisible(), timeout=5000)
+    dialog = page.map_dialog
+    # desk read what it could on its own; the rest is missing and Save waits for it
+    assert dialog.boxes["email"].currentText() == "Mail"
+    assert dialog.boxes["organisation"].currentText() == "Institution"
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    assert not save.isEnabled() and "registration id, status" in dialog.hint.text()
+    for column, header in [("registration_id", "Reg. no."), ("status", "Payment"), ("first_name", "Given"),
+                           ("last_name", "Family"), ("country", "Nation")]:
+        dialog.boxes[column].setCurrentText(header)
+    assert save.isEnabled()
+    with qtbot.waitSignal(page.sync_finished, timeout=10000) as blocker:
+        qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    report = blocker.args[0]
+
+    assert report.format == "mapped" and report.added == 8 and report.rejected == 0
+    assert 'registration_id = "Reg. no."' in saved.read_text(encoding="utf-8")
+    # the words are the person's to add to the file: until then they are flagged once each
+    assert "flag: status 'bestätigt' not recognised on 4 rows (lines 2, 4, 6, 8), stored as pending" in [
+        page.result_list.item(i).text() for i in range(page.result_list.count())]
+    with db.begin() as session:
+        assert repo.get_registration(session, "X-001").country == "DE"

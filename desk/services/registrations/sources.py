@@ -16,11 +16,14 @@ from typing import Protocol
 
 from desk.core.errors import RowError, SourceError, SyncCancelled
 from desk.core.portal import COLUMNS, HeaderMap, ParsedRow, Record, make_record, match_headers, shown
+from desk.core.portalformats import PortalMap, header_signature, map_toml, parse_map, read_layout
 from desk.core.portaljson import json_absent, json_fields, load_json
 from desk.services import tabular
 
 Cancelled = Callable[[], bool]
 Progress = Callable[[int, int], None]
+
+Translate = Callable[[list[object], int], list[object]]  # a portal's row (and its line) as desk's fields
 
 KEEP_CURSOR = object()  # marker: this batch does not move the stored cursor
 
@@ -36,6 +39,9 @@ class Batch:
     cursor: object = KEEP_CURSOR
     ignored_columns: list[str] = field(default_factory=list)
     total: int = 0  # records read, good and bad
+    format: str = ""  # what the header row says the file is (desk, pretix, …, mapped); "" for the feed
+    # words a preset or map does not know, kept under a default: (field, word, default) → [count, lines]
+    unknown: dict[tuple[str, str, str], list] = field(default_factory=dict)
 
 
 class Source(Protocol):
@@ -63,13 +69,16 @@ class FileSource:
 
     incremental = False
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, portal_map: PortalMap | None = None) -> None:
         self.path = Path(path)
+        self.portal_map = portal_map
         # a file name that is not valid UTF-8 would reach the sync log as lone surrogates
         self.name = shown(str(self.path), 4096)
 
     def batches(self, since: str | None, cancelled: Cancelled, progress: Progress) -> Iterator[Batch]:
         if self.path.suffix.lower() == ".json":
+            if self.portal_map is not None:
+                raise SourceError(f"{self.path.name}: a map file applies to CSV and XLSX exports, not to JSON")
             yield self._json_batch(cancelled, progress)
         else:
             yield self._table_batch(cancelled, progress)
@@ -89,10 +98,15 @@ class FileSource:
         except StopIteration:
             raise SourceError(f"{self.path.name} is empty: no header row") from None
         try:
-            headers = match_headers(header)
+            layout = read_layout(header, self.portal_map)
+            headers = layout.headers if layout is not None else match_headers(header)
         except SourceError as exc:
             raise SourceError(f"{self.path.name}, line {header_line}: {exc}") from None
-        batch = Batch(rows=[], ignored_columns=headers.ignored)
+        batch = Batch(rows=[], ignored_columns=headers.ignored, format=layout.format if layout else "desk")
+        translate: Translate | None = None
+        if layout is not None:
+            batch.unknown = layout.unknown
+            translate = layout.translate
         # Surplus fields in a CSV row mean a stray delimiter shifted it; a workbook cell under
         # no header (or under a merged one) shifts nothing and is simply not used.
         width = None if tabular.is_workbook(self.path) else len(header)
@@ -102,10 +116,10 @@ class FileSource:
             records = batch.records
             for line, values in rows:
                 if len(values) > width_or_any or batch.total % 2000 == 1999:
-                    self._take_row(batch, headers, width, line, values, cancelled, progress)
+                    self._take_row(batch, headers, width, line, values, cancelled, progress, translate)
                 else:  # the common row, inline: one record, no checks to make
                     batch.total += 1
-                    records.append(make_record(headers, values, line))
+                    records.append(make_record(headers, translate(values, line) if translate else values, line))
         except tabular.TableCutShort as cut:
             # The good rows before the damage are kept; the person is told what was not read.
             unread = f"line {cut.line} was not read" if cut.last_line <= cut.line else \
@@ -116,7 +130,7 @@ class FileSource:
 
     @staticmethod
     def _take_row(batch: Batch, headers: HeaderMap, width: int | None, line: int, values: list[object],
-                  cancelled: Cancelled, progress: Progress) -> None:
+                  cancelled: Cancelled, progress: Progress, translate: Translate | None = None) -> None:
         """Validate one table row into `batch` (a good row or a RowError)."""
         batch.total += 1
         if batch.total % 2000 == 0:
@@ -127,7 +141,7 @@ class FileSource:
             batch.errors.append(RowError(line, f"{len(values)} fields but the header has {width} "
                                                "(a stray delimiter or an unquoted field?)"))
             return
-        batch.records.append(make_record(headers, values, line))
+        batch.records.append(make_record(headers, translate(values, line) if translate else values, line))
 
     def _json_batch(self, cancelled: Cancelled, progress: Progress) -> Batch:
         try:
@@ -186,8 +200,81 @@ class FeedSourceAdapter:
                         else page.cursor_used, total=page.raw_count)
 
 
-def open_source(location: str, token: str | None = None) -> Source:
-    """Return the source for a file path or an http(s) feed address."""
+def load_map(path: Path) -> PortalMap:
+    """Read a map file (TOML). Raises SourceError saying what is wrong with it."""
+    data = tabular.read_file_bytes(Path(path))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SourceError(f"{Path(path).name} is not UTF-8 text (a map file is TOML)") from None
+    return parse_map(text, Path(path).name)
+
+
+def read_header(path: Path) -> list[str]:
+    """The header row of an export file (CSV or XLSX), as text. Raises SourceError when unreadable."""
+    rows = tabular.read_rows(Path(path))
+    try:
+        _line, header = next(rows)
+    except StopIteration:
+        raise SourceError(f"{Path(path).name} is empty: no header row") from None
+    finally:
+        getattr(rows, "close", lambda: None)()
+    return ["" if h is None else str(h).strip() for h in header]
+
+
+def save_map(path: Path, columns: dict[str, str]) -> Path:
+    """Write a map file for `columns` (desk field → header) at `path`; it is read back first,
+    so a map desk could not read is never written. The words of a map already at `path`
+    (statuses, days, categories, date format) are kept. Returns the path."""
+    try:
+        keep = load_map(Path(path)) if Path(path).is_file() else None
+    except SourceError:
+        keep = None  # not a map desk can read: replaced
+    text = map_toml(columns, keep=keep)
+    parse_map(text, Path(path).name)
+    Path(path).write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def _remembered(header: list[str]) -> Path:
+    from desk.config import data_dir  # noqa: PLC0415 - platformdirs only when a map is remembered
+
+    return data_dir() / "maps" / f"{header_signature(header)}.path"
+
+
+def remember_map(export: Path, map_path: Path) -> None:
+    """Remember `map_path` as the map of exports with `export`'s header row."""
+    note = _remembered(read_header(export))
+    note.parent.mkdir(parents=True, exist_ok=True)
+    note.write_text(str(Path(map_path).resolve()), encoding="utf-8")
+
+
+def remembered_map(export: Path) -> Path | None:
+    """The map last used for an export with this one's header row, when that file still exists."""
+    try:
+        note = _remembered(read_header(export))
+        path = Path(note.read_text(encoding="utf-8").strip()) if note.is_file() else None
+    except (OSError, SourceError, UnicodeDecodeError):
+        return None
+    return path if path is not None and path.is_file() else None
+
+
+def map_columns(export: Path) -> tuple[list[str], Path | None, dict[str, str] | None]:
+    """For a hand-mapping form: the export's header row, the map remembered for that header
+    (None if none), and that map's columns (None when there is no readable one)."""
+    header = read_header(export)
+    known = remembered_map(export)
+    try:
+        columns = dict(load_map(known).columns) if known is not None else None
+    except SourceError:
+        columns = None
+    return header, known, columns
+
+
+def open_source(location: str, token: str | None = None, map_path: Path | str | None = None) -> Source:
+    """Return the source for a file path (read through the map file, when given) or an http(s) feed address."""
     if location.startswith(("http://", "https://")):
+        if map_path:
+            raise SourceError("a map file applies to export files, not to the portal feed")
         return FeedSourceAdapter(location, token or "")
-    return FileSource(Path(location))
+    return FileSource(Path(location), load_map(Path(map_path)) if map_path else None)

@@ -39,6 +39,25 @@ class SyncReport:
     ignored_columns: list[str] = field(default_factory=list)
     cancelled: bool = False
     stopped: str | None = None  # why an incremental sync stopped early (applied pages stay)
+    format: str = ""  # what the file was read as (desk, pretix, indico, alf.io, eventbrite, mapped)
+    # words not recognised and stored under a default: (field, word, default) → [count, first lines]
+    unknown: dict[tuple[str, str, str], list] = field(default_factory=dict)
+
+    def note_unknown(self, key: tuple[str, str, str], count: int, lines: list[int]) -> None:
+        """Count `count` more rows with the unrecognised word `key` (on `lines`)."""
+        entry = self.unknown.setdefault(key, [0, []])
+        entry[0] += count
+        entry[1] = sorted({*entry[1], *lines})[:10]
+
+    def unknown_lines(self) -> list[str]:
+        """One line per distinct unrecognised word: its count and the first ten rows' lines."""
+        out = []
+        for (name, word, default), (count, lines) in sorted(self.unknown.items(), key=lambda kv: kv[1][1][:1]):
+            where = ", ".join(str(n) for n in lines)
+            rows = "1 row (line" if count == 1 else f"{count} rows (lines"
+            first = ", the first ten" if count > len(lines) else ""
+            out.append(f"{name} '{word}' not recognised on {rows} {where}{first}), stored as {default}")
+        return out
 
     @property
     def rejected(self) -> int:
@@ -52,6 +71,7 @@ class SyncReport:
         """Summary line, then `row N: reason` per bad or unapplied row, then `flag: ...` per flag."""
         out = [self.summary()]
         out += [str(e) for e in sorted([*self.errors, *self.not_applied], key=lambda e: e.line)]
+        out += [f"flag: {u}" for u in self.unknown_lines()]
         out += [f"flag: {r}" for r in self.remarks]
         out += [f"flag: {f}" for f in self.flags]
         return out
@@ -258,6 +278,8 @@ def _apply(db: Database, source: Source, batch: Batch, report: SyncReport, now: 
                             refresh[new.registration_id] = row.fingerprint  # the next import skips this record
                     if row.remarks:
                         report.remarks.extend(row.remarks)
+                    for key in row.unknown:
+                        report.note_unknown(key, 1, [row.line])
                 writer.add(new_ones, digests)
                 added += len(new_ones)
                 if records:  # a file: the bar fills as its records are stored; Cancel undoes them all
@@ -276,6 +298,9 @@ def _apply_all(db: Database, source: Source, since: str | None, report: SyncRepo
                progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> None:
     for batch in source.batches(since, cancelled, progress):
         report.errors.extend(batch.errors)
+        report.format = report.format or batch.format
+        for key, (count, lines) in batch.unknown.items():
+            report.note_unknown(key, count, lines)
         report.ignored_columns = sorted(set(report.ignored_columns) | set(batch.ignored_columns))
         if cancelled():
             raise SyncCancelled()

@@ -8,6 +8,7 @@ would run off the screen).
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -17,16 +18,20 @@ from PySide6.QtWidgets import (
     QPushButton, QVBoxLayout, QWidget,
 )
 
+from desk.core.errors import DeskError
+from desk.core.portalformats import suggest_columns
 from desk.ui.common import theme
 from desk.ui.common.models import AttendeeTableModel
 from desk.ui.common.tables import table_view
 from desk.ui.common.workers import Job, JobHandle, Workers
+from desk.ui.registrations.map_dialog import ColumnMapDialog
 
 if TYPE_CHECKING:
     from desk.config import Settings
 
 SearchFn = Callable[[str], Any]          # -> services.attendees.SearchResult
-SyncFn = Callable[[str, JobHandle], Any]  # (file path or "" for the feed, handle) -> SyncReport
+# (file path or "" for the feed, handle[, map file path]) -> SyncReport; the map file only when one was chosen
+SyncFn = Callable[..., Any]
 
 
 class AttendeesPage(QWidget):
@@ -46,6 +51,7 @@ class AttendeesPage(QWidget):
         self._search_seq = 0
         self._sized = False
         self._sync_job: Job | None = None
+        self.map_dialog: ColumnMapDialog | None = None  # the hand-mapping form, while it is open
 
         self.search_box = QLineEdit(placeholderText="Search name, organisation or e-mail   (Ctrl+F)")
         self.search_box.setClearButtonEnabled(True)
@@ -57,6 +63,12 @@ class AttendeesPage(QWidget):
         self.sync_button.setToolTip("Fetch new and changed registrations from the portal feed; without a "
                                     "feed address (Desk ▸ Settings) it asks for an export file")
         self.import_button = QPushButton("Import file…  (Ctrl+O)")
+        self.map_button = QPushButton("Import with map…  (Ctrl+Shift+O)")
+        self.columns_button = QPushButton("Map columns…  (Ctrl+Shift+M)")
+        self.columns_button.setToolTip("Say by hand which column of an export holds what, save that as a map "
+                                       "file and import with it")
+        self.map_button.setToolTip("Import a portal export with a map file (TOML) that says which of its columns "
+                                   "and words are the event's days, categories and statuses")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setVisible(False)
         self.progress = QProgressBar()
@@ -77,6 +89,8 @@ class AttendeesPage(QWidget):
         bottom = QHBoxLayout()
         bottom.addWidget(self.sync_button)
         bottom.addWidget(self.import_button)
+        bottom.addWidget(self.map_button)
+        bottom.addWidget(self.columns_button)
         bottom.addWidget(self.progress, 1)
         bottom.addWidget(self.cancel_button)
         bottom.addStretch(0)
@@ -92,10 +106,14 @@ class AttendeesPage(QWidget):
         self.search_box.textChanged.connect(lambda _t: self._debounce.start())
         self.sync_button.clicked.connect(self._on_sync_clicked)
         self.import_button.clicked.connect(self._on_import_clicked)
+        self.map_button.clicked.connect(self._on_import_with_map_clicked)
+        self.columns_button.clicked.connect(self._on_map_columns_clicked)
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self._focus_search)
         QShortcut(QKeySequence("F5"), self, activated=self._on_sync_clicked)
         QShortcut(QKeySequence("Ctrl+O"), self, activated=self._on_import_clicked)
+        QShortcut(QKeySequence("Ctrl+Shift+O"), self, activated=self._on_import_with_map_clicked)
+        QShortcut(QKeySequence("Ctrl+Shift+M"), self, activated=self._on_map_columns_clicked)
         QShortcut(QKeySequence("Escape"), self.search_box, activated=self.search_box.clear)
 
     # --- search ----------------------------------------------------------------------
@@ -140,14 +158,75 @@ class AttendeesPage(QWidget):
         if path:
             self.start_sync(path)
 
-    def start_sync(self, location: str) -> None:
-        """Sync from a file path, or from the portal feed when `location` is empty."""
+    def _on_import_with_map_clicked(self) -> None:
+        if self._sync_job is not None:
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Import a portal export", "",
+                                              "Portal exports (*.csv *.tsv *.txt *.xlsx);;All files (*)")
+        if not path:
+            return
+        from desk.services.registrations.sources import remembered_map  # noqa: PLC0415 - loads with the first use
+
+        # the map used for the last export from this portal (same header row) is offered first
+        self._workers.submit(lambda _handle: remembered_map(Path(path)), write=False,
+                             on_done=lambda known: self._ask_map(path, known), on_error=self._show_error)
+
+    def _ask_map(self, path: str, known: Path | None) -> None:
+        map_path, _ = QFileDialog.getOpenFileName(self, "The map file for this export", str(known or ""),
+                                                  "Map files (*.toml);;All files (*)")
+        if map_path:
+            self.start_sync(path, map_path)
+
+    def _on_map_columns_clicked(self) -> None:
+        if self._sync_job is not None:
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Map the columns of a portal export", "",
+                                              "Portal exports (*.csv *.tsv *.txt *.xlsx);;All files (*)")
+        if path:
+            from desk.services.registrations.sources import map_columns  # noqa: PLC0415 - loads with the first use
+
+            self._workers.submit(lambda _handle: map_columns(Path(path)), write=False,
+                                 on_done=lambda found: self._ask_columns(path, *found), on_error=self._show_error)
+
+    def _ask_columns(self, path: str, header: list[str], known: Path | None, columns: dict[str, str] | None) -> None:
+        # the map of the last export with this header row, else what desk reads on its own
+        self.map_dialog = ColumnMapDialog(header, columns if columns is not None else suggest_columns(header), self)
+        dialog = self.map_dialog
+        dialog.accepted.connect(lambda: self._save_map(path, dialog.columns(), known))
+        dialog.open()
+
+    def _save_map(self, path: str, columns: dict[str, str], known: Path | None = None) -> None:
+        target, _ = QFileDialog.getSaveFileName(self, "Save the map file",
+                                                str(known or Path(path).with_suffix(".map.toml")), "Map files (*.toml)")
+        if target:
+            from desk.services.registrations.sources import save_map  # noqa: PLC0415 - loads with the first use
+
+            self._workers.submit(lambda _handle: save_map(Path(target), columns),
+                                 on_done=lambda saved: self.start_sync(path, str(saved)), on_error=self._show_error)
+
+    def start_sync(self, location: str, map_path: str | None = None) -> None:
+        """Sync from a file path (read through `map_path` when given), or from the portal feed when
+        `location` is empty."""
         if self._sync_job is not None:
             return
         self._set_busy(True)
         self.sync_status.setText("Syncing…")
+        sync = self._sync
+
+        def with_map(handle: Any) -> Any:
+            from desk.services.registrations.sources import remember_map  # noqa: PLC0415
+
+            report = sync(location, handle, map_path)
+            if not report.cancelled:
+                try:
+                    remember_map(Path(location), Path(map_path))  # type: ignore[arg-type]
+                except (OSError, DeskError):
+                    pass  # only a convenience for the next export: the import itself is done
+            return report
+
         self._sync_job = self._workers.submit(
-            lambda handle: self._sync(location, handle), on_done=self._on_sync_done,
+            with_map if map_path else (lambda handle: sync(location, handle)),
+            on_done=self._on_sync_done,
             on_error=self._on_sync_failed, on_progress=self._on_sync_progress,
         )
 
@@ -180,7 +259,9 @@ class AttendeesPage(QWidget):
         flagged = len(lines) - 1 - report.rejected
         flags = f"; {flagged} flag(s)" if flagged else ""
         below = " (listed below)" if details else ""
-        self.sync_status.setText(f"Last import: {head}{lines[0]}{flags}{below}.{stopped}")
+        kind = getattr(report, "format", "")
+        read_as = f" Read as {'a mapped' if kind == 'mapped' else kind} export." if kind and kind != "desk" else ""
+        self.sync_status.setText(f"Last import: {head}{lines[0]}{flags}{below}.{read_as}{stopped}")
         self.sync_status.setToolTip("")
         self.result_list.clear()
         colours = {"row": theme.RED, "flag": theme.AMBER}
@@ -207,6 +288,8 @@ class AttendeesPage(QWidget):
     def _set_busy(self, busy: bool) -> None:
         self.sync_button.setEnabled(not busy)
         self.import_button.setEnabled(not busy)
+        self.map_button.setEnabled(not busy)
+        self.columns_button.setEnabled(not busy)
         self.cancel_button.setVisible(busy)
         self.progress.setVisible(busy)
         if busy:
@@ -224,11 +307,11 @@ def build_page(*, db: Any, workers: Workers, settings: Settings) -> AttendeesPag
     from desk.services.connectivity import plain_sync_failure  # noqa: PLC0415
     from desk.services.registrations.search import search_attendees  # noqa: PLC0415
 
-    def sync(location: str, handle: JobHandle) -> Any:
+    def sync(location: str, handle: JobHandle, map_path: str | None = None) -> Any:
         from desk.services.registrations.sources import open_source  # noqa: PLC0415
         from desk.services.registrations.sync import run_sync  # noqa: PLC0415
 
-        source = open_source(location or settings.feed_url, settings.feed_token)
+        source = open_source(location or settings.feed_url, settings.feed_token, map_path)
         return run_sync(db, source, progress=handle.progress, cancelled=handle.cancelled)
 
     page = AttendeesPage(workers, lambda query: search_attendees(db, query), sync,
