@@ -64,7 +64,11 @@ _CATEGORY_LABELS = {
 
 @dataclass(frozen=True)
 class Event:
-    """One event: its days and the caps the organisers set."""
+    """One event: its days, its time zone (an IANA name) and the caps the organisers set.
+
+    Every date and time decision (the day of a check-in, arrivals, door sessions, matchmaking
+    rounds) reads local time in `timezone`.
+    """
 
     name: str
     venue: str
@@ -73,6 +77,24 @@ class Event:
     per_organisation_cap: int = 2
     registration_deadline: dt.datetime | None = None
     id: int | None = None
+    timezone: str = "UTC"
+
+    @property
+    def zone(self) -> dt.tzinfo:
+        """The event's clock (an unknown zone name raises zoneinfo.ZoneInfoNotFoundError)."""
+        return event_zone(self.timezone)
+
+
+def event_zone(name: str | None) -> dt.tzinfo:
+    """The tzinfo of an IANA zone name ("UTC" when none is given)."""
+    return _zone(name or "UTC")
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> dt.tzinfo:
+    from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+    return ZoneInfo(name)
 
 
 _set_fields = object.__setattr__

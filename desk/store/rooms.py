@@ -20,7 +20,7 @@ from desk.store.schema.checkin import CheckinRow, ScanLogRow
 from desk.store.schema.rooms import DoorEventRow, HeadcountRow, RoomRow, SessionRow
 
 _UTC = dt.timezone.utc
-DEFAULT_TZ = "Europe/Brussels"
+DEFAULT_TZ = "UTC"
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -169,7 +169,7 @@ def get_programme(session: Session) -> Programme:
 
 
 def event_days_and_zone(session: Session) -> tuple[tuple[dt.date, ...], dt.tzinfo]:
-    """The event's days and its time zone (no event yet: no days, Europe/Brussels)."""
+    """The event's days and its time zone (no event yet: no days, UTC)."""
     row = session.scalars(select(EventRow).order_by(EventRow.id).limit(1)).first()
     if row is None:
         return (), ZoneInfo(DEFAULT_TZ)

@@ -11,7 +11,7 @@ import pytest
 
 from desk.app import Context, build_devices, build_window
 from desk.config import Settings
-from desk.core.checkin.decision import EVENT_TZ
+from desk.services.demo.event import EVENT_TZ
 from desk.devices.sound import RecordingSound
 from desk.services.demo.event import install_demo
 from desk.startup import build_later_tabs

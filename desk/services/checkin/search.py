@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from desk.core.attendees import Registration
+from desk.core.attendees import Registration, event_zone
 from desk.core.checkin.decision import PriorCheckin, ScanOutcome, decide, event_day, first_of_day
 from desk.core.badges.codes import Verdict
 from desk.services.registrations.search import find_registration
@@ -27,6 +27,8 @@ class DeskMatch:
     outcome: ScanOutcome
     first_checkin: PriorCheckin | None
     reason: str
+    tz: dt.tzinfo = dt.timezone.utc
+    """The event's clock, for the time of the first check-in."""
 
     @property
     def may_enter(self) -> bool:
@@ -39,17 +41,20 @@ def find_at_desk(db: Database, query: str, at: dt.datetime, limit: int = 30) -> 
 
     Uses the registrations search (accents ignored); raises ValueError for a naive `at`.
     """
-    day = event_day(at)
+    if at.tzinfo is None:
+        raise ValueError("find_at_desk needs an aware datetime")
     found = find_registration(db, query, limit=limit)
     if not found:
         return []
     with db.begin() as session:
         event = repo.get_event(session)
         event_days = event.days if event else ()
+        tz = event.zone if event is not None else event_zone(None)
+        day = event_day(at, tz)
         priors = {r.registration_id: first_of_day(store.checkins_of(session, r.registration_id), day) for r in found}
     matches = []
     for reg in found:
         decision = decide(Verdict(registration_id=reg.registration_id), reg, day, event_days,
-                          priors[reg.registration_id])
-        matches.append(DeskMatch(reg, decision.outcome, decision.first_checkin, decision.reason))
+                          priors[reg.registration_id], tz)
+        matches.append(DeskMatch(reg, decision.outcome, decision.first_checkin, decision.reason, tz))
     return matches

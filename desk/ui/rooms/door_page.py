@@ -387,14 +387,13 @@ class DoorPage(QWidget):
 
 def build_page(ctx: Any) -> tuple[str, QWidget]:
     """The door tab of the desk window (app.py PAGE_MODULES)."""
-    from zoneinfo import ZoneInfo  # noqa: PLC0415
-
+    from desk.services.event_clock import event_clock  # noqa: PLC0415
     from desk.services.rooms.door import Rooms  # noqa: PLC0415
     from desk.ui.rooms.board import RoomsBoard  # noqa: PLC0415
 
     rooms = Rooms(ctx.db)
     clock = ctx.clock or (lambda: dt.datetime.now(dt.timezone.utc))
-    tz = ZoneInfo("Europe/Brussels")
+    tz = event_clock(ctx.db)  # the event's clock for every time the door and the board show
     boards: list[RoomsBoard] = []
 
     def open_board() -> None:
