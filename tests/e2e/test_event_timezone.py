@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from desk.cli import cli
 from desk.core.attendees import Event
+from desk.services.checkin.checklist import write_checklist
 from desk.services.checkin.entrance import desk_status
 from desk.services.matchmaking import day as match_day
 from desk.store import registrations as repo
@@ -66,11 +67,11 @@ def event(request, db_path, tmp_path):
     with db.begin() as session:
         repo.save_event(session, Event("Cluster Days", "Centro de Convenções", (D1, D2), 120, 2, timezone=zone))
     db.close()
-    files = {name: tmp_path / name for name in ("people.csv", "programme.json", "participants.csv",
-                                                "requests.csv", "slots.csv")}
-    for (name, path), text in zip(files.items(), (REGISTRATIONS, PROGRAMME, PARTICIPANTS, REQUESTS, SLOTS),
-                                  strict=True):
-        path.write_text(text, encoding="utf-8")
+    texts = {"people.csv": REGISTRATIONS, "programme.json": PROGRAMME, "participants.csv": PARTICIPANTS,
+             "requests.csv": REQUESTS, "slots.csv": SLOTS}
+    files = {name: tmp_path / name for name in texts}
+    for name, path in files.items():
+        path.write_text(texts[name], encoding="utf-8")
     desk(db_path, "import", str(files["people.csv"]))
     desk(db_path, "programme", "import", str(files["programme.json"]))
     desk(db_path, "match", "import", *(str(files[n]) for n in ("participants.csv", "requests.csv", "slots.csv")))
@@ -81,7 +82,7 @@ def checkin(db_path, code: str, at: str, status: int = 0) -> dict:
     return json.loads(desk(db_path, "checkin", code, "--desk", "Entrada", "--at", at, code=status).stdout)
 
 
-def test_a_checkin_at_23_50_and_at_00_10_land_on_the_local_days(event) -> None:
+def test_a_checkin_at_23_50_and_at_00_10_land_on_the_local_days(event, tmp_path) -> None:
     zone, db_path = event
     offset = local(zone, D1, "23:50").strftime("%z")
     offset = f"{offset[:3]}:{offset[3:]}"
@@ -112,6 +113,10 @@ def test_a_checkin_at_23_50_and_at_00_10_land_on_the_local_days(event) -> None:
         assert [(b.start.strftime("%d %H:%M"), b.count) for b in status.arrivals] == [
             ("02 00:10", 2), ("02 00:20", 0), ("02 00:30", 0)]
         assert status.recent[0].at.astimezone(status.tz).strftime("%d %H:%M") == "02 00:30"  # the latest scan
+        # the paper checklist printed ten minutes after local midnight is day 2's
+        written = write_checklist(db, tmp_path / "list.pdf", now=local(zone, D2, "00:10"))
+        assert (written.day, written.attendees) == (D2, 2)
+        assert write_checklist(db, tmp_path / "list1.pdf", now=local(zone, D1, "23:50")).day == D1
     finally:
         db.close()
 

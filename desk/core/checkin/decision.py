@@ -187,7 +187,8 @@ def decide_scan(
     only when unambiguous (desk.core.checkin.wedge): a repaired desk code must have a known prefix,
     a repaired portal ticket must be stored. The lookups are the store's (or a test's
     dictionaries); `known_tickets` asks for many ticket codes at once (default: one
-    `lookup_ticket` each); `tz` is the event's clock for the times in reasons. `keys` maps key versions to public keys (empty: desk codes are
+    `lookup_ticket` each); `tz` is the event's clock for the times in reasons. `keys` maps
+    key versions to public keys (empty: desk codes are
     `unknown` with the hint to import the event keys). Never raises on content.
     """
     text, note = code, ""

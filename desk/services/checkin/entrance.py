@@ -260,7 +260,7 @@ def undo(db: Database, code: str, desk: str, at: dt.datetime, keys: PublicKeys |
 
 def undo_registration(db: Database, registration_id: str, desk: str, at: dt.datetime) -> UndoResult:
     """Reverse the last active check-in of one registration (the desk's Undo button)."""
-    def find(session: Any, tz: dt.tzinfo) -> tuple[Registration | None, str]:  # noqa: ARG001
+    def find(session: Any, tz: dt.tzinfo) -> tuple[Registration | None, str]:
         reg = repo.get_registration(session, registration_id)
         return reg, ("" if reg else f"No registration {registration_id}.")
     return _undo(db, desk, at, f"manual:{registration_id}", find)
