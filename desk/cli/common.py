@@ -37,9 +37,7 @@ class State:
 
     def event_zone(self) -> dt.tzinfo:
         """The time zone of the database's event (UTC before an event exists); opens the database."""
-        from zoneinfo import ZoneInfoNotFoundError  # noqa: PLC0415
-
-        from desk.core.attendees import event_zone  # noqa: PLC0415
+        from desk.core.attendees import UnknownTimeZone, event_zone  # noqa: PLC0415
         from desk.store.registrations import get_event  # noqa: PLC0415
 
         with self.database().begin() as session:
@@ -47,7 +45,7 @@ class State:
         name = event.timezone if event is not None else "UTC"
         try:
             return event_zone(name)
-        except (ZoneInfoNotFoundError, ValueError):
+        except UnknownTimeZone:
             raise DeskError(f"the event's time zone '{name}' is not a known zone: set it with desk event edit "
                             "--timezone, or give --at with its offset") from None
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from desk.core.errors import DeskError
 from desk.core.text import fold, latin_spelling, organisation_key
 
 # Names repeat (Anna, Maria, Müller): an import of 100,000 folds each spelling once.
@@ -81,20 +82,31 @@ class Event:
 
     @property
     def zone(self) -> dt.tzinfo:
-        """The event's clock (an unknown zone name raises zoneinfo.ZoneInfoNotFoundError)."""
+        """The event's clock (an unknown zone name raises UnknownTimeZone)."""
         return event_zone(self.timezone)
 
 
+class UnknownTimeZone(DeskError, ValueError):
+    """A time zone name that is not in the IANA database (say "Lisbon" for "Europe/Lisbon")."""
+
+
 def event_zone(name: str | None) -> dt.tzinfo:
-    """The tzinfo of an IANA zone name ("UTC" when none is given)."""
+    """The tzinfo of an IANA zone name such as "America/Sao_Paulo" ("UTC" when none is given).
+
+    Raises UnknownTimeZone for a name the zone database does not know.
+    """
     return _zone(name or "UTC")
 
 
 @lru_cache(maxsize=64)
 def _zone(name: str) -> dt.tzinfo:
-    from zoneinfo import ZoneInfo  # noqa: PLC0415
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # noqa: PLC0415
 
-    return ZoneInfo(name)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UnknownTimeZone(f"'{name}' is not a known time zone: give a name such as Europe/Lisbon, "
+                              "America/Sao_Paulo or Asia/Tokyo") from None
 
 
 _set_fields = object.__setattr__

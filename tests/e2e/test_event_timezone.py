@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import text
 
 from desk.cli import cli
 from desk.core.attendees import Event
@@ -170,5 +171,23 @@ def test_a_matchmaking_round_after_local_midnight(event) -> None:
         assert re.search(r"table 1 with Cluster (Quatro|Cinco), round 2, on now until 00:20$", answer.reason), \
             answer.reason
         assert "A" in match_day.day_state(db, at).present
+    finally:
+        db.close()
+
+
+def test_an_unknown_zone_is_said_in_one_line_and_nothing_is_stored(db_path) -> None:
+    db = open_database(f"sqlite:///{db_path}")
+    with db.begin() as session:
+        repo.save_event(session, Event("Cluster Days", "Olympus", (D1, D2), timezone="Mars/Olympus_Mons"))
+    db.close()
+    done = desk(db_path, "checkin", "T-1", "--at", "2016-12-01T08:00", code=1)
+    assert done.stderr.splitlines() == ["desk: the event's time zone 'Mars/Olympus_Mons' is not a known zone: "
+                                        "set it with desk event edit --timezone, or give --at with its offset"]
+    done = desk(db_path, "checkin", "T-1", "--at", "2016-12-01T08:00+00:00", code=1)
+    assert done.stderr.startswith("desk: 'Mars/Olympus_Mons' is not a known time zone") and done.stdout == ""
+    db = open_database(f"sqlite:///{db_path}")
+    try:
+        with db.begin() as session:
+            assert session.execute(text("SELECT count(*) FROM scan_log")).scalar() == 0
     finally:
         db.close()
