@@ -50,9 +50,9 @@ REQUESTS = "requester,partner,priority\nA,B,\nA,C,\n"
 SLOTS = "slot,start,end\n1,2016-12-01T23:30,2016-12-01T23:50\n2,2016-12-02T00:00,2016-12-02T00:20\n"
 
 
-def desk(db_path, *args: str, code: int = 0):
+def desk(url: str, *args: str, code: int = 0):
     """Run one desk command in-process (the console script's click group) and check its exit code."""
-    done = CliRunner().invoke(cli, ["--db", f"sqlite:///{db_path}", *args], catch_exceptions=False)
+    done = CliRunner().invoke(cli, ["--db", url, *args], catch_exceptions=False)
     assert done.exit_code == code, (done.stdout, done.stderr)
     return done
 
@@ -61,10 +61,13 @@ def local(zone: str, day: dt.date, clock: str) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.fromisoformat(clock), tzinfo=ZoneInfo(zone))
 
 
-@pytest.fixture(params=["America/Sao_Paulo", "Asia/Tokyo"])
-def event(request, db_path, tmp_path):
-    zone = request.param
-    db = open_database(f"sqlite:///{db_path}")
+@pytest.fixture(params=[("America/Sao_Paulo", "sqlite"), ("Asia/Tokyo", "sqlite"), ("Asia/Tokyo", "postgresql")],
+                ids=["sao-paulo", "tokyo", "tokyo-postgresql"])
+def event(request, tmp_path):
+    zone, backend = request.param
+    url = (f"sqlite:///{request.getfixturevalue('db_path')}" if backend == "sqlite"
+           else request.getfixturevalue("pg_url"))
+    db = open_database(url)
     with db.begin() as session:
         repo.save_event(session, Event("Cluster Days", "Centro de Convenções", (D1, D2), 120, 2, timezone=zone))
     db.close()
@@ -73,41 +76,41 @@ def event(request, db_path, tmp_path):
     files = {name: tmp_path / name for name in texts}
     for name, path in files.items():
         path.write_text(texts[name], encoding="utf-8")
-    desk(db_path, "import", str(files["people.csv"]))
-    desk(db_path, "programme", "import", str(files["programme.json"]))
-    desk(db_path, "match", "import", *(str(files[n]) for n in ("participants.csv", "requests.csv", "slots.csv")))
-    return zone, db_path
+    desk(url, "import", str(files["people.csv"]))
+    desk(url, "programme", "import", str(files["programme.json"]))
+    desk(url, "match", "import", *(str(files[n]) for n in ("participants.csv", "requests.csv", "slots.csv")))
+    return zone, url
 
 
-def checkin(db_path, code: str, at: str, status: int = 0) -> dict:
-    return json.loads(desk(db_path, "checkin", code, "--desk", "Entrada", "--at", at, code=status).stdout)
+def checkin(url, code: str, at: str, status: int = 0) -> dict:
+    return json.loads(desk(url, "checkin", code, "--desk", "Entrada", "--at", at, code=status).stdout)
 
 
 def test_a_checkin_at_23_50_and_at_00_10_land_on_the_local_days(event, tmp_path) -> None:
-    zone, db_path = event
+    zone, url = event
     offset = local(zone, D1, "23:50").strftime("%z")
     offset = f"{offset[:3]}:{offset[3:]}"
-    late = checkin(db_path, "T-DAY1", "2016-12-01T23:50")  # naive --at: the event's local time
+    late = checkin(url, "T-DAY1", "2016-12-01T23:50")  # naive --at: the event's local time
     assert (late["outcome"], late["day"], late["at"]) == ("welcome", "2016-12-01", f"2016-12-01T23:50:00{offset}")
-    after = checkin(db_path, "T-DAY1", "2016-12-02T00:10")
+    after = checkin(url, "T-DAY1", "2016-12-02T00:10")
     assert (after["outcome"], after["day"]) == ("wrong_day", "2016-12-02")
     assert after["reason"] == "Registered for Thu 01 Dec, not for Fri 02 Dec."
-    assert checkin(db_path, "T-DAY2", "2016-12-02T00:10")["outcome"] == "welcome"
-    assert checkin(db_path, "T-DAY2", "2016-12-01T23:59")["outcome"] == "wrong_day"
+    assert checkin(url, "T-DAY2", "2016-12-02T00:10")["outcome"] == "welcome"
+    assert checkin(url, "T-DAY2", "2016-12-01T23:59")["outcome"] == "wrong_day"
 
     # every day holder: in on day 1 at 23:50, in again on day 2 at 00:10, then already in
-    assert checkin(db_path, "T-BOTH", "2016-12-01T23:50")["outcome"] == "welcome"
-    assert checkin(db_path, "T-BOTH", "2016-12-02T00:10")["outcome"] == "welcome"
-    again = checkin(db_path, "T-BOTH", "2016-12-02T00:30")
+    assert checkin(url, "T-BOTH", "2016-12-01T23:50")["outcome"] == "welcome"
+    assert checkin(url, "T-BOTH", "2016-12-02T00:10")["outcome"] == "welcome"
+    again = checkin(url, "T-BOTH", "2016-12-02T00:30")
     assert again["outcome"] == "already_in"
     assert again["first_checkin"]["at"] == f"2016-12-02T00:10:00{offset}"
     assert again["reason"] == "Already checked in at 00:10 at Entrada."
     # an --at with its own offset is taken as given: 23:50 local written in UTC
     utc = local(zone, D1, "23:55").astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M+00:00")
-    assert checkin(db_path, "T-DAY2", utc)["outcome"] == "wrong_day"
+    assert checkin(url, "T-DAY2", utc)["outcome"] == "wrong_day"
 
     # the desk's counters and arrivals per 10 minutes are the local day's
-    db = open_database(f"sqlite:///{db_path}")
+    db = open_database(url)
     try:
         status = desk_status(db, local(zone, D2, "00:35"))
         assert (status.counters.checked_in, status.counters.expected) == (2, 2)
@@ -123,35 +126,35 @@ def test_a_checkin_at_23_50_and_at_00_10_land_on_the_local_days(event, tmp_path)
 
 
 def test_the_door_follows_the_sessions_on_either_side_of_midnight(event) -> None:
-    zone, db_path = event
+    zone, url = event
     for code, at in (("T-DAY1", "2016-12-01T23:20"), ("T-BOTH", "2016-12-01T23:20"), ("T-DAY2", "2016-12-02T00:05"),
                      ("T-BOTH", "2016-12-02T00:05")):
-        assert checkin(db_path, code, at)["outcome"] == "welcome"
+        assert checkin(url, code, at)["outcome"] == "welcome"
 
-    night = json.loads(desk(db_path, "rooms", "status", "--at", "2016-12-01T23:40", "--json").stdout)
+    night = json.loads(desk(url, "rooms", "status", "--at", "2016-12-01T23:40", "--json").stdout)
     assert (night[0]["session"], night[0]["next"]) == ("Night talk", "Midnight session")
-    entered = json.loads(desk(db_path, "door", "Sala Lua", "T-DAY1", "--at", "2016-12-01T23:45").stdout)
+    entered = json.loads(desk(url, "door", "Sala Lua", "T-DAY1", "--at", "2016-12-01T23:45").stdout)
     assert (entered["outcome"], entered["occupancy"]) == ("entered", 1)
-    text = desk(db_path, "rooms", "status", "--at", "2016-12-01T23:45").stdout
-    assert "Sala Lua\t1/30\t29 free\tNight talk (23:00-23:59)\tnext: Fri 00:00 Midnight session" in text
+    shown = desk(url, "rooms", "status", "--at", "2016-12-01T23:45").stdout
+    assert "Sala Lua\t1/30\t29 free\tNight talk (23:00-23:59)\tnext: Fri 00:00 Midnight session" in shown
 
     # ten minutes after local midnight: the next session and the next day
-    late = json.loads(desk(db_path, "door", "Sala Lua", "T-DAY1", "--at", "2016-12-02T00:10").stdout)
+    late = json.loads(desk(url, "door", "Sala Lua", "T-DAY1", "--at", "2016-12-02T00:10").stdout)
     assert late["outcome"] == "wrong_day" and late["reason"].startswith("Registered for Thu 01 Dec")
-    ok = json.loads(desk(db_path, "door", "Sala Lua", "T-DAY2", "--at", "2016-12-02T00:10").stdout)
+    ok = json.loads(desk(url, "door", "Sala Lua", "T-DAY2", "--at", "2016-12-02T00:10").stdout)
     assert ok["outcome"] == "entered"
-    status = json.loads(desk(db_path, "rooms", "status", "--at", "2016-12-02T00:15", "--json").stdout)
+    status = json.loads(desk(url, "rooms", "status", "--at", "2016-12-02T00:15", "--json").stdout)
     assert status[0]["session"] == "Midnight session"
     # the count starts again with the local day: day 1's entry is not in it
     assert status[0]["occupancy"] == 2  # T-DAY1 (let in with a warning) and T-DAY2, both after midnight
 
 
 def test_a_matchmaking_round_after_local_midnight(event) -> None:
-    zone, db_path = event
-    schedule = json.loads(desk(db_path, "match", "schedule", "--tables", "1", "--time-limit", "5", "--json").stdout)
+    zone, url = event
+    schedule = json.loads(desk(url, "match", "schedule", "--tables", "1", "--time-limit", "5", "--json").stdout)
     assert schedule["held"] == 2
-    assert desk(db_path, "match", "publish").exit_code == 0
-    db = open_database(f"sqlite:///{db_path}")
+    assert desk(url, "match", "publish").exit_code == 0
+    db = open_database(url)
     try:
         at = local(zone, D2, "00:05")
         state = match_day.day_state(db, at)
@@ -176,16 +179,17 @@ def test_a_matchmaking_round_after_local_midnight(event) -> None:
 
 
 def test_an_unknown_zone_is_said_in_one_line_and_nothing_is_stored(db_path) -> None:
-    db = open_database(f"sqlite:///{db_path}")
+    url = f"sqlite:///{db_path}"
+    db = open_database(url)
     with db.begin() as session:
         repo.save_event(session, Event("Cluster Days", "Olympus", (D1, D2), timezone="Mars/Olympus_Mons"))
     db.close()
-    done = desk(db_path, "checkin", "T-1", "--at", "2016-12-01T08:00", code=1)
+    done = desk(url, "checkin", "T-1", "--at", "2016-12-01T08:00", code=1)
     assert done.stderr.splitlines() == ["desk: the event's time zone 'Mars/Olympus_Mons' is not a known zone: "
                                         "set it with desk event edit --timezone, or give --at with its offset"]
-    done = desk(db_path, "checkin", "T-1", "--at", "2016-12-01T08:00+00:00", code=1)
+    done = desk(url, "checkin", "T-1", "--at", "2016-12-01T08:00+00:00", code=1)
     assert done.stderr.startswith("desk: 'Mars/Olympus_Mons' is not a known time zone") and done.stdout == ""
-    db = open_database(f"sqlite:///{db_path}")
+    db = open_database(url)
     try:
         with db.begin() as session:
             assert session.execute(text("SELECT count(*) FROM scan_log")).scalar() == 0
