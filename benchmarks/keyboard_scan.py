@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import update
 
 from desk.core.attendees import Category, Registration, Status
-from desk.core.checkin.decision import EVENT_TZ
+from desk.services.demo.event import EVENT_TZ
 from desk.core.badges.codes import badge_ref, issue_code
 from desk.core.checkin.wedge import mangle, repair
 from desk.services.checkin.entrance import check_in

@@ -51,7 +51,7 @@ def make_event(folder: Path) -> tuple[str, list[dict]]:
     os.environ["DESK_DATA_DIR"] = str(folder / "data")  # badge keys go here, not to the user's folder
     os.environ["DESK_CONFIG_DIR"] = str(folder / "config")
     from desk.core.attendees import Status
-    from desk.core.checkin.decision import EVENT_TZ
+    from desk.services.demo.event import EVENT_TZ
     from desk.services.badges.codes import code_for, ensure_event_keys
     from desk.services.demo.event import install_demo
     from desk.store.db import open_database
@@ -129,7 +129,7 @@ def run_desk(index: int, url: str, arrivals: list[dict], ready: object, start_at
 
     app = QApplication.instance() or QApplication([])
     from desk.config import Settings
-    from desk.core.checkin.decision import EVENT_TZ
+    from desk.services.demo.event import EVENT_TZ
     from desk.devices.decoder import default_decoder
     from desk.devices.sound import RecordingSound
     from desk.devices.synthetic import Degradation, make_frame

@@ -187,7 +187,7 @@ class CheckinDesk:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
         from sqlalchemy import update
 
-        from desk.core.checkin.decision import EVENT_TZ
+        from desk.services.demo.event import EVENT_TZ
         from desk.core.badges.codes import badge_ref, issue_code
         from desk.services.demo.event import install_demo
         from desk.store.db import open_database

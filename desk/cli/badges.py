@@ -174,9 +174,10 @@ def print_queue(state, retry_id: str | None, cancel_id: str | None, show_log: bo
         if as_json:
             emit_json(entries)
             return
+        tz = state.event_zone()  # the log's times on the event's clock
         for e in entries:
             mark = " REPRINT" if e["reprint"] else ""
-            click.echo(f"{e['at']:%Y-%m-%d %H:%M:%S}\t{e['registration_id']}\t{e['desk']}\t{e['user']}{mark}")
+            click.echo(f"{e['at'].astimezone(tz):%Y-%m-%d %H:%M:%S}\t{e['registration_id']}\t{e['desk']}\t{e['user']}{mark}")
         return
     found = printing.list_jobs(db)
     if as_json:

@@ -10,7 +10,7 @@ import click
 from desk.cli.common import emit_json, fail, guard, parse_at
 
 _DESK_HELP = "Name of this desk in the scan log (default: the desk_name setting)."
-_AT_HELP = "When the scan happens, ISO date-time (naive = Brussels time); default now."
+_AT_HELP = "When the scan happens, ISO date-time (naive = the event's local time); default now."
 
 
 def _desk(name: str | None) -> str:
@@ -21,8 +21,9 @@ def _desk(name: str | None) -> str:
     return load_settings().desk_name
 
 
-def _at(value: str | None) -> dt.datetime:
-    return parse_at(value) or dt.datetime.now(dt.timezone.utc)
+def _at(state, value: str | None) -> dt.datetime:  # noqa: ANN001
+    """--at, a naive one read on the event's clock; default now."""
+    return parse_at(value, state.event_zone) or dt.datetime.now(dt.timezone.utc)
 
 
 def _keys(db: Any, code: str | None = None) -> dict[int, Any]:
@@ -47,7 +48,7 @@ def checkin(state, code: str, desk_name: str | None, at_text: str | None) -> Non
     """Check in a badge or ticket CODE; print the answer as one JSON object."""
     from desk.services.checkin.entrance import check_in  # noqa: PLC0415
 
-    at = _at(at_text)
+    at = _at(state, at_text)
     db = state.database()
     emit_json(check_in(db, code, _desk(desk_name), at, _keys(db, code)).to_json())
 
@@ -62,7 +63,7 @@ def undo(state, code: str, desk_name: str | None, at_text: str | None) -> None: 
     """Reverse the last check-in of the badge or ticket CODE; print what was undone as JSON."""
     from desk.services.checkin.entrance import undo as undo_checkin  # noqa: PLC0415
 
-    at = _at(at_text)
+    at = _at(state, at_text)
     db = state.database()
     result = undo_checkin(db, code, _desk(desk_name), at, _keys(db, code))
     emit_json(result.to_json())
@@ -74,7 +75,7 @@ def undo(state, code: str, desk_name: str | None, at_text: str | None) -> None: 
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--desk", "desk_name", default=None, help=_DESK_HELP)
 @click.option("--at", "at_text", default=None, metavar="ISO-DATETIME",
-              help="When the file starts (naive = Brussels time); a video's scans follow at their frame times.")
+              help="When the file starts (naive = the event's local time); a video's scans follow at their frame times.")
 @click.pass_obj
 @guard
 def scan(state, file: str, desk_name: str | None, at_text: str | None) -> None:  # noqa: ANN001
@@ -82,7 +83,7 @@ def scan(state, file: str, desk_name: str | None, at_text: str | None) -> None: 
     from desk.devices.base import DeviceError  # noqa: PLC0415
     from desk.services.checkin.scanfile import scan_file  # noqa: PLC0415
 
-    at = _at(at_text)
+    at = _at(state, at_text)
     db = state.database()
     count = 0
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -34,6 +35,20 @@ class State:
                 click.echo(f"warning: {warning}", err=True)
         return self._db
 
+    def event_zone(self) -> dt.tzinfo:
+        """The time zone of the database's event (UTC before an event exists); opens the database."""
+        from desk.core.attendees import UnknownTimeZone, event_zone  # noqa: PLC0415
+        from desk.store.registrations import get_event  # noqa: PLC0415
+
+        with self.database().begin() as session:
+            event = get_event(session)
+        name = event.timezone if event is not None else "UTC"
+        try:
+            return event_zone(name)
+        except UnknownTimeZone:
+            raise DeskError(f"the event's time zone '{name}' is not a known zone: set it with desk event edit "
+                            "--timezone, or give --at with its offset") from None
+
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
@@ -55,8 +70,12 @@ def emit_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, default=default))
 
 
-def parse_at(value: str | None) -> dt.datetime | None:
-    """Parse an --at ISO date-time (naive means the event's local time, Europe/Brussels)."""
+def parse_at(value: str | None, zone: dt.tzinfo | Callable[[], dt.tzinfo]) -> dt.datetime | None:
+    """Parse an --at ISO date-time; naive means the event's local time, `zone`.
+
+    `zone` may be a callable (State.event_zone): it is asked only for a naive time, after the
+    text was found to be a date-time, so a bad --at is refused before the database opens.
+    """
     if value is None:
         return None
     try:
@@ -64,9 +83,9 @@ def parse_at(value: str | None) -> dt.datetime | None:
     except ValueError:
         raise click.BadParameter(f"'{value}' is not an ISO date-time such as 2016-12-01T08:30") from None
     if stamp.tzinfo is None:
-        from zoneinfo import ZoneInfo  # noqa: PLC0415
-
-        stamp = stamp.replace(tzinfo=ZoneInfo("Europe/Brussels"))
+        tz = zone if isinstance(zone, dt.tzinfo) else zone()
+        # fold=0: in the repeated hour of an autumn clock change, the first of the two
+        stamp = stamp.replace(tzinfo=tz)
     return stamp
 
 

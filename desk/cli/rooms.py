@@ -9,11 +9,12 @@ import click
 
 from desk.cli.common import emit_json, fail, guard, parse_at
 
-_AT_HELP = "The moment, ISO date-time (naive = Brussels time); default now."
+_AT_HELP = "The moment, ISO date-time (naive = the event's local time); default now."
 
 
-def _at(value: str | None) -> dt.datetime:
-    return parse_at(value) or dt.datetime.now(dt.timezone.utc)
+def _at(state, value: str | None) -> dt.datetime:  # noqa: ANN001
+    """--at, a naive one read on the event's clock; default now."""
+    return parse_at(value, state.event_zone) or dt.datetime.now(dt.timezone.utc)
 
 
 def _desk(name: str | None) -> str:
@@ -36,7 +37,7 @@ def door(state, room: str, code: str, leaving: bool, at_text: str | None, desk_n
     """Record a scan of CODE at the door of ROOM; print the answer as one JSON object."""
     from desk.services.rooms.door import Rooms  # noqa: PLC0415
 
-    at = _at(at_text)
+    at = _at(state, at_text)
     answer = Rooms(state.database()).scan(room, code, at, _desk(desk_name), leaving=leaving)
     emit_json(answer.to_json())
 
@@ -56,7 +57,7 @@ def rooms_status(state, at_text: str | None, as_json: bool) -> None:  # noqa: AN
     from desk.services.rooms.door import Rooms  # noqa: PLC0415
     from desk.store.rooms import event_days_and_zone  # noqa: PLC0415
 
-    at = _at(at_text)
+    at = _at(state, at_text)
     db = state.database()
     figures = Rooms(db, keys={}).status(at)
     if as_json:
@@ -84,7 +85,7 @@ def rooms_headcount(state, room: str, count: int, at_text: str | None, desk_name
     """Correct ROOM's count to COUNT people (logged with what was shown before)."""
     from desk.services.rooms.door import Rooms  # noqa: PLC0415
 
-    emit_json(Rooms(state.database(), keys={}).headcount(room, count, _at(at_text), _desk(desk_name)).to_json())
+    emit_json(Rooms(state.database(), keys={}).headcount(room, count, _at(state, at_text), _desk(desk_name)).to_json())
 
 
 @rooms.command("policy")

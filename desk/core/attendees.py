@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from desk.core.errors import DeskError
 from desk.core.text import fold, latin_spelling, organisation_key
 
 # Names repeat (Anna, Maria, Müller): an import of 100,000 folds each spelling once.
@@ -64,7 +65,11 @@ _CATEGORY_LABELS = {
 
 @dataclass(frozen=True)
 class Event:
-    """One event: its days and the caps the organisers set."""
+    """One event: its days, its time zone (an IANA name) and the caps the organisers set.
+
+    Every date and time decision (the day of a check-in, arrivals, door sessions, matchmaking
+    rounds) reads local time in `timezone`.
+    """
 
     name: str
     venue: str
@@ -73,6 +78,35 @@ class Event:
     per_organisation_cap: int = 2
     registration_deadline: dt.datetime | None = None
     id: int | None = None
+    timezone: str = "UTC"
+
+    @property
+    def zone(self) -> dt.tzinfo:
+        """The event's clock (an unknown zone name raises UnknownTimeZone)."""
+        return event_zone(self.timezone)
+
+
+class UnknownTimeZone(DeskError, ValueError):
+    """A time zone name that is not in the IANA database (say "Lisbon" for "Europe/Lisbon")."""
+
+
+def event_zone(name: str | None) -> dt.tzinfo:
+    """The tzinfo of an IANA zone name such as "America/Sao_Paulo" ("UTC" when none is given).
+
+    Raises UnknownTimeZone for a name the zone database does not know.
+    """
+    return _zone(name or "UTC")
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> dt.tzinfo:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # noqa: PLC0415
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UnknownTimeZone(f"'{name}' is not a known time zone: give a name such as Europe/Lisbon, "
+                              "America/Sao_Paulo or Asia/Tokyo") from None
 
 
 _set_fields = object.__setattr__

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from desk.core.checkin.decision import EVENT_TZ
-
 if TYPE_CHECKING:  # the store (SQLAlchemy) loads on the worker that checks, not with the window
     from desk.store.db import Database
 
@@ -44,15 +42,17 @@ class Connectivity:
     feed_configured: bool
     feed_problem: str | None
     last_sync: dt.datetime | None
+    tz: dt.tzinfo = dt.timezone.utc
+    """The event's clock (UTC before an event exists): the last sync's time is said in it."""
 
     @property
     def online(self) -> bool:
         """The database answers and, when a feed is set, so does the portal."""
         return self.database_ok and (not self.feed_configured or self.feed_problem is None)
 
-    def sentence(self, tz: dt.tzinfo = EVENT_TZ, today: dt.date | None = None) -> str:
-        """What the status bar says, e.g. "Online · last sync 08:12" or why the desk is offline."""
-        last = f"last sync {format_stamp(self.last_sync, tz, today)}" if self.last_sync else "never synced"
+    def sentence(self, tz: dt.tzinfo | None = None, today: dt.date | None = None) -> str:
+        """What the status bar says, e.g. "Online · last sync 08:12" (the event's time) or why the desk is offline."""
+        last = f"last sync {format_stamp(self.last_sync, tz or self.tz, today)}" if self.last_sync else "never synced"
         if not self.database_ok:
             return f"The database cannot be reached ({self.database_problem}). Check-ins cannot be stored."
         if self.feed_problem is not None:
@@ -62,7 +62,7 @@ class Connectivity:
         return f"Online · {last}."
 
 
-def format_stamp(stamp: dt.datetime, tz: dt.tzinfo = EVENT_TZ, today: dt.date | None = None) -> str:
+def format_stamp(stamp: dt.datetime, tz: dt.tzinfo, today: dt.date | None = None) -> str:
     """HH:MM in the event's zone; the day in front when it is not today."""
     local = stamp.astimezone(tz)
     today = today or dt.datetime.now(tz).date()
@@ -122,13 +122,17 @@ def check(db: Database, feed_url: str, feed_token: str) -> Connectivity:
     """Look at the database and the feed (a few seconds at most: call it on a worker)."""
     from desk.store import registrations as repo  # noqa: PLC0415
     last: dt.datetime | None = None
+    tz: dt.tzinfo = dt.timezone.utc
     database_problem: str | None = None
     try:
         with db.begin() as session:
             last = repo.last_synced_at(session)
+            event = repo.get_event(session)
+            if event is not None:
+                tz = event.zone
     except Exception as exc:  # noqa: BLE001 - a dead hub is a state to show, not a crash
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         database_problem = plain_reason(message, str(getattr(db, "url", "")), what="the database")
     feed_problem = probe_feed(feed_url, feed_token) if feed_url else None
     return Connectivity(database_ok=database_problem is None, database_problem=database_problem,
-                        feed_configured=bool(feed_url), feed_problem=feed_problem, last_sync=last)
+                        feed_configured=bool(feed_url), feed_problem=feed_problem, last_sync=last, tz=tz)

@@ -71,6 +71,7 @@ def get_event(session: Session) -> Event | None:
     return Event(
         id=row.id, name=row.name, venue=row.venue, days=_days_tuple(row.days), seat_cap=row.seat_cap,
         per_organisation_cap=row.per_organisation_cap, registration_deadline=row.registration_deadline,
+        timezone=row.timezone or "UTC",
     )
 
 
@@ -80,6 +81,7 @@ def save_event(session: Session, event: Event) -> Event:
     row.name, row.venue, row.days = event.name, event.venue, _days_text(event.days)
     row.seat_cap, row.per_organisation_cap = event.seat_cap, event.per_organisation_cap
     row.registration_deadline = event.registration_deadline
+    row.timezone = event.timezone
     session.add(row)
     session.flush()
     return get_event(session)  # type: ignore[return-value]

@@ -9,18 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from desk.core.attendees import event_zone
 from desk.core.rooms.occupancy import DoorEvent, FullPolicy, Headcount, Move, Programme, ProgrammeSession, Room, WrongDayPolicy
 from desk.store.schema import EventRow, RegistrationRow
 from desk.store.schema.checkin import CheckinRow, ScanLogRow
 from desk.store.schema.rooms import DoorEventRow, HeadcountRow, RoomRow, SessionRow
 
 _UTC = dt.timezone.utc
-DEFAULT_TZ = "Europe/Brussels"
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -169,15 +168,15 @@ def get_programme(session: Session) -> Programme:
 
 
 def event_days_and_zone(session: Session) -> tuple[tuple[dt.date, ...], dt.tzinfo]:
-    """The event's days and its time zone (no event yet: no days, Europe/Brussels)."""
+    """The event's days and its time zone (no event yet: no days, UTC).
+
+    Raises UnknownTimeZone (a DeskError) when the stored zone is not a known one: desk never
+    guesses an event's clock."""
     row = session.scalars(select(EventRow).order_by(EventRow.id).limit(1)).first()
     if row is None:
-        return (), ZoneInfo(DEFAULT_TZ)
+        return (), event_zone(None)
     days = tuple(dt.date.fromisoformat(p) for p in row.days.split("|") if p)
-    try:
-        return days, ZoneInfo(row.timezone or DEFAULT_TZ)
-    except (ZoneInfoNotFoundError, ValueError):
-        return days, ZoneInfo(DEFAULT_TZ)
+    return days, event_zone(row.timezone)
 
 
 # --- door events and headcounts ------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import string
+from zoneinfo import ZoneInfo
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -14,12 +15,13 @@ from hypothesis import strategies as st
 from desk.core.checkin.arrivals import arrival_bins, count, expected_on
 from desk.core.attendees import Category, Registration, Status
 from desk.core.checkin.decision import (
-    EVENT_TZ, CheckinEntry, PriorCheckin, ScanOutcome, attends_on, choose_undo, decide, decide_burst, decide_scan,
+    CheckinEntry, PriorCheckin, ScanOutcome, attends_on, choose_undo, decide, decide_burst, decide_scan,
     event_day, first_of_day,
 )
 from desk.core.badges.codes import Rejection, Verdict, badge_ref, issue_code
 from desk.core.checkin.wedge import layouts, mangle, repair
 
+EVENT_TZ = ZoneInfo("Europe/Brussels")  # this test's event clock (core names no zone of its own)
 MATCH, CONF1, CONF2 = dt.date(2016, 11, 30), dt.date(2016, 12, 1), dt.date(2016, 12, 2)
 DAYS = (MATCH, CONF1, CONF2)
 SECRET = b"checkin-test-secret-0123456789ab"
@@ -88,7 +90,7 @@ def test_reasons_a_desk_worker_reads() -> None:
     assert "not accepted" in decide(OK, reg(status=Status.REJECTED), CONF1, DAYS, None).reason
     wrong = decide(OK, reg(days=(CONF1, CONF2)), MATCH, DAYS, None)
     assert wrong.reason == "Registered for Thu 01 Dec, Fri 02 Dec, not for Wed 30 Nov."
-    already = decide(OK, reg(), CONF1, DAYS, PRIOR)
+    already = decide(OK, reg(), CONF1, DAYS, PRIOR, EVENT_TZ)
     assert already.reason == "Already checked in at 08:05 at desk-2."  # Brussels time, not UTC
 
 
@@ -113,10 +115,32 @@ def entry(n: int, day: dt.date, hh: int, desk: str = "desk-1", undone: bool = Fa
 
 def test_the_day_is_the_date_in_brussels() -> None:
     late_utc = dt.datetime(2016, 11, 30, 23, 30, tzinfo=dt.timezone.utc)
-    assert event_day(late_utc) == CONF1  # 00:30 on 1 December in Brussels
-    assert event_day(dt.datetime(2016, 12, 1, 22, 59, tzinfo=dt.timezone.utc)) == CONF1
+    assert event_day(late_utc, EVENT_TZ) == CONF1  # 00:30 on 1 December in Brussels
+    assert event_day(dt.datetime(2016, 12, 1, 22, 59, tzinfo=dt.timezone.utc), EVENT_TZ) == CONF1
     with pytest.raises(ValueError):
-        event_day(dt.datetime(2016, 12, 1, 8, 0))
+        event_day(dt.datetime(2016, 12, 1, 8, 0), EVENT_TZ)
+
+
+@pytest.mark.parametrize(("zone", "utc_before", "utc_after"), [
+    ("America/Sao_Paulo", dt.datetime(2016, 12, 2, 1, 50), dt.datetime(2016, 12, 2, 2, 10)),  # UTC-2 (summer time then)
+    ("Asia/Tokyo", dt.datetime(2016, 12, 1, 14, 50), dt.datetime(2016, 12, 1, 15, 10)),  # UTC+9
+])
+def test_the_day_is_the_date_on_the_events_own_clock(zone: str, utc_before: dt.datetime,
+                                                     utc_after: dt.datetime) -> None:
+    tz = ZoneInfo(zone)
+    before, after = utc_before.replace(tzinfo=dt.timezone.utc), utc_after.replace(tzinfo=dt.timezone.utc)
+    assert before.astimezone(tz).strftime("%H:%M") == "23:50" and after.astimezone(tz).strftime("%H:%M") == "00:10"
+    assert event_day(before, tz) == CONF1 and event_day(after, tz) == CONF2
+    # the same instants on another clock fall on other days: the zone decides
+    assert (event_day(before, dt.timezone.utc), event_day(after, dt.timezone.utc)) != (CONF1, CONF2)
+    only_day_one = reg(days=(CONF1,))
+    assert decide(OK, only_day_one, event_day(before, tz), DAYS, None).outcome is ScanOutcome.WELCOME
+    assert decide(OK, only_day_one, event_day(after, tz), DAYS, None).outcome is ScanOutcome.WRONG_DAY
+    prior = PriorCheckin(before, "desk-1")
+    already = decide(OK, only_day_one, CONF1, DAYS, prior, tz)
+    assert "at 23:50 at desk-1" in already.reason
+    bins = arrival_bins([before, after], CONF2, tz)
+    assert [(b.start.strftime("%d %H:%M"), b.count) for b in bins] == [("02 00:10", 1)]
 
 
 def test_yesterdays_check_in_does_not_make_today_already_in() -> None:
@@ -264,7 +288,7 @@ def test_counters_by_category_for_the_day() -> None:
 def test_arrivals_per_ten_minutes_are_contiguous_local_bins() -> None:
     times = [at(CONF1, 8, 1), at(CONF1, 8, 9), at(CONF1, 8, 31), at(CONF2, 8, 0),
              dt.datetime(2016, 12, 1, 7, 45, tzinfo=dt.timezone.utc)]  # 08:45 in Brussels
-    bins = arrival_bins(times, CONF1, now=at(CONF1, 9, 2))
+    bins = arrival_bins(times, CONF1, EVENT_TZ, now=at(CONF1, 9, 2))
     assert [(b.start.strftime("%H:%M"), b.count) for b in bins] == [
         ("08:00", 2), ("08:10", 0), ("08:20", 0), ("08:30", 1), ("08:40", 1), ("08:50", 0), ("09:00", 0)]
-    assert arrival_bins([], CONF1) == []
+    assert arrival_bins([], CONF1, EVENT_TZ) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -105,3 +106,9 @@ def test_print_queue_commands(desk, tmp_path):
     assert [(j["state"], j["reprint"]) for j in jobs] == [("done", True), ("done", False)]
     log = json.loads(desk("print-queue", "--log", "--json").stdout)
     assert [e["reprint"] for e in log] == [True, False]
+    # the text log says the event's local time (the demo event is in Brussels)
+    from desk.services.demo.event import EVENT_TZ
+
+    first = desk("print-queue", "--log").stdout.splitlines()[0]
+    at = dt.datetime.fromisoformat(log[0]["at"]).astimezone(EVENT_TZ)
+    assert first.startswith(f"{at:%Y-%m-%d %H:%M:%S}\t{rid}\t") and first.endswith(" REPRINT")

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from sqlalchemy import update
 
 from desk.core.attendees import Category, Status
-from desk.core.checkin.decision import EVENT_TZ, ScanOutcome
+from desk.core.checkin.decision import ScanOutcome
+from desk.services.demo.event import EVENT_TZ
 from desk.core.badges.codes import badge_ref, issue_code
 from desk.core.checkin.wedge import mangle
 from desk.services.checkin import entrance as svc

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from pypdf import PdfReader
 
-from desk.core.checkin.decision import EVENT_TZ
+from desk.services.demo.event import EVENT_TZ
 from desk.core.text import fold
 from desk.services.checkin.entrance import check_in
 from desk.services.checkin.checklist import NoEventDay, write_checklist

@@ -18,7 +18,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from desk.core.checkin.decision import EVENT_TZ, ScanOutcome
+from desk.core.checkin.decision import ScanOutcome
+from desk.services.demo.event import EVENT_TZ
 from desk.core.rooms.occupancy import Room
 from desk.services.checkin import entrance as svc
 from desk.services.demo.event import install_demo

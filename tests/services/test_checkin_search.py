@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from desk.core.attendees import Status
-from desk.core.checkin.decision import EVENT_TZ, ScanOutcome
+from desk.core.checkin.decision import ScanOutcome
+from desk.services.demo.event import EVENT_TZ
 from desk.services.checkin import entrance as svc
 from desk.services.checkin.search import find_at_desk
 from desk.services.demo.event import install_demo

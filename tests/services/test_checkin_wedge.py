@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import update
 
 from desk.core.attendees import Status
-from desk.core.checkin.decision import EVENT_TZ, ScanOutcome
+from desk.core.checkin.decision import ScanOutcome
+from desk.services.demo.event import EVENT_TZ
 from desk.core.checkin.wedge import mangle
 from desk.services.checkin import entrance as svc
 from desk.services.demo.event import install_demo

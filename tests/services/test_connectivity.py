@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import socket
 
+from desk.core.attendees import Event
 from desk.services.connectivity import check, plain_reason, plain_sync_failure, probe_feed
 from desk.services.registrations.sources import open_source
 from desk.services.registrations.sync import run_sync
+from desk.store import registrations as repo
 from desk.store.db import open_database
 from tests.services.feedserver import FeedServer, Fault, make_registration
 import pytest
@@ -21,7 +23,7 @@ def db_path(db_path):
     return db_path
 
 
-BRUSSELS_DAY = dt.date(2016, 12, 1)
+EVENT_DAY = dt.date(2016, 12, 1)
 
 
 def _closed_port() -> int:
@@ -54,14 +56,16 @@ def test_probe_says_online_for_a_feed_that_answers_and_why_not_otherwise():
 
 
 def test_offline_sentence_keeps_the_last_sync_time_across_a_restart(db_path):
-    stamp = dt.datetime(2016, 12, 1, 7, 12, tzinfo=dt.timezone.utc)  # 08:12 in Brussels
+    stamp = dt.datetime(2016, 12, 1, 7, 12, tzinfo=dt.timezone.utc)  # 16:12 in Tokyo, where the event is
     db = open_database(f"sqlite:///{db_path}")
     assert check(db, "", "").last_sync is None
+    with db.begin() as session:
+        repo.save_event(session, Event("Tokyo Cluster Days", "Tokyo", (EVENT_DAY,), timezone="Asia/Tokyo"))
     with FeedServer([make_registration(n) for n in range(1, 4)]) as server:
         report = run_sync(db, open_source(server.base_url, server.token), clock=lambda: stamp)
         assert report.added == 3
         online = check(db, server.base_url, server.token)
-        assert online.online and online.sentence(today=BRUSSELS_DAY) == "Online · last sync 08:12."
+        assert online.online and online.sentence(today=EVENT_DAY) == "Online · last sync 16:12."
     db.close()
 
     again = open_database(f"sqlite:///{db_path}")  # the desk was restarted
@@ -69,9 +73,9 @@ def test_offline_sentence_keeps_the_last_sync_time_across_a_restart(db_path):
     offline = check(again, f"http://127.0.0.1:{port}/api", "t")
     again.close()
     assert not offline.online and offline.last_sync == stamp
-    assert offline.sentence(today=BRUSSELS_DAY) == (
-        f"The portal could not be reached (nothing answers at 127.0.0.1:{port}). Working offline; last sync 08:12.")
-    assert offline.sentence(today=dt.date(2016, 12, 2)).endswith("last sync Thu 01 Dec 08:12.")
+    assert offline.sentence(today=EVENT_DAY) == (
+        f"The portal could not be reached (nothing answers at 127.0.0.1:{port}). Working offline; last sync 16:12.")
+    assert offline.sentence(today=dt.date(2016, 12, 2)).endswith("last sync Thu 01 Dec 16:12.")
 
 
 def test_a_database_that_stopped_answering_is_said_with_its_host():

@@ -10,7 +10,8 @@ import shutil
 import pytest
 from sqlalchemy import update
 
-from desk.core.checkin.decision import EVENT_TZ, ScanOutcome
+from desk.core.checkin.decision import ScanOutcome
+from desk.services.demo.event import EVENT_TZ
 from desk.core.badges.codes import Rejection
 from desk.services.badges import codes as bc
 from desk.services.checkin import entrance as checkin

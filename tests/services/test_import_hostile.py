@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from desk.cli import cli
 from desk.core.attendees import Event, Status
-from desk.core.checkin.decision import EVENT_TZ, ScanOutcome
+from desk.core.checkin.decision import ScanOutcome
+from desk.services.demo.event import EVENT_TZ
 from desk.core.errors import SourceError
 from desk.services.checkin import entrance as checkin_svc
 from desk.services.registrations.sources import FeedSourceAdapter, FileSource

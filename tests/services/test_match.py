@@ -8,15 +8,19 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
+from desk.core.attendees import Event
 from desk.core.matchmaking.model import MatchmakingError
 from desk.services.matchmaking import schedule as match
 from desk.store import matchmaking as store
+from desk.store import registrations as repo
 from tests.services.match_files import PARTICIPANTS, REQUESTS, SLOTS, write
 
 NOW = dt.datetime(2016, 11, 29, 18, 0, tzinfo=dt.timezone.utc)
 
 
 def test_files_are_told_by_their_header_in_any_order(db, tmp_path) -> None:
+    with db.begin() as session:
+        repo.save_event(session, Event("Matchmaking", "", (dt.date(2016, 11, 30),), timezone="Europe/Brussels"))
     slots, requests, people = write(tmp_path, slots=SLOTS, requests=REQUESTS, participants=PARTICIPANTS)
     report = match.import_files(db, [slots, requests, people])
     assert report.ok

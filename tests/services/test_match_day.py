@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
+from desk.core.attendees import Event
 from desk.core.errors import DeskError
 from desk.core.matchmaking.model import Meeting, Schedule, Slot, Unscheduled, pair_key
 from desk.services.matchmaking import schedule as match
@@ -43,7 +44,9 @@ def test_a_portal_ticket_marks_the_linked_participant_present(db) -> None:
 
 @pytest.fixture
 def scheduled(db, tmp_path):
-    # a fixed schedule (the solver may pick another optimum on another run)
+    # a fixed schedule (the solver may pick another optimum on another run), for an event in Brussels
+    with db.begin() as session:
+        repo.save_event(session, Event("Matchmaking", "", (dt.date(2016, 11, 30),), timezone="Europe/Brussels"))
     match.import_files(db, write(tmp_path))
     meetings = [Meeting("A", "C", 1, 1), Meeting("B", "E", 1, 2), Meeting("C", "E", 2, 1), Meeting("A", "B", 2, 2),
                 Meeting("C", "D", 3, 1)]

@@ -7,7 +7,8 @@ import datetime as dt
 import cv2
 import pytest
 
-from desk.core.checkin.decision import EVENT_TZ, ScanOutcome
+from desk.core.checkin.decision import ScanOutcome
+from desk.services.demo.event import EVENT_TZ
 from desk.devices.base import DeviceError
 from desk.devices.synthetic import Degradation, make_frame, write_video
 from desk.services.demo.event import install_demo

@@ -14,7 +14,7 @@ from pytestqt.exceptions import TimeoutError
 
 from desk.app import Desk, build_desk, page_factories
 from desk.config import Settings
-from desk.core.checkin.decision import EVENT_TZ
+from desk.services.demo.event import EVENT_TZ
 from desk.devices.base import DeviceError
 from desk.devices.camera import FileCamera
 from desk.devices.decoder import default_decoder

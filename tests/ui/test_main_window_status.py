@@ -17,7 +17,8 @@ import pytest
 
 from desk.app import Desk, build_desk, build_window
 from desk.config import Settings
-from desk.core.checkin.decision import EVENT_TZ, ScanOutcome
+from desk.core.checkin.decision import ScanOutcome
+from desk.services.demo.event import EVENT_TZ
 from desk.devices.sound import RecordingSound
 from desk.services.badges.codes import create_event_keys
 from desk.services.demo.event import install_demo
@@ -84,7 +85,14 @@ def test_an_unreachable_feed_shows_offline_in_a_plain_sentence(qtbot, make_windo
     window.grab().save(str(tmp_path / "offline-1366.png"))
 
 
-def test_the_last_sync_time_shows_after_a_sync(qtbot, make_window, tmp_path):
+def test_the_last_sync_time_shows_after_a_sync(qtbot, make_window, db, tmp_path):
+    from zoneinfo import ZoneInfo
+
+    from desk.core.attendees import Event
+    from desk.store import registrations as repo
+
+    with db.begin() as session:  # an event far from the laptop: the status bar says its time
+        repo.save_event(session, Event("Tokyo Cluster Days", "Tokyo", (dt.date(2016, 12, 1),), timezone="Asia/Tokyo"))
     with FeedServer([make_registration(n) for n in range(1, 6)]) as server:
         settings = Settings(feed_url=server.base_url, feed_token=server.token, printer=f"folder:{tmp_path}")
         window = make_window(settings, demo=False)
@@ -94,7 +102,7 @@ def test_the_last_sync_time_shows_after_a_sync(qtbot, make_window, tmp_path):
         attendees = _page(window, "Attendees")
         with qtbot.waitSignal(attendees.sync_finished, timeout=TIMEOUT_MS):
             attendees.start_sync("")
-        synced = dt.datetime.now(EVENT_TZ)
+        synced = dt.datetime.now(ZoneInfo("Asia/Tokyo"))
         qtbot.waitUntil(lambda: "last sync" in window.connection.text(), timeout=TIMEOUT_MS)
     shown = window.connection.text()
     assert shown.startswith("● Online · last sync ")

@@ -21,7 +21,17 @@ from tests.services.match_files import write
 AT = dt.datetime(2016, 11, 30, 8, 35, tzinfo=dt.timezone.utc)
 
 
+def _brussels_event(db) -> None:
+    """The slot files' naive times are the event's local time: Brussels here (UTC+1)."""
+    from desk.core.attendees import Event
+    from desk.store import registrations as repo
+
+    with db.begin() as session:
+        repo.save_event(session, Event("Matchmaking", "", (dt.date(2016, 11, 30),), timezone="Europe/Brussels"))
+
+
 def test_import_schedule_publish_and_board(qtbot, db, tmp_path) -> None:
+    _brussels_event(db)
     workers = Workers()
     page = build_page(db=db, workers=workers, clock=lambda: AT, sound=RecordingSound(),
                       settings=Settings(desk_name="match desk"))
@@ -71,6 +81,7 @@ class FakeClock:
 @pytest.fixture
 def day(qtbot, db, tmp_path):
     """The five-cluster files with a fixed, published schedule; the page on screen at 09:35 (round 1)."""
+    _brussels_event(db)
     match.import_files(db, write(tmp_path))
     meetings = [Meeting("A", "C", 1, 1), Meeting("B", "E", 1, 2), Meeting("C", "E", 2, 1), Meeting("A", "B", 2, 2),
                 Meeting("C", "D", 3, 1)]

@@ -159,7 +159,7 @@ def test_build_page_gives_the_badges_tab(qtbot, ctx):
 def test_queue_times_are_in_the_events_zone_not_the_laptops(qtbot, page, ctx, printer, monkeypatch):
     import time
 
-    from desk.core.checkin.decision import EVENT_TZ
+    from desk.services.demo.event import EVENT_TZ
 
     monkeypatch.setenv("TZ", "America/New_York")  # the laptop's own zone must not leak in
     time.tzset()

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from desk.core.attendees import Category, Registration
-from desk.core.checkin.decision import EVENT_TZ, attends_on
+from desk.core.checkin.decision import attends_on
 
 BIN_MINUTES = 10
 
@@ -73,8 +73,8 @@ def _floor(local: dt.datetime, minutes: int) -> dt.datetime:
     return local.replace(minute=local.minute - local.minute % minutes, second=0, microsecond=0)
 
 
-def arrival_bins(times: Sequence[dt.datetime], day: dt.date, now: dt.datetime | None = None,
-                 minutes: int = BIN_MINUTES, tz: dt.tzinfo = EVENT_TZ) -> list[ArrivalBin]:
+def arrival_bins(times: Sequence[dt.datetime], day: dt.date, tz: dt.tzinfo, now: dt.datetime | None = None,
+                 minutes: int = BIN_MINUTES) -> list[ArrivalBin]:
     """Check-ins per `minutes` on `day`, from the first arrival's bin to the last (or `now`'s).
 
     Times are aware instants; bins are event-local and contiguous (empty bins count 0), so a

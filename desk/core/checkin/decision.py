@@ -10,14 +10,11 @@ import datetime as dt
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from desk.core.attendees import Registration, Status
 from desk.core.badges.codes import Rejection, Verdict, verify
 from desk.core.checkin.wedge import KnownTickets, WedgeResult, repair
 
-EVENT_TZ = ZoneInfo("Europe/Brussels")
-"""The event's clock: a check-in's day is the local date at the venue."""
 _WEDGE_PREFIXES = frozenset(f"D{v}:" for v in range(1, 10))
 
 
@@ -82,12 +79,13 @@ def _days(days: tuple[dt.date, ...]) -> str:
 
 def decide(
     verdict: Verdict, registration: Registration | None, day: dt.date,
-    event_days: tuple[dt.date, ...], prior: PriorCheckin | None,
+    event_days: tuple[dt.date, ...], prior: PriorCheckin | None, tz: dt.tzinfo | None = None,
 ) -> Decision:
     """Decide what a scan means on `day`.
 
     `verdict` is what desk.core.badges.codes.verify said of the code; `registration` is the person
-    it names (None when it names nobody); `prior` is their first check-in on `day`, if any.
+    it names (None when it names nobody); `prior` is their first check-in on `day`, if any, whose
+    time the reason gives on the event's clock `tz` (None: as stored).
     Order of checks: unreadable, forged, unknown, cancelled, not validated, wrong day,
     already in, welcome.
     """
@@ -111,14 +109,15 @@ def decide(
         return Decision(ScanOutcome.WRONG_DAY, registration,
                         reason=f"Registered for {expected}, not for {day:%a %d %b}.")
     if prior is not None:
-        local = prior.at.astimezone(EVENT_TZ) if prior.at.tzinfo else prior.at
+        local = prior.at.astimezone(tz) if tz is not None and prior.at.tzinfo else prior.at
         return Decision(ScanOutcome.ALREADY_IN, registration, prior,
                         reason=f"Already checked in at {local:%H:%M} at {prior.desk}.")
     return Decision(ScanOutcome.WELCOME, registration)
 
 
-def event_day(at: dt.datetime, tz: dt.tzinfo = EVENT_TZ) -> dt.date:
-    """Return the event-local date of an aware instant (a check-in at 00:30 UTC is the next day in Brussels).
+def event_day(at: dt.datetime, tz: dt.tzinfo) -> dt.date:
+    """Return the event-local date of an aware instant on the event's clock `tz`
+    (a check-in at 23:30 UTC is the next day in a zone an hour or more east of UTC).
 
     Raises ValueError for a naive datetime: desk never guesses a time zone.
     """
@@ -180,7 +179,7 @@ def decide_scan(
     lookup_ref: Callable[[str], str | None], lookup_ticket: Callable[[str], str | None],
     registration_of: Callable[[str], Registration | None],
     checkins_of: Callable[[str], Sequence[CheckinEntry]], from_keyboard: bool = False,
-    known_tickets: KnownTickets | None = None,
+    known_tickets: KnownTickets | None = None, tz: dt.tzinfo | None = None,
 ) -> Decision:
     """The whole answer to one scanned text on `day`: wedge repair, verification, decision.
 
@@ -188,7 +187,8 @@ def decide_scan(
     only when unambiguous (desk.core.checkin.wedge): a repaired desk code must have a known prefix,
     a repaired portal ticket must be stored. The lookups are the store's (or a test's
     dictionaries); `known_tickets` asks for many ticket codes at once (default: one
-    `lookup_ticket` each). `keys` maps key versions to public keys (empty: desk codes are
+    `lookup_ticket` each); `tz` is the event's clock for the times in reasons. `keys` maps
+    key versions to public keys (empty: desk codes are
     `unknown` with the hint to import the event keys). Never raises on content.
     """
     text, note = code, ""
@@ -208,7 +208,7 @@ def decide_scan(
     verdict = verify(text, keys, lookup_ref, lookup_ticket)  # type: ignore[arg-type]
     registration = registration_of(verdict.registration_id) if verdict.registration_id else None
     prior = first_of_day(checkins_of(registration.registration_id), day) if registration else None
-    decision = decide(verdict, registration, day, event_days, prior)
+    decision = decide(verdict, registration, day, event_days, prior, tz)
     if note:
         decision = Decision(decision.outcome, decision.registration, decision.first_checkin, decision.reason, note)
     return decision

@@ -17,7 +17,6 @@ from reportlab.pdfgen.canvas import Canvas
 from desk.core.checkin.arrivals import expected_on
 from desk.core.attendees import Registration
 from desk.core.categories import by_key, label_of
-from desk.core.checkin.decision import EVENT_TZ
 from desk.core.errors import DeskError
 from desk.core.text import fold
 from desk.services.badges.fonts import BOLD, REGULAR, fit_width, register_fonts
@@ -66,7 +65,7 @@ def write_checklist(db: Database, out: Path | str, day: dt.date | None = None,
         if event is None:
             raise NoEventDay("no event in this database yet: create it first with desk event create")
         if day is None:
-            today = now.astimezone(EVENT_TZ).date()
+            today = now.astimezone(event.zone).date()
             day = today if today in event.days else event.days[0]
         if event.days and day not in event.days:
             days = ", ".join(d.isoformat() for d in event.days)
@@ -90,7 +89,7 @@ def write_checklist(db: Database, out: Path | str, day: dt.date | None = None,
                                                 width - 2 * _MARGIN_PT))
         canvas.setFont(REGULAR, 9)
         canvas.drawString(_MARGIN_PT, top - 6 * MM,
-                          f"{len(people)} expected · printed {now.astimezone(EVENT_TZ):%d %b %H:%M} · "
+                          f"{len(people)} expected · printed {now.astimezone(event.zone):%d %b %H:%M} · "
                           f"ticked = already checked in then")
         canvas.drawRightString(width - _MARGIN_PT, top - 6 * MM, f"page {page + 1} / {pages}")
         y = top - 16 * MM

@@ -16,15 +16,16 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from desk.core.checkin import arrivals
-from desk.core.attendees import Registration
+from desk.core.attendees import Registration, event_zone
 from desk.core.categories import by_key, label_of
 from desk.core.checkin.decision import (
-    EVENT_TZ, CheckinEntry, Decision, PriorCheckin, ScanOutcome, choose_undo, decide, decide_scan, event_day, first_of_day,
+    CheckinEntry, Decision, PriorCheckin, ScanOutcome, choose_undo, decide, decide_scan, event_day, first_of_day,
 )
 from desk.core.badges.codes import Rejection, Verdict
 from desk.store import checkins as store
 from desk.store import event as event_repo
 from desk.store import registrations as repo
+from desk.services.event_clock import event_clock, zone_in
 from desk.store.db import Database, DatabaseBusy
 
 PublicKeys = Mapping[int, Any]  # key version -> Ed25519PublicKey
@@ -48,12 +49,14 @@ class CheckinResult:
     scan_id: str
     checkin_id: str | None = None
     category_label: str = ""  # the event's label for the person's category ("" when nobody)
+    tz: dt.tzinfo = dt.timezone.utc
+    """The event's clock: the first check-in's time is given in it."""
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object `desk checkin` prints (outcome words as in ScanOutcome)."""
         first = None
         if self.first_checkin is not None:
-            first = {"at": self.first_checkin.at.astimezone(EVENT_TZ).isoformat(), "desk": self.first_checkin.desk}
+            first = {"at": self.first_checkin.at.astimezone(self.tz).isoformat(), "desk": self.first_checkin.desk}
         return {
             "outcome": self.outcome.value, "attendee": attendee_id(self.registration),
             "person": attendee_json(self.registration, self.category_label), "first_checkin": first, "reason": self.reason, "note": self.note, "desk": self.desk,
@@ -69,13 +72,15 @@ class UndoResult:
     registration: Registration | None
     reason: str
     scan_id: str
+    tz: dt.tzinfo = dt.timezone.utc
+    """The event's clock: the undone check-in's time is given in it."""
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object `desk undo` prints."""
         undone = None
         if self.undone is not None:
             undone = {"checkin_id": self.undone.checkin_id, "day": self.undone.day.isoformat(),
-                      "at": self.undone.at.astimezone(EVENT_TZ).isoformat(), "desk": self.undone.desk}
+                      "at": self.undone.at.astimezone(self.tz).isoformat(), "desk": self.undone.desk}
         return {"undone": undone, "attendee": attendee_id(self.registration),
                 "person": attendee_json(self.registration), "reason": self.reason}
 
@@ -99,6 +104,8 @@ class DeskStatus:
     recent: list[RecentScan] = field(default_factory=list)
     arrivals: list[arrivals.ArrivalBin] = field(default_factory=list)
     category_labels: dict[Any, str] = field(default_factory=dict)  # Category -> the event's label
+    tz: dt.tzinfo = dt.timezone.utc
+    """The event's clock, for the times of the last scans."""
 
     def label(self, category: Any) -> str:
         """The event's label for a category (the built-in one when the event gives none)."""
@@ -132,10 +139,11 @@ def desk_keys(db: Database) -> tuple[dict[int, Any], str]:
 
 
 def _check(db: Database, desk: str, at: dt.datetime, code: str, decide_in_session: Any) -> CheckinResult:
-    """One unit of work: decide, store a welcome, log the scan; the result leaves only after the commit."""
+    """One unit of work: decide, store a welcome, log the scan; the result leaves only after the commit.
+
+    The day of the scan is the local date of `at` on the event's clock."""
     if at.tzinfo is None:
         raise ValueError("check-in times must be aware datetimes")
-    day = event_day(at)
     scan_id = store.new_id()
     for attempt in (1, 2):
         checkin_id = None
@@ -145,7 +153,9 @@ def _check(db: Database, desk: str, at: dt.datetime, code: str, decide_in_sessio
             # check-in it stores then see the same database.
             with db.begin_write() as session:
                 event = repo.get_event(session)
-                decision: Decision = decide_in_session(session, day, event.days if event else ())
+                tz = event.zone if event is not None else event_zone(None)
+                day = event_day(at, tz)
+                decision: Decision = decide_in_session(session, day, event.days if event else (), tz)
                 label = ""
                 if decision.registration is not None:
                     label = label_of(by_key(event_repo.get_categories(session)), decision.registration.category)
@@ -160,15 +170,16 @@ def _check(db: Database, desk: str, at: dt.datetime, code: str, decide_in_sessio
         except DatabaseBusy as exc:
             # An import or another writer held the database: nothing was stored, so nothing is
             # shown as welcome. (The scan log cannot take the line either.)
+            tz = event_clock(db)  # a read: never waits for the writer that held the database
             return CheckinResult(ScanOutcome.BUSY, None, None, f"Not checked in: {exc}. Scan again.", "",
-                                 code, desk, at, day, scan_id)
+                                 code, desk, at, event_day(at, tz), scan_id, tz=tz)
         except IntegrityError:
             # Another desk on the hub checked the same person in a moment ago: decide again,
             # which now answers "already in" with that desk's check-in.
             if attempt == 2 or not welcomed:
                 raise
     return CheckinResult(decision.outcome, decision.registration, decision.first_checkin, decision.reason,
-                         decision.note, code, desk, at, day, scan_id, checkin_id, label)
+                         decision.note, code, desk, at, day, scan_id, checkin_id, label, tz)
 
 
 def check_in(db: Database, code: str, desk: str, at: dt.datetime, keys: PublicKeys | None = None,
@@ -181,7 +192,7 @@ def check_in(db: Database, code: str, desk: str, at: dt.datetime, keys: PublicKe
     than WRITE_WAIT_MS. Raises ValueError for a naive `at`, and whatever the database raises
     when it cannot store (nothing is then shown as welcome).
     """
-    def in_session(session: Any, day: dt.date, event_days: tuple[dt.date, ...]) -> Decision:
+    def in_session(session: Any, day: dt.date, event_days: tuple[dt.date, ...], tz: dt.tzinfo) -> Decision:
         return decide_scan(
             code, day, event_days, keys or {},
             lambda ref: store.registration_for_ref(session, ref),
@@ -189,7 +200,7 @@ def check_in(db: Database, code: str, desk: str, at: dt.datetime, keys: PublicKe
             lambda rid: repo.get_registration(session, rid),
             lambda rid: store.checkins_of(session, rid),
             from_keyboard=from_keyboard,
-            known_tickets=lambda codes: repo.known_ticket_codes(session, codes),
+            known_tickets=lambda codes: repo.known_ticket_codes(session, codes), tz=tz,
         )
     return _check(db, desk, at, code, in_session)
 
@@ -204,12 +215,12 @@ def check_in_registration(db: Database, registration_id: str, desk: str, at: dt.
 
     The scan log records it as ``manual:<registration id>``.
     """
-    def in_session(session: Any, day: dt.date, event_days: tuple[dt.date, ...]) -> Decision:
+    def in_session(session: Any, day: dt.date, event_days: tuple[dt.date, ...], tz: dt.tzinfo) -> Decision:
         reg = repo.get_registration(session, registration_id)
         if reg is None:
-            return decide(Verdict(reason=Rejection.UNKNOWN_ATTENDEE), None, day, event_days, None)
+            return decide(Verdict(reason=Rejection.UNKNOWN_ATTENDEE), None, day, event_days, None, tz)
         prior = first_of_day(store.checkins_of(session, registration_id), day)
-        return decide(Verdict(registration_id=registration_id), reg, day, event_days, prior)
+        return decide(Verdict(registration_id=registration_id), reg, day, event_days, prior, tz)
     return _check(db, desk, at, f"manual:{registration_id}", in_session)
 
 
@@ -221,7 +232,8 @@ def _undo(db: Database, desk: str, at: dt.datetime, code: str, find: Any) -> Und
         # database lets one through and the other learns it did nothing (rather than, after
         # waiting, walking back to the check-in before).
         with db.begin_write(immediate=False) as session:
-            registration, reason = find(session)
+            tz = zone_in(session)
+            registration, reason = find(session, tz)
             target = None
             if registration is not None:
                 chosen = choose_undo(store.checkins_of(session, registration.registration_id))
@@ -229,10 +241,10 @@ def _undo(db: Database, desk: str, at: dt.datetime, code: str, find: Any) -> Und
                     reason = f"Nothing to undo: {registration.full_name} has no check-in to undo."
                 elif store.mark_undone(session, chosen.checkin_id, at, desk):
                     target = chosen
-                    local = chosen.at.astimezone(EVENT_TZ)
+                    local = chosen.at.astimezone(tz)
                     reason = f"Check-in of {registration.full_name} at {local:%H:%M} ({chosen.desk}) undone."
                 else:
-                    local = chosen.at.astimezone(EVENT_TZ)
+                    local = chosen.at.astimezone(tz)
                     reason = (f"Nothing to undo: the check-in of {registration.full_name} at {local:%H:%M} "
                               f"({chosen.desk}) was undone a moment ago at another desk.")
             store.append_scan(session, store.ScanEntry(
@@ -241,7 +253,7 @@ def _undo(db: Database, desk: str, at: dt.datetime, code: str, find: Any) -> Und
             ))
     except DatabaseBusy as exc:
         return UndoResult(None, None, f"Nothing undone: {exc}. Try again.", scan_id)
-    return UndoResult(target, registration, reason, scan_id)
+    return UndoResult(target, registration, reason, scan_id, tz)
 
 
 def undo(db: Database, code: str, desk: str, at: dt.datetime, keys: PublicKeys | None = None) -> UndoResult:
@@ -250,8 +262,8 @@ def undo(db: Database, code: str, desk: str, at: dt.datetime, keys: PublicKeys |
     Returns what was reversed (None with the reason when the code names nobody, the person
     has no active check-in, another desk undid it a moment before, or the database was busy).
     """
-    def find(session: Any) -> tuple[Registration | None, str]:
-        decision = decide_scan(code, event_day(at), (), keys or {},
+    def find(session: Any, tz: dt.tzinfo) -> tuple[Registration | None, str]:
+        decision = decide_scan(code, event_day(at, tz), (), keys or {},
                                lambda ref: store.registration_for_ref(session, ref),
                                lambda ticket: _ticket(session, ticket),
                                lambda rid: repo.get_registration(session, rid), lambda rid: [])
@@ -261,17 +273,19 @@ def undo(db: Database, code: str, desk: str, at: dt.datetime, keys: PublicKeys |
 
 def undo_registration(db: Database, registration_id: str, desk: str, at: dt.datetime) -> UndoResult:
     """Reverse the last active check-in of one registration (the desk's Undo button)."""
-    def find(session: Any) -> tuple[Registration | None, str]:
+    def find(session: Any, tz: dt.tzinfo) -> tuple[Registration | None, str]:
         reg = repo.get_registration(session, registration_id)
         return reg, ("" if reg else f"No registration {registration_id}.")
     return _undo(db, desk, at, f"manual:{registration_id}", find)
 
 
 def desk_status(db: Database, at: dt.datetime, recent: int = 20, desk: str | None = None) -> DeskStatus:
-    """Counters for the day of `at`, the last `recent` scans (of `desk`, or all) and arrivals per 10 minutes."""
-    day = event_day(at)
+    """Counters for the day of `at` on the event's clock, the last `recent` scans (of `desk`, or all)
+    and arrivals per 10 minutes (event-local bins)."""
     with db.begin() as session:
         event = repo.get_event(session)
+        tz = event.zone if event is not None else event_zone(None)
+        day = event_day(at, tz)
         regs = repo.all_registrations(session)
         inside = store.checked_in_ids(session, day)
         times = store.arrival_times(session, day)
@@ -282,4 +296,4 @@ def desk_status(db: Database, at: dt.datetime, recent: int = 20, desk: str | Non
     lines = [RecentScan(s.at, s.desk, s.outcome,
                         by_id[s.registration_id].full_name if s.registration_id in by_id else "", s.code)
              for s in scans]
-    return DeskStatus(counters, lines, arrivals.arrival_bins(times, day, now=at), labels)
+    return DeskStatus(counters, lines, arrivals.arrival_bins(times, day, tz, now=at), labels, tz)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from desk.core.attendees import Registration
+from desk.core.attendees import Registration, event_zone
 from desk.core.checkin.decision import PriorCheckin, ScanOutcome, decide, event_day, first_of_day
 from desk.core.badges.codes import Verdict
 from desk.services.registrations.search import find_registration
@@ -29,6 +29,8 @@ class DeskMatch:
     first_checkin: PriorCheckin | None
     reason: str
     category_label: str = ""  # the event's label for the person's category
+    tz: dt.tzinfo = dt.timezone.utc
+    """The event's clock, for the time of the first check-in."""
 
     @property
     def may_enter(self) -> bool:
@@ -41,19 +43,22 @@ def find_at_desk(db: Database, query: str, at: dt.datetime, limit: int = 30) -> 
 
     Uses the registrations search (accents ignored); raises ValueError for a naive `at`.
     """
-    day = event_day(at)
+    if at.tzinfo is None:
+        raise ValueError("find_at_desk needs an aware datetime")
     found = find_registration(db, query, limit=limit)
     if not found:
         return []
     with db.begin() as session:
         event = repo.get_event(session)
         event_days = event.days if event else ()
+        tz = event.zone if event is not None else event_zone(None)
+        day = event_day(at, tz)
         priors = {r.registration_id: first_of_day(store.checkins_of(session, r.registration_id), day) for r in found}
         labels = {c.category: c.label for c in event_repo.get_categories(session)}
     matches = []
     for reg in found:
         decision = decide(Verdict(registration_id=reg.registration_id), reg, day, event_days,
-                          priors[reg.registration_id])
+                          priors[reg.registration_id], tz)
         matches.append(DeskMatch(reg, decision.outcome, decision.first_checkin, decision.reason,
-                                 labels.get(reg.category) or reg.category.label))
+                                 labels.get(reg.category) or reg.category.label, tz))
     return matches

@@ -10,11 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo
 
 from desk.core.attendees import Category, Event, Registration, Status
 
 EVENT_NAME = "European Cluster Conference 2016"
 VENUE = "Crowne Plaza Brussels – Le Palace (Rogier), Brussels"
+TIMEZONE = "Europe/Brussels"
+"""The demo event's zone (the only place desk names one): a real event carries its own."""
+EVENT_TZ = ZoneInfo(TIMEZONE)
 PRIORITY_AREAS = (
     "Smart manufacturing & digital transformation",
     "Circular economy",
@@ -150,12 +154,12 @@ def _email(first: str, last: str, org: str, n: int) -> str:
     return f"{local}@{domain}.eu"
 
 
-def demo_event(start: dt.date) -> Event:
-    """The event on three days from `start`: matchmaking, then two conference days."""
+def demo_event(start: dt.date, timezone: str = TIMEZONE) -> Event:
+    """The event on three days from `start`: matchmaking, then two conference days, in `timezone`."""
     days = tuple(start + dt.timedelta(days=i) for i in range(3))
     deadline = dt.datetime.combine(start - dt.timedelta(days=13), dt.time(23, 59), tzinfo=dt.timezone.utc)
     return Event(name=EVENT_NAME, venue=VENUE, days=days, seat_cap=250, per_organisation_cap=2,
-                 registration_deadline=deadline)
+                 registration_deadline=deadline, timezone=timezone)
 
 
 def demo_registrations(start: dt.date, seed: int = 2016) -> DemoData:
@@ -227,16 +231,19 @@ def demo_registrations(start: dt.date, seed: int = 2016) -> DemoData:
 
 
 def install_demo(db, start: dt.date, now: dt.datetime | None = None,  # noqa: ANN001
-                 with_programme: bool = False, with_keys: bool = False) -> DemoData:
+                 with_programme: bool = False, with_keys: bool = False, timezone: str = TIMEZONE) -> DemoData:
     """Write the demo event and its registrations into `db` (idempotent: upsert by id).
 
     `with_programme` adds the rooms and sessions and the matchmaking instance; `with_keys`
     the event's badge keys (kept on this computer), so that the window can show every flow
-    at once. The command line leaves keys to `desk keys create`. Returns the demo data.
+    at once. The command line leaves keys to `desk keys create`. `timezone` lays the demo in
+    another zone (its clock times stay the same local times). Returns the demo data.
     """
     from desk.store import registrations as repo  # noqa: PLC0415 - keeps core imports light
 
     data = demo_registrations(start)
+    if timezone != data.event.timezone:
+        data = replace(data, event=replace(data.event, timezone=timezone))
     now = now or dt.datetime.now(dt.timezone.utc)
     with db.begin() as session:
         repo.save_event(session, data.event)

@@ -192,7 +192,7 @@ class Rooms:
                        if text else Verdict(reason=Rejection.MALFORMED))
             registration = repo.get_registration(session, verdict.registration_id) if verdict.ok else None
             occupancy = self._cache.occupancy(session, programme, local_day_start(at, tz), at)
-            entrance = decide(verdict, registration, day, event_days, None)
+            entrance = decide(verdict, registration, day, event_days, None, tz)
             if entrance.outcome not in (ScanOutcome.WELCOME, ScanOutcome.WRONG_DAY) or registration is None:
                 answer = DoorAnswer(entrance.outcome, entrance.outcome.family, target.name, target.capacity,
                                     occupancy.count(target.name), entrance.reason, registration)

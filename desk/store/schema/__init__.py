@@ -57,7 +57,7 @@ class EventRow(Base):
     seat_cap: Mapped[int] = mapped_column(Integer, default=250)
     per_organisation_cap: Mapped[int] = mapped_column(Integer, default=2)
     registration_deadline: Mapped[dt.datetime | None]
-    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Brussels")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # what room doors do for a person registered for other days (a room may say otherwise)
     wrong_day_policy: Mapped[str] = mapped_column(String(8), default="warn", server_default="warn")
 

@@ -8,7 +8,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from desk.core.checkin.decision import EVENT_TZ
 from desk.core.countries import country_name
 from desk.ui.common import theme
 from desk.ui.common.models import Index, ListTableModel
@@ -55,7 +54,7 @@ class BadgeAttendeeModel(_ColouredStateModel):
         return row[1]
 
 
-def _local_time(stamp: dt.datetime, tz: dt.tzinfo = EVENT_TZ) -> str:
+def _local_time(stamp: dt.datetime, tz: dt.tzinfo) -> str:
     # the event's clock, as on every other page (not the laptop's zone, not UTC)
     return stamp.astimezone(tz).strftime("%H:%M:%S")
 
@@ -66,8 +65,9 @@ class PrintJobModel(_ColouredStateModel):
     state_column = 2
 
     def __init__(self, parent=None) -> None:  # noqa: ANN001
+        self.tz: dt.tzinfo = dt.timezone.utc  # the event's clock, read with the jobs
         super().__init__([
-            ("Asked", lambda j: _local_time(j.created_at)),
+            ("Asked", lambda j: _local_time(j.created_at, self.tz)),
             ("Attendee", lambda j: j.name),
             ("State", lambda j: STATE_WORDS[j.state] + (" · reprint" if j.reprint else "")),
             ("Tries", lambda j: j.attempts),

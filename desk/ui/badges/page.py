@@ -175,11 +175,15 @@ class PrintPage(QWidget):
 
     def refresh_queue(self) -> None:
         """Reload the print queue on a worker."""
-        self._submit(lambda _h: self.actions.jobs(), write=False, on_done=self._on_jobs,
-                             on_error=self._show_error)
+        from desk.services.event_clock import event_clock  # noqa: PLC0415
 
-    def _on_jobs(self, jobs: list[Any]) -> None:
+        self._submit(lambda _h: (self.actions.jobs(), event_clock(self.actions.ctx.db)), write=False,
+                     on_done=lambda found: self._on_jobs(*found), on_error=self._show_error)
+
+    def _on_jobs(self, jobs: list[Any], tz: Any = None) -> None:
         selected = self._selected_job()
+        if tz is not None:
+            self.jobs.tz = tz
         self.jobs.set_rows(jobs)
         counts = {s: sum(j.state == s for j in jobs) for s in ("queued", "printing", "failed", "done")}
         self.queue_label.setText("Print queue: " + " · ".join(f"{n} {s}" for s, n in counts.items()))

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from desk.core.checkin.decision import EVENT_TZ, ScanOutcome
+from desk.core.checkin.decision import ScanOutcome
 from desk.services.checkin import entrance as svc
 from desk.services.checkin.search import find_at_desk
 from desk.ui.common.camera_panel import CameraPanel, stop_with_window
@@ -45,8 +45,8 @@ BUSY_AFTER_MS = 80
 STATUS_AFTER_MS = 500
 
 
-def _local(stamp: dt.datetime) -> str:
-    return stamp.astimezone(EVENT_TZ).strftime("%H:%M:%S")
+def _local(stamp: dt.datetime, tz: dt.tzinfo) -> str:
+    return stamp.astimezone(tz).strftime("%H:%M:%S")
 
 
 class CheckInPage(QWidget):
@@ -64,6 +64,7 @@ class CheckInPage(QWidget):
         self._clock, self._print_badge_on_checkin = clock, print_badge
         self._keys: dict[int, Any] = {}
         self._keys_loaded = False
+        self._tz: dt.tzinfo = dt.timezone.utc  # the event's clock, from the first status read
         self._waiting: list[tuple[str, bool, dt.datetime]] = []  # scans that came before the keys
         self._last_welcome: str | None = None
         self._window_watched: QWidget | None = None
@@ -89,7 +90,7 @@ class CheckInPage(QWidget):
         self.search_box, self.search_model, self.search_table = self.search.box, self.search.model, self.search.table
         self.search_box.installEventFilter(self)  # Ctrl+Z there undoes the check-in, not the typing
         self.recent_model = ListTableModel([
-            ("Time", lambda s: _local(s.at)), ("Answer", lambda s: s.outcome.replace("_", " ")),
+            ("Time", lambda s: _local(s.at, self._tz)), ("Answer", lambda s: s.outcome.replace("_", " ")),
             ("Name", lambda s: s.name or s.code[:30]), ("Desk", lambda s: s.desk),
         ], self)
         self.recent_table = table_view(self.recent_model)
@@ -367,6 +368,7 @@ class CheckInPage(QWidget):
 
     def _show_status(self, status: svc.DeskStatus) -> None:
         self._status_read()
+        self._tz = status.tz
         c = status.counters
         self.counters.setText(f"Checked in today: {c.checked_in} / {c.expected} expected")
         self.categories.setText("   ".join(f"{status.label(line.category)} {line.checked_in}/{line.expected}"

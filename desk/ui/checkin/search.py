@@ -16,7 +16,7 @@ from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from desk.core.attendees import Status
-from desk.core.checkin.decision import EVENT_TZ, ScanOutcome
+from desk.core.checkin.decision import ScanOutcome
 from desk.services.checkin.search import DeskMatch
 from desk.ui.common.models import ListTableModel
 from desk.ui.common.tables import table_view
@@ -35,7 +35,7 @@ def match_status(match: DeskMatch) -> str:
     reg = match.registration
     if match.outcome is ScanOutcome.ALREADY_IN and match.first_checkin is not None:
         first = match.first_checkin
-        return f"✔ already in at {first.at.astimezone(EVENT_TZ):%H:%M} ({first.desk})"
+        return f"✔ already in at {first.at.astimezone(match.tz):%H:%M} ({first.desk})"
     if match.outcome is ScanOutcome.WELCOME:
         return "✔ registered, not in yet"
     if match.outcome is ScanOutcome.WRONG_DAY:

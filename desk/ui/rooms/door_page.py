@@ -392,13 +392,12 @@ class DoorPage(QWidget):
 def build_page(*, db: Any, workers: Workers, settings: Settings, sound: SoundSink, clock: Callable[[], dt.datetime],
                decoder: Decoder | None, camera_factory: Callable[[], Camera] | None) -> DoorPage:
     """The door tab of the desk window (app.page_factories)."""
-    from zoneinfo import ZoneInfo  # noqa: PLC0415
-
+    from desk.services.event_clock import event_clock  # noqa: PLC0415
     from desk.services.rooms.door import Rooms  # noqa: PLC0415
     from desk.ui.rooms.board import RoomsBoard  # noqa: PLC0415
 
     rooms = Rooms(db)
-    tz = ZoneInfo("Europe/Brussels")
+    tz = event_clock(db)  # the event's clock for every time the door and the board show
     boards: list[RoomsBoard] = []
 
     def open_board() -> None:
