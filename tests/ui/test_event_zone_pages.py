@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import Qt
 
-from desk.app import Context
 from desk.config import Settings
 from desk.core.attendees import Category, Event, Registration, Status
 from desk.core.rooms.occupancy import ProgrammeSession, Room
@@ -57,9 +55,10 @@ def tokyo(db, monkeypatch):
 def test_checkin_page_shows_tokyo_time_after_local_midnight(qtbot, tokyo) -> None:
     db, people = tokyo
     check_in(db, people[0].ticket_code, "entrance-B", AFTER_MIDNIGHT)
-    ctx = Context(settings=Settings(desk_name="entrance-A", camera="none"), db=db, workers=Workers(),
-                  sound=RecordingSound(), clock=lambda: AFTER_MIDNIGHT + dt.timedelta(minutes=5))
-    page = CheckInPage(ctx)
+    workers = Workers()
+    page = CheckInPage(db=db, workers=workers, settings=Settings(desk_name="entrance-A", camera="none"),
+                       sound=RecordingSound(), clock=lambda: AFTER_MIDNIGHT + dt.timedelta(minutes=5),
+                       decoder=None, camera_factory=None, print_badge=lambda _rid, _on_result: None)
     qtbot.addWidget(page)
     try:
         page.show()
@@ -75,15 +74,14 @@ def test_checkin_page_shows_tokyo_time_after_local_midnight(qtbot, tokyo) -> Non
         qtbot.waitUntil(lambda: page.answer.headline.text() == "WELCOME", timeout=TIMEOUT_MS)
     finally:
         page.shutdown()
-        ctx.workers.shutdown()
+        workers.shutdown()
 
 
 def test_door_page_built_by_the_window_says_the_session_in_tokyo_time(qtbot, tokyo) -> None:
     db, _people = tokyo
     workers = Workers()
-    ctx = SimpleNamespace(db=db, workers=workers, clock=lambda: AFTER_MIDNIGHT, sound=RecordingSound(),
-                          settings=Settings(desk_name="door-1", camera="none"), camera_factory=None, decoder=None)
-    _title, page = build_door_page(ctx)
+    page = build_door_page(db=db, workers=workers, clock=lambda: AFTER_MIDNIGHT, sound=RecordingSound(),
+                           settings=Settings(desk_name="door-1", camera="none"), camera_factory=None, decoder=None)
     qtbot.addWidget(page)
     try:
         page.show()

@@ -177,7 +177,7 @@ class PrintPage(QWidget):
         """Reload the print queue on a worker."""
         from desk.services.event_clock import event_clock  # noqa: PLC0415
 
-        self._submit(lambda _h: (self.actions.jobs(), event_clock(self.actions.ctx.db)), write=False,
+        self._submit(lambda _h: (self.actions.jobs(), event_clock(self.actions.db)), write=False,
                      on_done=lambda found: self._on_jobs(*found), on_error=self._show_error)
 
     def _on_jobs(self, jobs: list[Any], tz: Any = None) -> None:
