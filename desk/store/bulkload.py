@@ -21,13 +21,14 @@ path and the ORM store the same text.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import itertools
 import operator
 import queue
 import sqlite3
 import sys
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -181,7 +182,36 @@ _FTS_ADD = ("INSERT INTO registration_fts(rowid, search_text) "
 
 def _processor(column: Any, dialect: Any) -> Callable[[Any], Any] | None:
     """What SQLAlchemy would do to a value of `column` before the driver sees it (None: nothing)."""
-    return column.type.dialect_impl(dialect).bind_processor(dialect)
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return _faster(process) if process is not None else None
+
+
+_UTC = dt.timezone.utc
+# time stamps that tell the text SQLAlchemy writes for a date and time apart from any other
+_PROBES = (dt.datetime(2016, 11, 20, 10, 0, tzinfo=_UTC), dt.datetime(2000, 1, 2, 3, 4, 5, 6, tzinfo=_UTC),
+           dt.datetime(2099, 12, 31, 23, 59, 59, 999_999, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+           dt.datetime(2016, 11, 20, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=1, minutes=30))))
+
+
+def _faster(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`process`, or an equal one four times faster when `process` writes aware times as naive UTC text.
+
+    SQLAlchemy's SQLite DateTime writes "YYYY-MM-DD HH:MM:SS.ffffff" through a dict and a format
+    string; `isoformat` gives the same text in C. The faster one is used only when it gives
+    what `process` gives for every probe: SQLAlchemy's own type stays what decides the text.
+    """
+    def utc_text(value: Any) -> Any:
+        if value.tzinfo is not _UTC:
+            if value.tzinfo is None:  # not a time desk stores: the column type says why
+                return process(value)
+            value = value.astimezone(_UTC)
+        return value.isoformat(" ", "microseconds")[:-6]  # without "+00:00"
+
+    try:
+        same = all(utc_text(probe) == process(probe) for probe in _PROBES)
+    except Exception:  # noqa: BLE001 - a column type that takes no times keeps its own processor
+        same = False
+    return utc_text if same else process
 
 
 class _Shape:
@@ -190,28 +220,23 @@ class _Shape:
     def __init__(self, table: Table, columns: Sequence[str], dialect: Any) -> None:
         self.columns = tuple(columns)
         self._get = operator.itemgetter(*self.columns)
-        self._convert = [(i, p) for i, name in enumerate(self.columns) if (p := _processor(table.c[name], dialect))]
+        self._convert = [(name, p) for name in self.columns if (p := _processor(table.c[name], dialect))]
 
-    def tuples(self, rows: Iterable[Mapping[str, object]]) -> list[Sequence[object]]:
-        get, convert = self._get, self._convert
-        if not convert:
-            return [get(row) for row in rows]
-        last: dict[int, tuple[object, object]] = {}  # a value repeated (the sync's own time) is converted once
-        out: list[Sequence[object]] = []
-        for row in rows:
-            values = list(get(row))
-            for i, process in convert:
-                value = values[i]
+    def tuples(self, rows: Sequence[dict[str, object]]) -> list[Sequence[object]]:
+        """The rows as tuples (the dicts' values are converted in place: they are made for this)."""
+        for name, process in self._convert:
+            given: object = None
+            written: object = None
+            for row in rows:
+                value = row[name]
                 if value is None:
                     continue
-                seen = last.get(i)
-                if seen is not None and seen[0] is value:
-                    values[i] = seen[1]
+                if value is given:  # a value repeated (the sync's own time) is converted once
+                    row[name] = written
                 else:
-                    values[i] = converted = process(value)
-                    last[i] = (value, converted)
-            out.append(values)
-        return out
+                    given, row[name] = value, (written := process(value))
+        get = self._get
+        return [get(row) for row in rows]
 
 
 class SqliteAppender:
@@ -233,7 +258,7 @@ class SqliteAppender:
         self._logged = (process(synced) if process else synced, source)
         self._thread: StatementThread | None = None
 
-    def append(self, organisations: Sequence[Mapping[str, object]], rows: Sequence[Mapping[str, object]],
+    def append(self, organisations: Sequence[dict[str, object]], rows: Sequence[dict[str, object]],
                *, more: bool) -> None:
         """Store new organisations, then new registrations; with `more`, in the helper thread."""
         orgs, regs = self._organisations.tuples(organisations), self._registrations.tuples(rows)
