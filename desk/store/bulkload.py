@@ -26,7 +26,6 @@ import itertools
 import operator
 import queue
 import sqlite3
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -71,9 +70,6 @@ class StatementThread:
     The caller must not use the connection itself until `join` returned. The first job that
     fails stops the rest; `join` (and the next `submit`) raises its error in the caller.
     Use it as a context manager: leaving with an error skips the jobs still queued.
-
-    While it runs, the interpreter's switch interval is short: the helper needs the lock
-    for a moment between statements and would otherwise wait up to 5 ms for it each time.
     """
 
     def __init__(self, connection: Any) -> None:
@@ -84,7 +80,6 @@ class StatementThread:
         self._error: BaseException | None = None
         self._skip = False
         self._closed = False
-        _switch_interval.enter()
         self._thread = threading.Thread(target=self._run, name="desk-sqlite-writer", daemon=True)
         self._thread.start()
 
@@ -118,7 +113,6 @@ class StatementThread:
         self._skip = self._skip or skip_queued
         self._jobs.put(_DONE)
         self._thread.join()
-        _switch_interval.leave()
 
     def _raise_failure(self) -> None:
         if self._error is not None:
@@ -139,33 +133,6 @@ class StatementThread:
                         self._idle.notify_all()
         finally:
             cursor.close()
-
-
-class _SwitchInterval:
-    """The interpreter's switch interval, short while any StatementThread runs."""
-
-    SHORT = 0.0005  # seconds; Python's default is 0.005
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._users = 0
-        self._before = 0.0
-
-    def enter(self) -> None:
-        with self._lock:
-            if self._users == 0:
-                self._before = sys.getswitchinterval()
-                sys.setswitchinterval(min(self._before, self.SHORT))
-            self._users += 1
-
-    def leave(self) -> None:
-        with self._lock:
-            self._users -= 1
-            if self._users == 0:
-                sys.setswitchinterval(self._before)
-
-
-_switch_interval = _SwitchInterval()
 
 
 # --- registrations ----------------------------------------------------------------------
