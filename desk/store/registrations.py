@@ -196,7 +196,6 @@ def _values(reg: Registration, org_id: int | None, synced: dt.datetime, digest: 
     }
 
 
-
 def _jsonable(value: object) -> object:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
