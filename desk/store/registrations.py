@@ -5,16 +5,13 @@ Every function receives an open unit of work (a Session) and returns core datacl
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import functools
 import json
-import sqlite3
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from desk.core.attendees import Category, Event, Registration, RuleView, Status, stored_organisation_key
@@ -172,44 +169,13 @@ def known_ticket_codes(session: Session, codes: Collection[str]) -> set[str]:
     return set(session.scalars(select(RegistrationRow.ticket_code).where(RegistrationRow.ticket_code.in_(wanted))))
 
 
-def _organisation_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
-    """Return organisation ids by name for these names, creating the missing organisations.
+# --- writing registrations: one path for both databases ----------------------------------
 
-    Two spellings of one organisation (same `organisation_key`) get the same id.
-    """
-    key_of: dict[str, str] = {}
-    wanted: dict[str, str] = {}
-    for name in names:
-        if name in key_of:
-            continue
-        key = key_of[name] = stored_organisation_key(name)
-        if key and key not in wanted:
-            wanted[key] = name
-
-    def load(keys: list[str]) -> dict[str, int]:
-        # a few keys: ask for them; many: reading the whole table is cheaper than a huge IN
-        if len(keys) > 500:
-            return dict(session.connection().exec_driver_sql("SELECT key, id FROM organisation").fetchall())
-        q = select(OrganisationRow.key, OrganisationRow.id).where(OrganisationRow.key.in_(keys))
-        return {key: oid for key, oid in session.execute(q)}
-
-    ids = load(list(wanted))
-    missing = [{"key": k, "name": n} for k, n in wanted.items() if k not in ids]
-    if missing:
-        _insert(session.connection(), OrganisationRow.__table__, missing)
-        ids.update(load([m["key"] for m in missing]))
-    return {name: ids[key] for name, key in key_of.items() if key}
-
-
-_ROW_COLUMNS = ("registration_id", "status", "first_name", "last_name", "email", "organisation",
-                "organisation_id", "country", "category", "days", "ticket_code", "portal_updated_at",
-                "search_text", "sort_key", "source_hash", "synced_at")
-_INSERT_HEAD = f"INSERT INTO registration ({', '.join(_ROW_COLUMNS)})"
-_INSERT_ROW = "(" + ",".join("?" * len(_ROW_COLUMNS)) + ")"
-_FTS_RANGE = ("INSERT INTO registration_fts(rowid, search_text) "
-              "SELECT id, search_text FROM registration WHERE id > ? AND id <= ?")
-_LOG_RANGE = ("INSERT INTO sync_log (at, source, registration_id, action, changes) "
-              "SELECT ?, ?, registration_id, 'added', '{}' FROM registration WHERE id > ? AND id <= ? ORDER BY id")
+_TABLE = RegistrationRow.__table__
+# What a sync writes: every column of the table but its own id and the badge reference the
+# badges capability gives. The row shape, the inserts and the updates all follow this list.
+_NOT_SYNCED = frozenset({"id", "badge_ref"})
+_SYNCED_COLUMNS = tuple(c.key for c in _TABLE.columns if c.key not in _NOT_SYNCED)
 _STATUS_TEXT = {s: s.value for s in Status}
 _CATEGORY_TEXT = {c: c.value for c in Category}
 
@@ -219,40 +185,17 @@ def _days_text_of(days: tuple[dt.date, ...]) -> str:
     return _days_text(days)  # an event has a handful of day sets
 
 
-def _row(reg: Registration, org_id: int | None, synced: object, digest: str | None,
-         stamp: Callable[[dt.datetime], object] = lambda value: value) -> tuple[object, ...]:
-    """A registration's stored values in `_ROW_COLUMNS` order; `stamp` writes its updated_at."""
+def _values(reg: Registration, org_id: int | None, synced: dt.datetime, digest: str | None) -> dict[str, object]:
+    """A registration's stored values by column: the one place desk's fields meet the table's columns."""
     search, sort = reg.folded_texts()
-    updated = reg.updated_at
-    return (reg.registration_id, _STATUS_TEXT[reg.status], reg.first_name, reg.last_name, reg.email,
-            reg.organisation, org_id, reg.country, _CATEGORY_TEXT[reg.category], _days_text_of(reg.days),
-            reg.ticket_code, None if updated is None else stamp(updated), search, sort, digest, synced)
-
-
-def _values(reg: Registration, org_ids: dict[str, int], now: dt.datetime,
-            digest: str | None = None) -> dict[str, object]:
-    return dict(zip(_ROW_COLUMNS, _row(reg, org_ids.get(reg.organisation), now, digest)))
-
-
-def _sqlite_rows(added: Sequence[Registration], org_ids: Mapping[str, int | None], now: dt.datetime,
-                 digests: Mapping[str, str]) -> list[tuple[object, ...]]:
-    """`_values` as driver-ready tuples, time stamps as SQLite text (100,000 rows: the hot loop)."""
-    synced = _sqlite_stamp(now)
-    return [_row(reg, org_ids.get(reg.organisation), synced, digests.get(reg.registration_id), _sqlite_stamp)
-            for reg in added]
-
-
-def _append_sqlite(cursor: sqlite3.Cursor, rows: Sequence[tuple[object, ...]], synced: object, source: str) -> None:
-    """Insert `_sqlite_rows`, add them to the word index and log them as added: a few statements.
-
-    On SQLite the search index is kept in step here rather than by triggers (a trigger
-    indexes row by row, ~0.1 ms each). A new row takes the highest id + 1, so the rows of
-    one insert are numbered one after the other, up to lastrowid.
-    """
-    bulkload.insert_rows(cursor, _INSERT_HEAD, _INSERT_ROW, len(_ROW_COLUMNS), rows)
-    last = cursor.lastrowid
-    cursor.execute(_FTS_RANGE, (last - len(rows), last))
-    cursor.execute(_LOG_RANGE, (synced, source[:500], last - len(rows), last))
+    return {
+        "registration_id": reg.registration_id, "status": _STATUS_TEXT[reg.status],
+        "first_name": reg.first_name, "last_name": reg.last_name, "email": reg.email,
+        "organisation": reg.organisation, "organisation_id": org_id, "country": reg.country,
+        "category": _CATEGORY_TEXT[reg.category], "days": _days_text_of(reg.days), "ticket_code": reg.ticket_code,
+        "portal_updated_at": reg.updated_at, "search_text": search, "sort_key": sort, "source_hash": digest,
+        "synced_at": synced,
+    }
 
 
 def _jsonable(value: object) -> object:
@@ -269,18 +212,6 @@ def changes_between(old: Registration, new: Registration) -> dict[str, list[obje
               "days", "ticket_code", "updated_at")
     return {f: [_jsonable(getattr(old, f)), _jsonable(getattr(new, f))]
             for f in fields if getattr(old, f) != getattr(new, f)}
-
-
-_FTS_DELETE = ("INSERT INTO registration_fts(registration_fts, rowid, search_text) "
-               "SELECT 'delete', id, search_text FROM registration WHERE registration_id IN ({})")
-_FTS_INSERT = ("INSERT INTO registration_fts(rowid, search_text) "
-               "SELECT id, search_text FROM registration WHERE registration_id IN ({})")
-
-
-def _fts(conn: Connection, statement: str, ids: Sequence[str]) -> None:
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        conn.exec_driver_sql(statement.format(",".join("?" * len(chunk))), tuple(chunk))
 
 
 def fingerprints(session: Session, ids: Iterable[str] | None = None) -> dict[str, str | None]:
@@ -305,154 +236,162 @@ def set_fingerprints(session: Session, digests: Mapping[str, str]) -> None:
             [{"rid": rid, "h": h} for rid, h in digests.items()])
 
 
-def _sqlite_stamp(value: object) -> object:
-    # SQLAlchemy's SQLite DateTime text format, naive UTC (as UTCDateTime stores it)
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is _UTC:  # what desk's parsers give: drop the "+00:00"
-            return value.isoformat(" ", "microseconds")[:-6]
-        if value.tzinfo is not None:
-            value = value.astimezone(_UTC)
-        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
-    return value
+class _Organisations:
+    """The one organisation-id allocator: ids by organisation name, new organisations numbered here.
+
+    Two spellings of one organisation (same `stored_organisation_key`) get the same id. New
+    ones take the ids after the highest stored one, so that rows are complete before the
+    database sees them. Only syncs add organisations and they hold the sync lock; were an id
+    taken all the same, the insert would fail and the whole sync roll back.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._ids: dict[str, int] = {}  # organisation key -> id, stored or given in this sync
+        self._of_name: dict[str, int | None] = {}  # for the names seen in this sync
+        self._whole = False  # the whole table was read
+        self._next: int | None = None
+
+    def ids(self, names: Iterable[str], *, whole_table: bool = False) -> tuple[dict[str, int | None], list[dict[str, object]]]:
+        """Ids by name for `names`, and the new organisations to insert before their registrations.
+
+        A few unknown names are looked up; many (or `whole_table`: the connection will be
+        busy later) read the table at once, so that later calls need no query.
+        """
+        keys = {name: stored_organisation_key(name) for name in dict.fromkeys(names) if name not in self._of_name}
+        unknown = {key for key in keys.values() if key and key not in self._ids}
+        if (unknown or whole_table) and not self._whole:
+            q = select(OrganisationRow.key, OrganisationRow.id)
+            if whole_table or len(unknown) > 500:
+                self._whole = True
+            else:
+                q = q.where(OrganisationRow.key.in_(sorted(unknown)))
+            self._ids.update({key: oid for key, oid in self._conn.execute(q)})
+        if self._next is None and (unknown or whole_table):
+            self._next = (self._conn.execute(select(func.max(OrganisationRow.id))).scalar() or 0) + 1
+        new: list[dict[str, object]] = []
+        for name, key in keys.items():
+            if key and key not in self._ids:
+                assert self._next is not None
+                self._ids[key] = self._next
+                new.append({"id": self._next, "key": key, "name": name})
+                self._next += 1
+            self._of_name[name] = self._ids[key] if key else None
+        return self._of_name, new
 
 
-def _insert(conn: Connection, table: Any, rows: list[dict[str, object]]) -> None:
-    """Insert many rows; on SQLite straight through the driver (half the time for 100,000 rows)."""
-    if not rows:
-        return
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), rows)
-        return
-    columns = list(rows[0])
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    conn.exec_driver_sql(sql, [tuple(_sqlite_stamp(r[c]) for c in columns) for r in rows])
+class _CoreAppender:
+    """Appends new registrations with Core inserts (PostgreSQL: the hub)."""
+
+    def __init__(self, conn: Connection, source: str, synced: dt.datetime) -> None:
+        self._conn, self._source, self._synced = conn, source, synced
+
+    def append(self, organisations: Sequence[Mapping[str, object]], rows: Sequence[Mapping[str, object]],
+               *, more: bool) -> None:
+        conn = self._conn
+        if organisations:
+            conn.execute(insert(OrganisationRow.__table__), organisations)
+            # ids were given here: move the table's id sequence past them
+            conn.execute(text("SELECT setval(pg_get_serial_sequence('organisation', 'id'), :last)"),
+                         {"last": max(o["id"] for o in organisations)})  # type: ignore[type-var]
+        if rows:
+            conn.execute(insert(_TABLE), rows)
+            conn.execute(insert(SyncLogRow.__table__), [
+                {"at": self._synced, "source": self._source, "registration_id": row["registration_id"],
+                 "action": "added", "changes": "{}"} for row in rows])
+
+    def finish(self) -> None:
+        pass
+
+    def close(self, *, skip_queued: bool = False) -> None:
+        pass
+
+
+_CHUNK_ROWS = 5_000  # new registrations shaped and handed to the database at a time
+
+
+class RegistrationWriter:
+    """The one way registrations are written, on SQLite and PostgreSQL alike.
+
+    `add` takes new registrations a chunk at a time; `finish` stores what is left, applies the
+    updates and logs them, in the caller's unit of work. Use it as a context manager: leaving
+    it stops any helper thread before the unit of work commits or rolls back.
+
+    Rows are shaped here once (`_values`, columns from the table); only the last step differs:
+    Core inserts on PostgreSQL, `bulkload.SqliteAppender` on SQLite, which stores a large
+    import in a helper thread while the sync validates the next chunk and keeps the word
+    index in step (SQLite has it; PostgreSQL searches the column itself).
+    """
+
+    def __init__(self, session: Session, source: str, now: dt.datetime) -> None:
+        self._session, self._source, self._now = session, source[:500], now
+        self._conn = session.connection()
+        self._sqlite = self._conn.dialect.name == "sqlite"
+        self._organisations = _Organisations(self._conn)
+        self._pending: list[Registration] = []
+        self._digests: dict[str, str] = {}
+        self._appender: bulkload.SqliteAppender | _CoreAppender = (
+            bulkload.SqliteAppender(self._conn, _SYNCED_COLUMNS, self._source, now) if self._sqlite
+            else _CoreAppender(self._conn, self._source, now))
+
+    def __enter__(self) -> RegistrationWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self._appender.close(skip_queued=exc_type is not None)  # rolled back: no use storing more
+
+    def add(self, registrations: Sequence[Registration], digests: Mapping[str, str]) -> None:
+        """New registrations to store, and the digests of the chunk's records (kept for the new and updated ones)."""
+        self._pending.extend(registrations)
+        self._digests.update(digests)
+        if len(self._pending) >= _CHUNK_ROWS:
+            self._store_pending(more=True)
+
+    def finish(self, updated: Sequence[tuple[Registration, Registration]]) -> None:
+        """Store what is left and apply `updated` (old, new); return when all is stored."""
+        self._store_pending(more=False)
+        self._appender.finish()
+        if updated:
+            self._update(updated)
+
+    def _store_pending(self, *, more: bool) -> None:
+        added, self._pending = self._pending, []
+        if not added:
+            return
+        # Before the first chunk goes to a helper thread, every id the sync needs is read.
+        org_ids, new_orgs = self._organisations.ids([r.organisation for r in added], whole_table=more)
+        digests, now = self._digests, self._now
+        rows = [_values(reg, org_ids[reg.organisation], now, digests.get(reg.registration_id)) for reg in added]
+        self._appender.append(new_orgs, rows, more=more)
+
+    def _update(self, updated: Sequence[tuple[Registration, Registration]]) -> None:
+        conn = self._conn
+        org_ids, new_orgs = self._organisations.ids([new.organisation for _, new in updated])
+        self._appender.append(new_orgs, [], more=False)
+        changed = [new.registration_id for _, new in updated]
+        if self._sqlite:
+            bulkload.forget_words(conn, changed)
+        rows = []
+        for _, new in updated:
+            row = _values(new, org_ids[new.organisation], self._now, self._digests.get(new.registration_id))
+            row["rid"] = row.pop("registration_id")
+            rows.append(row)
+        conn.execute(update(_TABLE).where(_TABLE.c.registration_id == bindparam("rid")), rows)
+        if self._sqlite:
+            bulkload.index_words(conn, changed)
+        conn.execute(insert(SyncLogRow.__table__), [
+            {"at": self._now, "source": self._source, "registration_id": new.registration_id, "action": "updated",
+             "changes": json.dumps(changes_between(old, new), ensure_ascii=False)} for old, new in updated])
 
 
 def store_registrations(
     session: Session, added: Sequence[Registration], updated: Sequence[tuple[Registration, Registration]],
     source: str, now: dt.datetime, digests: Mapping[str, str] | None = None,
 ) -> None:
-    """Insert new registrations, apply updates (old, new) and append both to the sync log.
-
-    On SQLite the search index is kept in step here (see `_append_sqlite`).
-    """
-    org_ids = _organisation_ids(session, [r.organisation for r in added] + [n.organisation for _, n in updated])
-    # Core statements on the session's connection: the ORM bulk path costs ~2x for 100k rows
-    conn = session.connection()
-    fts = conn.dialect.name == "sqlite"
-    changed_ids = [new.registration_id for _, new in updated]
-    if fts and changed_ids:
-        _fts(conn, _FTS_DELETE, changed_ids)
-    digests = digests or {}
-    log: list[dict[str, object]] = []
-    if fts:
-        if added:
-            with contextlib.closing(conn.connection.dbapi_connection.cursor()) as cursor:
-                _append_sqlite(cursor, _sqlite_rows(added, org_ids, now, digests), _sqlite_stamp(now), source)
-    else:
-        _insert(conn, RegistrationRow.__table__,
-                [_values(r, org_ids, now, digests.get(r.registration_id)) for r in added])
-        log = [{"at": now, "source": source[:500], "registration_id": r.registration_id, "action": "added",
-                "changes": "{}"} for r in added]
-    if updated:
-        table = RegistrationRow.__table__
-        rows = [{**_values(new, org_ids, now, digests.get(new.registration_id)), "rid": new.registration_id}
-                for _, new in updated]
-        for row in rows:
-            del row["registration_id"]
-        conn.execute(update(table).where(table.c.registration_id == bindparam("rid")), rows)
-    if fts and changed_ids:
-        _fts(conn, _FTS_INSERT, changed_ids)
-    log += [{"at": now, "source": source[:500], "registration_id": new.registration_id, "action": "updated",
-             "changes": json.dumps(changes_between(old, new), ensure_ascii=False)} for old, new in updated]
-    _insert(conn, SyncLogRow.__table__, log)
-
-
-# --- large imports on SQLite --------------------------------------------------------------
-
-_CHUNK_ROWS = 5_000  # registrations stored per job once an import is large
-
-
-class RegistrationWriter:
-    """Stores a sync's registrations while the sync still validates the next ones.
-
-    `add` takes new registrations a chunk at a time; `finish` applies the updates and waits
-    for everything to be stored, in the caller's unit of work. Use it as a context manager:
-    leaving it stops the helper thread before the unit of work commits or rolls back.
-
-    A small sync (or one on PostgreSQL) is stored by `store_registrations` at `finish`. A
-    large one on SQLite is stored as it comes: Python shapes chunk k+1 while SQLite stores
-    and indexes chunk k in `bulkload`'s helper thread.
-    """
-
-    def __init__(self, session: Session, source: str, now: dt.datetime) -> None:
-        self._session, self._source, self._now = session, source, now
-        self._pending: list[Registration] = []
-        self._digests: dict[str, str] = {}
-        self._bulk = session.get_bind().dialect.name == "sqlite"
-        self._thread: bulkload.StatementThread | None = None
-        self._org_of_name: dict[str, int | None] = {}  # organisation id by name, for names seen in this sync
-        self._org_ids: dict[str, int] = {}  # organisation key -> id, stored or given in this sync
-        self._next_org = 0
-
-    def __enter__(self) -> RegistrationWriter:
-        return self
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        if self._thread is not None:
-            self._thread.close(skip_queued=exc_type is not None)  # rolled back: no use storing more
-
-    def add(self, registrations: Sequence[Registration], digests: Mapping[str, str]) -> None:
-        """New registrations to store, and the digests of the chunk's records (kept for the new and updated ones)."""
-        self._pending.extend(registrations)
-        self._digests.update(digests)
-        if self._bulk and len(self._pending) >= _CHUNK_ROWS:
-            self._store_chunk()
-
-    def finish(self, updated: Sequence[tuple[Registration, Registration]]) -> None:
-        """Store what is left and apply `updated` (old, new); return when all is stored."""
-        if self._thread is None:
-            store_registrations(self._session, self._pending, updated, self._source, self._now, self._digests)
-            return
-        if self._pending:
-            self._store_chunk()
-        self._thread.join()
-        self._thread.close()
-        self._thread = None
-        if updated:
-            store_registrations(self._session, [], updated, self._source, self._now, self._digests)
-
-    def _store_chunk(self) -> None:
-        if self._thread is None:
-            conn = self._session.connection()
-            # Organisation ids are given here, so that rows are complete before SQLite sees them.
-            # Only syncs add organisations and they hold the sync lock; were an id taken all the
-            # same, the insert would fail and the whole sync roll back.
-            self._org_ids = dict(conn.exec_driver_sql("SELECT key, id FROM organisation").fetchall())
-            self._next_org = max(self._org_ids.values(), default=0) + 1
-            self._thread = bulkload.StatementThread(conn.connection.dbapi_connection)
-        added, self._pending = self._pending, []
-        by_name, ids = self._org_of_name, self._org_ids
-        new_orgs: list[tuple[int, str, str]] = []
-        for reg in added:
-            name = reg.organisation
-            if name in by_name:
-                continue
-            key = stored_organisation_key(name)
-            if key and key not in ids:  # two spellings of one organisation share its key and id
-                ids[key] = self._next_org
-                new_orgs.append((self._next_org, key, name))
-                self._next_org += 1
-            by_name[name] = ids[key] if key else None
-        rows = _sqlite_rows(added, by_name, self._now, self._digests)
-        self._thread.submit(functools.partial(self._store_rows, new_orgs, rows, _sqlite_stamp(self._now)))
-
-    def _store_rows(self, new_orgs: list[tuple[int, str, str]], rows: list[tuple[object, ...]], synced: object,
-                    cursor: sqlite3.Cursor) -> None:
-        # runs in the helper thread
-        if new_orgs:
-            bulkload.insert_rows(cursor, "INSERT INTO organisation (id, key, name)", "(?,?,?)", 3, new_orgs)
-        _append_sqlite(cursor, rows, synced, self._source)
+    """Insert new registrations, apply updates (old, new) and append both to the sync log."""
+    with RegistrationWriter(session, source, now) as writer:
+        writer.add(added, digests or {})
+        writer.finish(updated)
 
 
 def sync_log(session: Session, registration_id: str | None = None, limit: int = 1000) -> list[dict[str, object]]:

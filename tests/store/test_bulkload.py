@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import sys
 import threading
 
 import pytest
@@ -80,14 +79,3 @@ def test_leaving_with_an_error_skips_queued_jobs_and_frees_the_connection(conn):
 
     assert ran == ["slow"]  # the running job ended before the caller went on; the queued one never ran
     assert conn.execute("SELECT 1").fetchone() == (1,)
-
-
-def test_the_switch_interval_comes_back_when_the_last_thread_stops(conn):
-    before = sys.getswitchinterval()
-    first, second = bulkload.StatementThread(conn), bulkload.StatementThread(conn)
-    assert sys.getswitchinterval() <= 0.0005
-    first.close()
-    assert sys.getswitchinterval() <= 0.0005
-    second.close()
-    second.close()  # closing twice is harmless
-    assert sys.getswitchinterval() == before
