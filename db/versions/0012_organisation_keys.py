@@ -10,7 +10,7 @@ registration's organisation name with the code the import uses:
 No column changes.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from alembic import op
 from desk.core.attendees import stored_organisation_key
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
