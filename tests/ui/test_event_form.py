@@ -185,3 +185,42 @@ def test_desk_event_menu_edits_the_event(qtbot, db) -> None:
         assert (saved.event.name, saved.event.seat_cap, saved.timezone) == ("ECC 2016", 300, "Europe/Brussels")
     finally:
         window.close()
+
+
+def test_from_the_new_event_form_to_a_welcome_at_the_entrance(qtbot, db) -> None:
+    """The organiser's own event through the window: the form, a pretix export, a scan."""
+    from pathlib import Path
+    from zoneinfo import ZoneInfo
+
+    from desk.ui.common.scan_burst import scanner_keys
+
+    portals = Path(__file__).resolve().parents[1] / "fixtures" / "import" / "portals"
+
+    def create(form: EventForm) -> None:
+        _fill(qtbot, form, name="European Cluster Conference 2016", zone="Europe/Brussels",
+              days=(dt.date(2016, 11, 30), dt.date(2016, 12, 1), dt.date(2016, 12, 2)))
+        qtbot.mouseClick(form.ok, Qt.MouseButton.LeftButton)
+
+    _answer_modal(qtbot, [(EventChooser, lambda chooser: qtbot.mouseClick(chooser.new_event, Qt.MouseButton.LeftButton)),
+                          (EventForm, create)])
+    assert ensure_event(db) is True
+    morning = dt.datetime(2016, 12, 1, 8, 30, tzinfo=ZoneInfo("Europe/Brussels"))
+    ctx = replace(build_desk(Settings(camera="none"), db, Workers()), sound=RecordingSound(), clock=lambda: morning)
+    window = build_window(ctx)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    try:
+        attendees = window.tabs.widget(1)
+        with qtbot.waitSignal(attendees.sync_finished, timeout=TIMEOUT_MS) as synced:
+            attendees.start_sync(str(portals / "pretix-positions.csv"), str(portals / "pretix-map.toml"))
+        assert synced.args[0].added == 8
+        window.tabs.setCurrentIndex(0)
+        checkin = window.tabs.widget(0)
+        with qtbot.waitSignal(checkin.answer_shown, timeout=TIMEOUT_MS) as answered:
+            scanner_keys(window.windowHandle(), "7xq3p00vz4kmn9rjw2ahb8tcyd5euf0")
+        assert answered.args[0].outcome.value == "welcome"
+        assert answered.args[0].registration.registration_id == "ECC17-1"
+        assert checkin.answer.headline.text() == "WELCOME"
+    finally:
+        window.close()
