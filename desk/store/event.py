@@ -1,4 +1,4 @@
-"""Repository functions for what the event owns beside its settings: its categories and time zone.
+"""Repository functions for what the event owns beside its settings: its categories.
 
 The event row itself is read and written by desk.store.registrations (get_event, save_event).
 """
@@ -18,20 +18,6 @@ from desk.store.schema.categories import EventCategoryRow
 
 def _event_row(session: Session) -> EventRow | None:
     return session.scalars(select(EventRow).order_by(EventRow.id).limit(1)).first()
-
-
-def get_timezone(session: Session) -> str | None:
-    """The event's time zone name (None before an event exists)."""
-    row = _event_row(session)
-    return None if row is None else row.timezone
-
-
-def set_timezone(session: Session, zone: str) -> None:
-    """Set the event's time zone name (the event must exist)."""
-    row = _event_row(session)
-    if row is not None:
-        row.timezone = zone
-        session.flush()
 
 
 def get_categories(session: Session) -> tuple[EventCategory, ...]:

@@ -58,8 +58,12 @@ class EventSettings:
     """The event as a desk worker reads it back."""
 
     event: Event
-    timezone: str
     categories: tuple[EventCategory, ...]
+
+    @property
+    def timezone(self) -> str:
+        """The event's time zone name (the event carries it)."""
+        return self.event.timezone
 
     def line(self) -> str:
         """`event 'NAME' at VENUE on D1, D2 (ZONE): N seats, at most M per organisation`."""
@@ -162,7 +166,7 @@ def load_event(db: Database) -> EventSettings | None:
         event = repo.get_event(session)
         if event is None:
             return None
-        return EventSettings(event, event_repo.get_timezone(session) or "UTC", event_repo.get_categories(session))
+        return EventSettings(event, event_repo.get_categories(session))
 
 
 def require_event(db: Database) -> EventSettings:
@@ -184,8 +188,8 @@ def create_event(db: Database, changes: EventChanges) -> EventSettings:
                   seat_cap=DEFAULT_SEATS if changes.seats is None else changes.seats,
                   per_organisation_cap=(DEFAULT_PER_ORGANISATION if changes.per_organisation is None
                                         else changes.per_organisation),
-                  registration_deadline=changes.deadline)
-    settings = EventSettings(event, changes.timezone.strip(), changes.categories or DEFAULT_CATEGORIES)
+                  registration_deadline=changes.deadline, timezone=changes.timezone.strip())
+    settings = EventSettings(event, changes.categories or DEFAULT_CATEGORIES)
     _check(settings)
     with db.begin() as session:
         existing = repo.get_event(session)
@@ -202,8 +206,7 @@ def edit_event(db: Database, changes: EventChanges) -> EventSettings:
         event = repo.get_event(session)
         if event is None:
             raise NoEvent()
-        zone = event_repo.get_timezone(session) or "UTC"
-        current = EventSettings(event, zone, event_repo.get_categories(session))
+        current = EventSettings(event, event_repo.get_categories(session))
         updated = EventSettings(
             replace(event,
                     name=event.name if changes.name is None else changes.name.strip(),
@@ -213,8 +216,8 @@ def edit_event(db: Database, changes: EventChanges) -> EventSettings:
                     per_organisation_cap=(event.per_organisation_cap if changes.per_organisation is None
                                           else changes.per_organisation),
                     registration_deadline=(event.registration_deadline if changes.deadline is None
-                                           else changes.deadline)),
-            zone if changes.timezone is None else changes.timezone.strip(),
+                                           else changes.deadline),
+                    timezone=event.timezone if changes.timezone is None else changes.timezone.strip()),
             current.categories if changes.categories is None else changes.categories,
         )
         _check(updated)
@@ -224,7 +227,6 @@ def edit_event(db: Database, changes: EventChanges) -> EventSettings:
 
 def _save(session, settings: EventSettings) -> None:  # noqa: ANN001 - an open unit of work
     repo.save_event(session, settings.event)
-    event_repo.set_timezone(session, settings.timezone)
     event_repo.save_categories(session, settings.categories)
 
 
