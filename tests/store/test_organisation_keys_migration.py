@@ -90,8 +90,8 @@ def _check(url: str) -> None:
             ("A-1", "A-2", "A-3", "A-4")]
         # and a new spelling stored after the upgrade joins the kept organisation
         with db.begin() as session:
-            ids = repo._organisation_ids(session, ["Cluster Andaluz de Robotica SL"])
-        assert ids == {"Cluster Andaluz de Robotica SL": 1}
+            ids, new = repo._Organisations(session.connection()).ids(["Cluster Andaluz de Robotica SL"])
+        assert ids == {"Cluster Andaluz de Robotica SL": 1} and new == []
     finally:
         db.close()
 
