@@ -102,24 +102,10 @@ def one_file_run(export: Path, database: Path, portal_map: Path | None = None) -
     return t_first, t_again
 
 
-PRETIX_HEADER = [
-    "Order code", "Position ID", "Status", "Email", "Phone number", "Order date", "Order time", "Product",
-    "Variation", "Price", "Attendee name", "Attendee name: Title", "Attendee name: Given name",
-    "Attendee name: Family name", "Attendee email", "Company", "Address", "ZIP code", "City", "Country",
-    "Ticket secret", "Which type of organisation do you represent?", "Order comment",
-]
-PRETIX_MAP = """\
-[columns]
-days = "Variation"
-category = "Which type of organisation do you represent?"
-[values.days]
-"Conference only (1–2 Dec)" = ["2016-12-01", "2016-12-02"]
-"Full pass (30 Nov – 2 Dec)" = ["2016-11-30", "2016-12-01", "2016-12-02"]
-[values.category]
-"Cluster organisation" = "cluster_practitioner"
-"Public authority / policy-maker" = "policy_maker"
-"Press" = "press"
-"""
+# The portal fixtures' pretix header and map: the benchmark reads what the tests read.
+PORTALS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "import" / "portals"
+with (PORTALS / "pretix-positions.csv").open(encoding="utf-8", newline="") as _sample:
+    PRETIX_HEADER = next(csv.reader(_sample))
 
 
 def write_pretix_export(path: Path, n: int, seed: int = 1) -> None:
@@ -157,7 +143,7 @@ def bench_portal(folder: Path, n: int = 20_000, runs: int = 7) -> None:
     own, pretix, portal_map = folder / f"own-{n}.csv", folder / f"pretix-{n}.csv", folder / "pretix-map.toml"
     write_export(own, n)
     write_pretix_export(pretix, n)
-    portal_map.write_text(PRETIX_MAP, encoding="utf-8")
+    portal_map.write_bytes((PORTALS / "pretix-map.toml").read_bytes())
     owns, pretixes = [], []
     for run in range(runs):
         owns.append(_first_import(own, folder / f"own-{run}.sqlite"))
