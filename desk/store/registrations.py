@@ -135,6 +135,11 @@ def get_registration(session: Session, registration_id: str) -> Registration | N
     return _to_core(row) if row else None
 
 
+# The ticket-code index covers non-empty codes only (migration 0009): a query uses it when its
+# WHERE holds this very term, written as the index writes it (a bound '' would not do on SQLite).
+_HAS_TICKET = text("registration.ticket_code <> ''")
+
+
 def find_by_ticket_code(session: Session, code: str) -> Registration | None:
     """The registration whose portal ticket code is exactly `code`, or None.
 
@@ -143,14 +148,15 @@ def find_by_ticket_code(session: Session, code: str) -> Registration | None:
     """
     if not code:
         return None
-    q = select(*_REG_COLUMNS).where(RegistrationRow.ticket_code == code).order_by(RegistrationRow.id).limit(1)
+    q = (select(*_REG_COLUMNS).where(RegistrationRow.ticket_code == code, _HAS_TICKET)
+         .order_by(RegistrationRow.id).limit(1))
     row = session.execute(q).first()
     return _to_core(row) if row else None
 
 
 def ticket_holders(session: Session, codes: Iterable[str] | None = None) -> dict[str, str]:
     """The registration_id holding each of `codes` (every non-empty code when None)."""
-    q = select(RegistrationRow.ticket_code, RegistrationRow.registration_id).where(RegistrationRow.ticket_code != "")
+    q = select(RegistrationRow.ticket_code, RegistrationRow.registration_id).where(_HAS_TICKET)
     if codes is None:
         return {code: rid for code, rid in session.execute(q)}
     wanted = list(codes)
@@ -166,7 +172,8 @@ def known_ticket_codes(session: Session, codes: Collection[str]) -> set[str]:
     wanted = [c for c in set(codes) if c]
     if not wanted:
         return set()
-    return set(session.scalars(select(RegistrationRow.ticket_code).where(RegistrationRow.ticket_code.in_(wanted))))
+    return set(session.scalars(select(RegistrationRow.ticket_code)
+                               .where(RegistrationRow.ticket_code.in_(wanted), _HAS_TICKET)))
 
 
 # --- writing registrations: one path for both databases ----------------------------------

@@ -80,3 +80,22 @@ def test_shared_codes_keep_one_holder_on_sqlite(tmp_path) -> None:
 @pytest.mark.hub
 def test_shared_codes_keep_one_holder_on_postgresql(pg_url) -> None:
     _check(pg_url)
+
+
+def test_ticket_lookups_use_the_ticket_code_index(db) -> None:
+    """A check-in by ticket code is an index search, not a walk over every registration."""
+    from sqlalchemy import select
+
+    from desk.store import registrations as repo
+
+    lookups = [
+        select(*repo._REG_COLUMNS).where(repo.RegistrationRow.ticket_code == "T-1", repo._HAS_TICKET),
+        select(repo.RegistrationRow.ticket_code).where(repo.RegistrationRow.ticket_code.in_(["T-1", "T-2"]),
+                                                       repo._HAS_TICKET),
+    ]
+    with db.begin() as session:
+        conn = session.connection()
+        for query in lookups:
+            sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+            plan = " ".join(row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+            assert "uq_registration_ticket_code" in plan, plan
