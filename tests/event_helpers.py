@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 TEST_DAYS = (dt.date(2016, 11, 30), dt.date(2016, 12, 1), dt.date(2016, 12, 2))
 # the command line that creates the same event (prepend ["--db", URL] as the CLI tests do)
 CREATE_EVENT_ARGS = ["event", "create", "--name", "European Cluster Conference 2016",
@@ -35,3 +37,18 @@ def ensure_event(url_or_path) -> None:
             create_event(db)
     finally:
         db.close()
+
+
+# A module that imports these gets databases that hold the test event (an import needs one).
+@pytest.fixture(name="db_path")
+def db_path_with_event(db_path):
+    """A fresh database file holding an event: an import needs one first."""
+    ensure_event(db_path)
+    return db_path
+
+
+@pytest.fixture(name="pg_url")
+def pg_url_with_event(pg_url):
+    """A fresh hub database holding an event: an import needs one first."""
+    ensure_event(pg_url)
+    return pg_url

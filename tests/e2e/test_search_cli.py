@@ -8,15 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_import_cli import HEADER, desk, desk_script
-from tests.event_helpers import ensure_event
-
-
-@pytest.fixture
-def db_path(db_path):
-    """A fresh database file holding an event: an import needs one first."""
-    ensure_event(db_path)
-    return db_path
-
+from tests.event_helpers import db_path_with_event  # noqa: F401 - fixtures: the databases hold an event
 
 
 @pytest.fixture

@@ -12,15 +12,7 @@ from desk.services.registrations.sync import run_sync
 from desk.store import registrations as repo
 from desk.store.db import open_database
 from tests.services.feedserver import FeedServer, Fault, make_registration
-import pytest
-from tests.event_helpers import ensure_event
-
-
-@pytest.fixture
-def db_path(db_path):
-    """A fresh database file holding an event: an import needs one first."""
-    ensure_event(db_path)
-    return db_path
+from tests.event_helpers import db_path_with_event  # noqa: F401 - fixtures: the databases hold an event
 
 
 EVENT_DAY = dt.date(2016, 12, 1)

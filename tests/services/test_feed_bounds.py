@@ -14,14 +14,7 @@ from desk.services.registrations.sync import run_sync
 from desk.store import registrations as repo
 from tests.services.feedserver import DEFAULT_TOKEN, Fault, FeedServer, make_registration
 from tests.services.test_feed import NOW, RecordingSleep, feed_for, server, sleep  # noqa: F401 - fixtures
-from tests.event_helpers import ensure_event
-
-
-@pytest.fixture
-def db_path(db_path):
-    """A fresh database file holding an event: an import needs one first."""
-    ensure_event(db_path)
-    return db_path
+from tests.event_helpers import db_path_with_event  # noqa: F401 - fixtures: the databases hold an event
 
 
 # The feed tests' recording sleep, local server and client settings serve here too.

@@ -27,14 +27,7 @@ from desk.services.registrations.sources import FileSource
 from desk.services.registrations.sync import SyncReport, run_sync
 from desk.store import registrations as repo
 from desk.store.schema import Base
-from tests.event_helpers import ensure_event
-
-
-@pytest.fixture
-def db_path(db_path):
-    """A fresh database file holding an event: an import needs one first."""
-    ensure_event(db_path)
-    return db_path
+from tests.event_helpers import db_path_with_event  # noqa: F401 - fixtures: the databases hold an event
 
 
 CORPUS = Path(__file__).parents[1] / "fixtures" / "import"

@@ -9,15 +9,7 @@ from desk.services.registrations.sources import FeedSourceAdapter
 from desk.services.registrations.sync import run_sync
 from desk.store import registrations as repo
 from tests.services.feedserver import DEFAULT_TOKEN, Fault, FeedServer, make_registration
-from tests.event_helpers import ensure_event
-
-
-@pytest.fixture
-def db_path(db_path):
-    """A fresh database file holding an event: an import needs one first."""
-    ensure_event(db_path)
-    return db_path
-
+from tests.event_helpers import db_path_with_event  # noqa: F401 - fixtures: the databases hold an event
 
 
 def _source(server: FeedServer, limit: int = 3) -> FeedSourceAdapter:

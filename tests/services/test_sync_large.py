@@ -20,7 +20,7 @@ from desk.services.registrations.sync import run_sync
 from desk.store import bulkload
 from desk.store import registrations as repo
 from desk.store.db import open_database
-from tests.event_helpers import create_event, ensure_event
+from tests.event_helpers import create_event, db_path_with_event  # noqa: F401 - fixture: the database holds an event
 from desk.store.schema import Base
 
 NOW = dt.datetime(2016, 11, 28, 8, 0, tzinfo=dt.timezone.utc)
@@ -69,13 +69,6 @@ def _dump(db) -> dict[str, list[tuple]]:
 
 def _import(db, path: Path):
     return run_sync(db, FileSource(path), clock=lambda: NOW)
-
-
-@pytest.fixture
-def db_path(db_path):
-    """A fresh database file holding an event: an import needs one first."""
-    ensure_event(db_path)
-    return db_path
 
 
 @pytest.fixture

@@ -12,21 +12,7 @@ from desk.services.registrations.sources import FileSource, open_source
 from desk.services.registrations.sync import run_sync
 from desk.store import registrations as repo
 from desk.store.db import open_database
-from tests.event_helpers import ensure_event
-
-
-@pytest.fixture
-def db_path(db_path):
-    """A fresh database file holding an event: an import needs one first."""
-    ensure_event(db_path)
-    return db_path
-
-
-@pytest.fixture
-def pg_url(pg_url):
-    """A fresh hub database holding an event: an import needs one first."""
-    ensure_event(pg_url)
-    return pg_url
+from tests.event_helpers import db_path_with_event, pg_url_with_event  # noqa: F401 - fixtures: the databases hold an event
 
 
 pytestmark = pytest.mark.hub
