@@ -98,6 +98,11 @@ def event_zone(name: str | None) -> dt.tzinfo:
     return _zone(name or "UTC")
 
 
+def zone_of(event: Event | None) -> dt.tzinfo:
+    """The clock of `event`: its own zone, UTC before an event exists."""
+    return event.zone if event is not None else event_zone(None)
+
+
 @lru_cache(maxsize=64)
 def _zone(name: str) -> dt.tzinfo:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # noqa: PLC0415

@@ -9,15 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from desk.core.attendees import event_zone
+from desk.core.attendees import zone_of
 
 
 def zone_in(session: Any) -> dt.tzinfo:
     """The time zone of the event stored in `session` (UTC before an event exists)."""
     from desk.store.registrations import get_event  # noqa: PLC0415
 
-    event = get_event(session)
-    return event.zone if event is not None else event_zone(None)
+    return zone_of(get_event(session))
 
 
 def event_clock(db: Any) -> dt.tzinfo:

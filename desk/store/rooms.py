@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from desk.core.attendees import event_zone
+from desk.core.attendees import zone_of
 from desk.core.rooms.occupancy import DoorEvent, FullPolicy, Headcount, Move, Programme, ProgrammeSession, Room, WrongDayPolicy
+from desk.store.registrations import get_event
 from desk.store.schema import EventRow, RegistrationRow
 from desk.store.schema.checkin import CheckinRow, ScanLogRow
 from desk.store.schema.rooms import DoorEventRow, HeadcountRow, RoomRow, SessionRow
@@ -172,11 +173,8 @@ def event_days_and_zone(session: Session) -> tuple[tuple[dt.date, ...], dt.tzinf
 
     Raises UnknownTimeZone (a DeskError) when the stored zone is not a known one: desk never
     guesses an event's clock."""
-    row = session.scalars(select(EventRow).order_by(EventRow.id).limit(1)).first()
-    if row is None:
-        return (), event_zone(None)
-    days = tuple(dt.date.fromisoformat(p) for p in row.days.split("|") if p)
-    return days, event_zone(row.timezone)
+    event = get_event(session)
+    return (event.days if event is not None else ()), zone_of(event)
 
 
 # --- door events and headcounts ------------------------------------------------------------

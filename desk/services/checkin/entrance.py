@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from desk.core.checkin import arrivals
-from desk.core.attendees import Registration, event_zone
+from desk.core.attendees import Registration, zone_of
 from desk.core.categories import by_key, label_of
 from desk.core.checkin.decision import (
     CheckinEntry, Decision, PriorCheckin, ScanOutcome, choose_undo, decide, decide_scan, event_day, first_of_day,
@@ -153,7 +153,7 @@ def _check(db: Database, desk: str, at: dt.datetime, code: str, decide_in_sessio
             # check-in it stores then see the same database.
             with db.begin_write() as session:
                 event = repo.get_event(session)
-                tz = event.zone if event is not None else event_zone(None)
+                tz = zone_of(event)
                 day = event_day(at, tz)
                 decision: Decision = decide_in_session(session, day, event.days if event else (), tz)
                 label = ""
@@ -284,7 +284,7 @@ def desk_status(db: Database, at: dt.datetime, recent: int = 20, desk: str | Non
     and arrivals per 10 minutes (event-local bins)."""
     with db.begin() as session:
         event = repo.get_event(session)
-        tz = event.zone if event is not None else event_zone(None)
+        tz = zone_of(event)
         day = event_day(at, tz)
         regs = repo.all_registrations(session)
         inside = store.checked_in_ids(session, day)

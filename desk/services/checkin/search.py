@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from desk.core.attendees import Registration, event_zone
+from desk.core.attendees import Registration, zone_of
 from desk.core.checkin.decision import PriorCheckin, ScanOutcome, decide, event_day, first_of_day
 from desk.core.badges.codes import Verdict
 from desk.services.registrations.search import find_registration
@@ -51,7 +51,7 @@ def find_at_desk(db: Database, query: str, at: dt.datetime, limit: int = 30) -> 
     with db.begin() as session:
         event = repo.get_event(session)
         event_days = event.days if event else ()
-        tz = event.zone if event is not None else event_zone(None)
+        tz = zone_of(event)
         day = event_day(at, tz)
         priors = {r.registration_id: first_of_day(store.checkins_of(session, r.registration_id), day) for r in found}
         labels = {c.category: c.label for c in event_repo.get_categories(session)}
