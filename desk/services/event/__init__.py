@@ -11,9 +11,9 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import available_timezones
 
-from desk.core.attendees import Event
+from desk.core.attendees import Event, UnknownTimeZone, event_zone
 from desk.core.categories import DEFAULT_CATEGORIES, CategoryFileError, EventCategory, parse_categories
 from desk.core.errors import DeskError, SourceError
 from desk.store import event as event_repo
@@ -77,7 +77,7 @@ class EventSettings:
         return {
             "name": e.name, "venue": e.venue, "days": [d.isoformat() for d in e.days],
             "timezone": self.timezone, "seats": e.seat_cap, "per_organisation": e.per_organisation_cap,
-            "deadline": (e.registration_deadline.astimezone(ZoneInfo(self.timezone)).isoformat()
+            "deadline": (e.registration_deadline.astimezone(e.zone).isoformat()
                          if e.registration_deadline else None),
             "categories": [category_json(c) for c in self.categories],
         }
@@ -108,9 +108,9 @@ def check_zone(name: str) -> str:
     zone = name.strip()
     try:
         if not zone or zone not in _zones():
-            raise ZoneInfoNotFoundError(zone)
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+            raise UnknownTimeZone(zone)
+        event_zone(zone)  # the clock every decision will use loads
+    except UnknownTimeZone:
         raise EventError(f"'{name}' is not a time zone desk knows (such as Europe/Brussels or "
                          "America/Sao_Paulo)") from None
     return zone
@@ -137,7 +137,7 @@ def parse_deadline(text: str, zone: str | None) -> dt.datetime:
     except ValueError:
         raise EventError(f"deadline '{text}' is not an ISO date-time such as 2016-11-25T23:59") from None
     if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=ZoneInfo(zone or "UTC"))
+        stamp = stamp.replace(tzinfo=event_zone(zone))
     return stamp
 
 
