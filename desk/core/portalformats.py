@@ -38,30 +38,56 @@ class Preset:
     columns: Mapping[str, tuple[str, ...]]
     status: Mapping[str, str]
     full_name: tuple[str, ...] = ()
+    absent: Mapping[str, str] = field(default_factory=dict)
 
 
 PRESETS: tuple[Preset, ...] = (
     Preset(
+        # "Order positions", in English and in pretix's German (de and de-informal spell the
+        # headers alike); older releases' German spellings are kept as alternatives
         name="pretix",
-        signature=(("Order code", "Bestellnummer"), ("Position ID", "Positions-ID")),
+        signature=(("Order code", "Bestellnummer"), ("Position ID", "Position", "Positions-ID")),
         columns={
-            "registration_id": ("Order code + Position ID", "Bestellnummer + Positions-ID"),
-            "first_name": ("Attendee name: Given name", "Name des Teilnehmers: Vorname", "Teilnehmername: Vorname"),
-            "last_name": ("Attendee name: Family name", "Name des Teilnehmers: Nachname", "Teilnehmername: Nachname"),
-            "email": ("Attendee email", "E-Mail des Teilnehmers", "Teilnehmer-E-Mail", "Email", "E-Mail"),
-            "organisation": ("Attendee company", "Company", "Firma", "Invoice address company",
-                             "Rechnungsadresse Firma"),
+            "registration_id": ("Order code + Position ID", "Bestellnummer + Position",
+                                "Bestellnummer + Positions-ID"),
+            "first_name": ("Attendee name: Given name", "Name Teilnehmer*in: Vorname",
+                           "Name des Teilnehmers: Vorname", "Teilnehmername: Vorname"),
+            "last_name": ("Attendee name: Family name", "Name Teilnehmer*in: Nachname",
+                          "Name des Teilnehmers: Nachname", "Teilnehmername: Nachname"),
+            "email": ("Attendee email", "E-Mail Teilnehmer*in", "E-Mail des Teilnehmers", "Teilnehmer-E-Mail",
+                      "Email", "E-Mail"),
+            "organisation": ("Attendee company", "Teilnehmer*innen-Firma", "Company", "Firma",
+                             "Invoice address company", "Rechnungsadresse: Firma", "Rechnungsadresse Firma"),
             "country": ("Country", "Land"),
             "status": ("Status",),
-            "ticket_code": ("Ticket secret", "Secret", "Ticket-Code", "Ticketcode"),
+            "ticket_code": ("Ticket secret", "Ticket-Code", "Secret", "Ticketcode"),
         },
-        full_name=("Attendee name", "Name des Teilnehmers", "Teilnehmername"),
+        full_name=("Attendee name", "Name Teilnehmer*in", "Name des Teilnehmers", "Teilnehmername"),
         status={
             "paid": _V, "pending": _P, "approval pending": _P, "pending (confirmed)": _P,
             "canceled": _C, "canceled (paid fee)": _C, "expired": _C,
             "bezahlt": _V, "ausstehend": _P, "freigabe ausstehend": _P, "ausstehend (bestätigt)": _P,
-            "storniert": _C, "storniert (mit gebühr)": _C, "abgelaufen": _C,
+            "storniert": _C, "storniert (bezahlte gebühr)": _C, "storniert (mit gebühr)": _C, "abgelaufen": _C,
         },
+    ),
+    Preset(
+        # a check-in list export ("Check-in list (CSV)" with secrets): one row per ticket on the
+        # list, no position id and no status; a "Paid" column only when the list takes pending
+        # orders. The secret makes the id, so the same ticket keeps its id at every re-import.
+        name="pretix",
+        signature=(("Order code", "Bestellnummer"), ("Secret",), ("Checked in", "Eingecheckt")),
+        columns={
+            "registration_id": ("Order code + Secret", "Bestellnummer + Secret"),
+            "first_name": ("Attendee name: Given name", "Teilnehmer*innenname: Vorname"),
+            "last_name": ("Attendee name: Family name", "Teilnehmer*innenname: Nachname"),
+            "email": ("Email", "E-Mail"),
+            "organisation": ("Company", "Firma"),
+            "status": ("Paid", "Bezahlt"),
+            "ticket_code": ("Secret",),
+        },
+        full_name=("Attendee name", "Name Teilnehmer*in"),
+        status={"yes": _V, "no": _P, "ja": _V, "nein": _P},
+        absent={"status": _V},
     ),
     Preset(
         name="indico",
@@ -217,24 +243,31 @@ class Layout:
         self._indexes: list[int] = [0] * len(COLUMNS)
         self._width = 0
         self._pull: Callable[[Sequence[object]], tuple[object, ...]] = lambda row: ()
-        self._absent: list[int] = []
+        self._absent: list[tuple[int, str]] = []
         self._joins: list[tuple[int, list[int]]] = []
         self._full_name: int | None = None
+        self._fallback_name: int | None = None
         self._converts: list[tuple[int, Convert, dict]] = []
 
-    def bind(self, sources: dict[str, list[int]], full_name: int | None, converts: dict[str, Convert]) -> None:
+    def bind(self, sources: dict[str, list[int]], full_name: int | None, converts: dict[str, Convert],
+             constants: Mapping[str, str] | None = None) -> None:
         """Read desk's fields from the columns in `sources` (several: joined with "-"), split
         `full_name` when no first or last name column is given, and pass the fields in `converts`
-        through their converter. Fields without a source are absent."""
+        through their converter. A field without a source takes its value in `constants`, else
+        it is absent."""
+        constants = {c: v for c, v in (constants or {}).items() if c not in sources}
         split = full_name is not None and "first_name" not in sources and "last_name" not in sources
-        present = set(sources) | ({"first_name", "last_name"} if split else set())
+        present = set(sources) | ({"first_name", "last_name"} if split else set()) | set(constants)
         self.headers = HeaderMap({c: k for k, c in enumerate(COLUMNS) if c in present}, self.ignored)
         self._indexes = [sources[c][0] if c in sources else 0 for c in COLUMNS]
         self._width = max([i for found in sources.values() for i in found] + [full_name or 0]) + 1
         self._pull = operator.itemgetter(*self._indexes)
-        self._absent = [k for k, c in enumerate(COLUMNS) if c not in sources]
+        self._absent = [(k, constants.get(c, "")) for k, c in enumerate(COLUMNS) if c not in sources]
         self._joins = [(k, sources[c]) for k, c in enumerate(COLUMNS) if c in sources and len(sources[c]) > 1]
         self._full_name = full_name if split else None
+        # pretix writes only the one-field name for a name given before the event's name scheme
+        # had parts: such a row's name is split from it
+        self._fallback_name = full_name if full_name is not None and not split else None
         self._converts = [(COLUMNS.index(c), conv, {}) for c, conv in converts.items() if c in present]
 
     def translate(self, row: Sequence[object], line: int) -> list[object]:
@@ -242,8 +275,8 @@ class Layout:
         if len(row) < self._width:  # a short row: the missing cells read empty
             row = [*row, *([None] * (self._width - len(row)))]
         out = list(self._pull(row))
-        for k in self._absent:
-            out[k] = ""
+        for k, value in self._absent:
+            out[k] = value
         for k, found in self._joins:
             if len(found) == 2:
                 a, b = row[found[0]], row[found[1]]
@@ -253,6 +286,8 @@ class Layout:
             out[k] = "-".join(_as_text(row[i]).strip() for i in found)
         if self._full_name is not None:
             out[_FIRST], out[_LAST] = split_name(_as_text(row[self._full_name]))
+        elif self._fallback_name is not None and not out[_FIRST] and not out[_LAST]:
+            out[_FIRST], out[_LAST] = split_name(_as_text(row[self._fallback_name]))
         for k, convert, memo in self._converts:
             value = out[k]
             hit = memo.get(value) if value.__class__ is str else None
@@ -324,7 +359,7 @@ def read_layout(header: Sequence[object], portal_map: PortalMap | None) -> Layou
             if found is not None:
                 full_name = found[0]
                 break
-        if portal_map is None and _missing(sources, full_name):
+        if portal_map is None and _missing({**preset.absent, **sources}, full_name):
             # a portal's signature but not its status or names: desk's own spellings may still read it
             try:
                 match_headers(header)
@@ -352,7 +387,8 @@ def read_layout(header: Sequence[object], portal_map: PortalMap | None) -> Layou
                 raise SourceError(f"the map names the column '{shown(spec, 60)}' for {column}, "
                                   "but the file has no such header")
             sources[column] = found
-    missing = _missing(sources, full_name)
+    constants = preset.absent if preset is not None else {}
+    missing = _missing({**constants, **sources}, full_name)
     if missing:
         raise SourceError(f"the {name} export has no column for " + ", ".join(missing)
                           + " (name it in a map file: [columns] " + missing[0].split()[0] + ' = "…")')
@@ -360,7 +396,7 @@ def read_layout(header: Sequence[object], portal_map: PortalMap | None) -> Layou
     ignored = [shown(str(raw).strip(), 60) for i, raw in enumerate(header)
                if i not in used and str(raw or "").strip()]
     layout = Layout(name, ignored)
-    layout.bind(sources, full_name, _converters(sources, preset, portal_map or PortalMap()))
+    layout.bind(sources, full_name, _converters(sources, preset, portal_map or PortalMap()), constants)
     return layout
 
 

@@ -95,17 +95,50 @@ def test_pretix_with_a_map_reads_days_and_categories_and_reports_unknown_words_o
 
 
 def test_pretix_in_german(event_db):
+    """pretix's German headers as its 2026 release writes them, and its German status words."""
     report = sync(event_db, "pretix-positions-de.csv")
     regs = stored(event_db)
 
-    assert report.format == "pretix" and report.rejected == 0
+    assert report.format == "pretix" and report.rejected == 0 and report.flags == []
     assert {r: regs[r].status for r in regs} == {
         "DE000-1": Status.VALIDATED, "DE001-1": Status.CANCELLED, "DE002-1": Status.PENDING,
-        "DE003-1": Status.VALIDATED}
-    # one name column, split; particles stay with the family name
+        "DE003-1": Status.VALIDATED, "DE004-1": Status.CANCELLED, "DE005-1": Status.PENDING}
+    # the name parts where pretix wrote them; one name column split where it did not
+    assert (regs["DE000-1"].first_name, regs["DE000-1"].last_name) == ("Łukasz", "Wójcik")
     assert (regs["DE002-1"].first_name, regs["DE002-1"].last_name) == ("José García", "López")
+    # the attendee's own e-mail and company, not the order's or the invoice's
+    assert regs["DE000-1"].email == "teilnehmer0@example.de"
     assert regs["DE000-1"].organisation == "Klaster Łódź Chemia Sp. z o.o." and regs["DE000-1"].country == "PL"
     assert regs["DE000-1"].ticket_code == "secret-de-0000"
+
+
+def test_pretix_check_in_list_with_secrets(event_db):
+    """A check-in list export: no position id and no status; "Paid" says who is still pending."""
+    report = sync(event_db, "pretix-checkin-list.csv")
+    regs = stored(event_db)
+
+    assert report.format == "pretix" and report.rejected == 0 and report.flags == []
+    secrets = [f"7xq3p{i:02d}vz4kmn9rjw2ahb8tcyd5euf{i}" for i in range(5)]
+    assert sorted(regs) == sorted(f"ECC{i + 17}-{secrets[i]}" for i in range(5))
+    by_ticket = {r.ticket_code: r for r in regs.values()}
+    assert set(by_ticket) == set(secrets)
+    assert by_ticket[secrets[3]].status is Status.PENDING
+    assert {r.status for t, r in by_ticket.items() if t != secrets[3]} == {Status.VALIDATED}
+    assert (by_ticket[secrets[1]].first_name, by_ticket[secrets[1]].last_name) == ("Anna", "Müller")
+    assert by_ticket[secrets[2]].organisation == "Clúster Andaluz de Robótica S.L."
+    # a re-import of the same list changes nothing: the ids come from the secrets
+    again = sync(event_db, "pretix-checkin-list.csv")
+    assert (again.added, again.updated, again.rejected) == (0, 0, 0)
+
+
+def test_pretix_check_in_list_in_german_without_a_paid_column_is_all_valid(event_db):
+    report = sync(event_db, "pretix-checkin-list-de.csv")
+    regs = stored(event_db)
+
+    assert report.format == "pretix" and report.rejected == 0 and report.flags == []
+    assert {r.status for r in regs.values()} == {Status.VALIDATED} and len(regs) == 3
+    assert {r.ticket_code for r in regs.values()} == {f"secret-de-{i:04d}" for i in range(3)}
+    assert {(r.first_name, r.last_name) for r in regs.values()} >= {("Łukasz", "Wójcik")}
 
 
 def test_indico_registrants(event_db):
