@@ -139,6 +139,11 @@ class Fault:
         return cls("drip", interval_s=interval_s)
 
     @classmethod
+    def header_drip(cls, interval_s: float = 5.0) -> Fault:
+        """The status line and headers one byte every `interval_s`, never the end of them."""
+        return cls("header_drip", interval_s=interval_s)
+
+    @classmethod
     def change(cls, action: Callable[[FeedServer], None]) -> Fault:
         """Run `action(server)` (e.g. update a registration), then answer normally."""
         return cls("change", action=action)
@@ -348,6 +353,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(404, {"error": "not found"})
         if headers.get("authorization") != f"Bearer {feed.token}":
             return self._json(401, {"error": "invalid token"})
+        if fault is not None and fault.kind == "header_drip":
+            return self._header_drip(fault.interval_s, feed)
         if fault is not None and fault.kind not in ("drip",):
             return self._fault(fault, feed)
         try:
@@ -373,6 +380,18 @@ class _Handler(BaseHTTPRequestHandler):
                     break
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up on the drip, as it should
+        self.close_connection = True
+
+    def _header_drip(self, interval_s: float, feed: FeedServer) -> None:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: " + b"a" * 4096
+        try:
+            for at in range(len(head)):
+                self.wfile.write(head[at:at + 1])
+                self.wfile.flush()
+                if feed._stopping.wait(interval_s):
+                    break
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up, as it should
         self.close_connection = True
 
     def _fault(self, fault: Fault, feed: FeedServer) -> None:

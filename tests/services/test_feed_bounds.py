@@ -102,6 +102,21 @@ def test_an_answer_still_arriving_when_the_time_is_up_ends_the_sync(
     assert len(kept) == 1 and len(server.requests) == 2
 
 
+def test_headers_sent_a_byte_at_a_time_end_the_sync_when_the_time_is_up(
+    server: FeedServer, sleep: RecordingSleep,
+) -> None:
+    # each byte arrives well within the read timeout, so only the sync's own time can end it
+    server.inject(None)
+    server.always(Fault.header_drip(0.05))
+
+    kept, error = pull(feed_for(server, sleep, max_sync_s=0.8, timeout_s=5.0))
+
+    assert str(error) == ("the portal feed kept desk waiting for more than 0.8 s in this sync "
+                          "(1 page(s) received) (last problem: an answer was still arriving); "
+                          "stopped: sync again to go on from there")
+    assert len(kept) == 1 and len(server.requests) == 2 and sleep.delays == []
+
+
 def test_the_bounds_leave_a_normal_feed_alone(server: FeedServer, sleep: RecordingSleep) -> None:
     server.inject(Fault.throttle("2"), Fault.error(503))
 

@@ -29,6 +29,8 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import random
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
@@ -140,6 +142,43 @@ class _Budget:
             f"the portal feed kept desk waiting for more than {self.limit_s:g} s in this sync "
             f"({self.pages} page(s) received){last}; stopped: sync again to go on from there"
         )
+
+
+class _Deadline:
+    """Cuts a request's connection when its answer is not in by `limit_s`.
+
+    httpx bounds each read, not a whole answer: a portal that sends its headers one byte
+    every few seconds would hold a sync for ever. The socket comes from httpx's documented
+    "trace" extension as the connection opens; shutting it down wakes the blocked read.
+    """
+
+    def __init__(self, limit_s: float) -> None:
+        self.fired = False
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(limit_s, 0.0), self._cut)
+        self._timer.daemon = True
+
+    def trace(self, event: str, info: dict) -> None:
+        if event == "connection.connect_tcp.complete" and info.get("return_value") is not None:
+            with self._lock:
+                self._socket = info["return_value"].get_extra_info("socket")
+
+    def _cut(self) -> None:
+        with self._lock:
+            self.fired = True
+            if self._socket is not None:
+                try:
+                    self._socket.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # already closed: the request ended on its own
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
 
 
 class _Transient(Exception):
@@ -308,6 +347,8 @@ class FeedSource:
         return httpx.Client(
             transport=self._transport,
             timeout=httpx.Timeout(self.timeout_s),
+            # a new connection per page, so that each request's deadline can cut its socket
+            limits=httpx.Limits(max_keepalive_connections=0),
             follow_redirects=False,
         )
 
@@ -358,9 +399,11 @@ class FeedSource:
         if allowed_s <= 0:
             raise budget.exhausted()
         started = self._monotonic()
+        deadline = _Deadline(allowed_s)
         try:
-            with client.stream("GET", self.url, params=params, headers=headers,
-                               timeout=min(self.timeout_s, allowed_s)) as response:
+            with deadline, client.stream("GET", self.url, params=params, headers=headers,
+                                         timeout=min(self.timeout_s, allowed_s),
+                                         extensions={"trace": deadline.trace}) as response:
                 self._check_status(response, cursor)
                 body = self._read_body(response, started, allowed_s, budget)
         except httpx.TimeoutException:
@@ -370,6 +413,8 @@ class FeedSource:
         except httpx.UnsupportedProtocol as error:
             raise SourceError(f"the portal feed address is not usable: {error}") from None
         except httpx.RequestError as error:
+            if deadline.fired:
+                raise budget.exhausted("an answer was still arriving") from None
             detail = str(error)[:120] or type(error).__name__
             raise _Transient(f"connection failed ({detail})") from None
         try:
