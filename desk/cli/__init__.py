@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from desk.cli import badges, checkin, event, matchmaking, purge, registrations, rooms
+from desk.cli import badges, checkin, db, event, matchmaking, purge, registrations, rooms
 from desk.cli.common import State
 
 
@@ -44,6 +44,7 @@ for command in (
     matchmaking.match,
     event.event,
     purge.purge,
+    db.db,
 ):
     cli.add_command(command)
 

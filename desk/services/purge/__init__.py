@@ -20,7 +20,6 @@ plan says so.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from desk.core.errors import DeskError
 from desk.services.purge import counts as counts_file
 from desk.store import purge as repo
 from desk.store.db import Database
+from desk.store.encryption import wipe
 
 SQLITE_SIDES = ("-wal", "-shm", "-journal", ".sync-lock")
 """Files SQLite and desk keep beside a database file."""
@@ -179,23 +179,6 @@ def _files_under_top(folder: Path) -> Iterable[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
 
 
-def _overwrite(path: Path) -> None:
-    """Write zeros over a file's bytes before it is removed, so its blocks do not keep the data
-    (on a copy-on-write or flash file system this is best effort; removal is what counts)."""
-    try:
-        size = path.stat().st_size
-        with path.open("r+b") as fh:
-            chunk = b"\0" * (1 << 20)
-            left = size
-            while left > 0:
-                fh.write(chunk[: min(left, len(chunk))])
-                left -= min(left, len(chunk))
-            fh.flush()
-            os.fsync(fh.fileno())
-    except OSError:
-        pass  # removal below still takes the file away; a read-only file fails there loudly
-
-
 def run_purge(plan: PurgePlan, db: Database | None, now: dt.datetime) -> PurgeReport:
     """Carry out `plan`: write the anonymous counts first (from `db`), then remove.
 
@@ -227,7 +210,7 @@ def run_purge(plan: PurgePlan, db: Database | None, now: dt.datetime) -> PurgeRe
     if db is not None and plan.database_files:
         db.close()  # no connection may hold the file open (or write a new -wal) while it goes
     for path in plan.database_files:
-        _overwrite(path)
+        wipe(path)
     for path in [*plan.database_files, *plan.files]:
         try:
             path.unlink(missing_ok=True)
