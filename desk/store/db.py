@@ -267,9 +267,11 @@ def _engine(url: str, key: str | None = None) -> Engine:
             return engine
         # the same dialect over SQLCipher's DB-API module; the key goes first on each connection
         engine = create_engine(url, module=encryption.dbapi(), connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        path = Path(parsed.database) if parsed.database and parsed.database != ":memory:" else None
+        raw = encryption.raw_key(key, encryption.file_salt(path))  # derived here, once, not per connection
 
         def keyed_pragmas(dbapi_connection: sqlite3.Connection, record: object) -> None:
-            encryption.apply_key(dbapi_connection, key)
+            encryption.apply_key(dbapi_connection, raw)
             _sqlite_pragmas(dbapi_connection, record)
 
         event.listen(engine, "connect", keyed_pragmas)

@@ -110,3 +110,16 @@ def test_db_encrypt_converts_a_plain_file_in_place(monkeypatch) -> None:
     assert people.exit_code == 0 and NAME in people.stdout
     again = CliRunner().invoke(cli, ["db", "encrypt"])
     assert again.exit_code == 1 and "not a plain SQLite database" in again.stderr
+
+
+def test_the_file_opens_with_the_passphrase_in_any_sqlcipher_tool(tmp_path) -> None:
+    from sqlcipher3 import dbapi2
+
+    path = tmp_path / "desk.sqlite"
+    _with_person(f"sqlite:///{path}", KEY)
+    conn = dbapi2.connect(str(path))
+    try:
+        conn.execute(f"PRAGMA key = '{KEY}'")  # SQLCipher's own key derivation from the passphrase
+        assert conn.execute("SELECT last_name FROM registration").fetchone() == (NAME,)
+    finally:
+        conn.close()
