@@ -181,3 +181,21 @@ def test_purge_on_the_hub_empties_the_personal_tables(pg_url) -> None:
     finally:
         db.close()
     assert read_counts()["events"][0]["sections"]["attendance_per_day"] == {"2016-11-30": 1, "2016-12-01": 1}
+
+
+def test_purge_of_an_encrypted_database_keeps_its_counts(tmp_path, monkeypatch) -> None:
+    from tests.event_helpers import CREATE_EVENT_ARGS
+
+    monkeypatch.setenv("DESK_DB_KEY", "a key for the purge")
+    registrations = tmp_path / "registrations.csv"
+    registrations.write_text(
+        "registration_id,status,first_name,last_name,email,organisation,country,category,days,ticket_code,updated_at\n"
+        + "".join(f"{rid},validated,{first},{last},{email},Org,PL,cluster practitioner,{days},T-{rid},"
+                  "2016-10-10T09:00:00Z\n" for rid, first, last, email, days in PEOPLE), encoding="utf-8")
+    desk(*CREATE_EVENT_ARGS)
+    desk("import", str(registrations))
+    desk("checkin", "T-PG-2", "--at", "2016-11-30T09:00")
+    assert not (data_dir() / "desk.sqlite").read_bytes().startswith(b"SQLite format 3")
+    desk("purge", "--yes")
+    assert not (data_dir() / "desk.sqlite").exists() and _hits([data_dir(), config_dir()]) == []
+    assert read_counts()["events"][0]["sections"]["attendance_per_day"] == {"2016-11-30": 1}
