@@ -11,11 +11,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from desk import startup
-from desk.config import Settings, load_settings
+from desk.config import DatabaseKeyMissing, Settings, database_key, load_settings
 
 if TYPE_CHECKING:  # SQLAlchemy, NumPy and Qt take most of a second to import: they load beside the window
     from PySide6.QtWidgets import QWidget
@@ -266,8 +267,15 @@ def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | N
               "or set QT_QPA_PLATFORM=offscreen to try it without one.", file=sys.stderr)
         return 1
     settings = load_settings()
-    # SQLAlchemy, Alembic and the migration check run beside Qt's start, not before it
-    pending_db = startup.open_database_beside(db_url or settings.database_url)
+    url = db_url or settings.database_url
+    pending_db: Future = Future()
+    try:
+        key = database_key(settings) if url.startswith("sqlite") else None
+    except DatabaseKeyMissing as exc:  # said in the window like any database that cannot open
+        pending_db.set_exception(exc)
+    else:
+        # SQLAlchemy, Alembic and the migration check run beside Qt's start, not before it
+        pending_db = startup.open_database_beside(url, key)
     from PySide6.QtWidgets import QApplication  # noqa: PLC0415
 
     from desk.ui.common import theme  # noqa: PLC0415
@@ -280,7 +288,7 @@ def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | N
 
     try:
         db = pending_db.result()
-    except DatabaseUnavailable as exc:  # not a desk database, damaged, unreachable: say so, keep the file
+    except (DatabaseUnavailable, DatabaseKeyMissing) as exc:  # not a desk database, damaged, unreachable: say so, keep the file
         return refuse_to_start(str(exc), screenshot)
     warnings = list(settings.warnings) + list(db.warnings)
     if with_demo:

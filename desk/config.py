@@ -2,7 +2,8 @@
 
 Settings live in a TOML file in the user's config folder and are read tolerantly: a broken
 file means defaults plus a warning. Environment variables override the file:
-DESK_DB (database URL), DESK_DATA_DIR, DESK_CONFIG_DIR, DESK_NAME.
+DESK_DB (database URL), DESK_DATA_DIR, DESK_CONFIG_DIR, DESK_NAME; DESK_DB_KEY gives the key
+of an encrypted local database.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
 import tomli_w
+
+from desk.core.errors import DeskError
 
 APP = "desk"
 
@@ -54,12 +58,37 @@ class Settings:
     badge_layout: str = "a6"
     print_on_checkin: bool = False
     sound: bool = True
+    db_encrypted: bool = False  # the local database is encrypted at rest (SQLCipher); key: database_key()
     warnings: list[str] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def database_url(self) -> str:
         """The database to open: DESK_DB, then the settings file, then the local file."""
         return os.environ.get("DESK_DB") or self.db_url or default_db_url()
+
+
+class DatabaseKeyMissing(DeskError):
+    """The station's database is encrypted and no key was given (the message says how to give it)."""
+
+
+def database_key(settings: Settings, ask: Callable[[], str] | None = None) -> str | None:
+    """The key of this station's encrypted local database, or None for a plain one.
+
+    The one place a database key comes from: DESK_DB_KEY, else `ask()` (a prompt) when the
+    settings say the database is encrypted (`db_encrypted = true`). A key set in DESK_DB_KEY
+    opens or creates an encrypted database whatever the settings say. Raises
+    DatabaseKeyMissing when the database is encrypted and there is neither.
+    """
+    key = os.environ.get("DESK_DB_KEY")
+    if key:
+        return key
+    if not settings.db_encrypted:
+        return None
+    key = ask() if ask is not None else ""
+    if not key:
+        raise DatabaseKeyMissing("this desk's database is encrypted (db_encrypted in the settings): "
+                                 "give its key in DESK_DB_KEY")
+    return key
 
 
 def settings_path() -> Path:

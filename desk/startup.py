@@ -42,15 +42,16 @@ def warm_up(names: tuple[str, ...] = WARM_UP_MODULES) -> threading.Thread:
     return thread
 
 
-def open_database_beside(url: str) -> Future:
-    """Open (and migrate) the database on a thread while Qt starts; the future gives it."""
+def open_database_beside(url: str, key: str | None = None) -> Future:
+    """Open (and migrate) the database on a thread while Qt starts; the future gives it.
+    `key` opens an encrypted local database."""
     future: Future = Future()
 
     def run() -> None:
         try:
             from desk.store.db import open_database  # noqa: PLC0415
 
-            future.set_result(open_database(url))
+            future.set_result(open_database(url, key=key))
         except BaseException as exc:  # noqa: BLE001 - re-raised on the GUI thread by result()
             future.set_exception(exc)
             return

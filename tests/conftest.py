@@ -28,6 +28,7 @@ def _private_folders(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("DESK_DB", raising=False)
     monkeypatch.delenv("DESK_NAME", raising=False)
     monkeypatch.delenv("DESK_FEED_TOKEN", raising=False)
+    monkeypatch.delenv("DESK_DB_KEY", raising=False)  # a developer's own database key never reaches a test
     yield
 
 

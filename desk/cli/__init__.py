@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from desk.cli import badges, checkin, event, matchmaking, registrations, rooms
+from desk.cli import badges, checkin, db, event, matchmaking, purge, registrations, rooms
 from desk.cli.common import State
 
 
@@ -43,6 +43,8 @@ for command in (
     rooms.programme,
     matchmaking.match,
     event.event,
+    purge.purge,
+    db.db,
 ):
     cli.add_command(command)
 

@@ -26,11 +26,20 @@ class State:
 
         return self._db_url or load_settings().database_url
 
+    def database_key(self) -> str | None:
+        """The key of an encrypted local database (DESK_DB_KEY, else a prompt); None for a plain one."""
+        from desk.config import database_key, load_settings  # noqa: PLC0415
+
+        if not self.db_url.startswith("sqlite"):
+            return None
+        ask = (lambda: click.prompt("database key", hide_input=True, err=True)) if sys.stdin.isatty() else None
+        return database_key(load_settings(), ask)
+
     def database(self):  # noqa: ANN201 - desk.store.db.Database, imported lazily
         if self._db is None:
             from desk.store.db import open_database  # noqa: PLC0415
 
-            self._db = open_database(self.db_url)
+            self._db = open_database(self.db_url, key=self.database_key())
             for warning in self._db.warnings:
                 click.echo(f"warning: {warning}", err=True)
         return self._db

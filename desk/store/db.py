@@ -15,7 +15,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from desk.core.errors import DeskError, SyncBusy
-from desk.store import migrate
+from desk.store import encryption, migrate
 
 BUSY_TIMEOUT_MS = 10_000
 WRITE_WAIT_MS = 800
@@ -168,12 +168,14 @@ class DatabaseDamaged(DatabaseUnavailable):
     """The desk database file is damaged; desk keeps it and refuses to start on it."""
 
 
-def _inspect_sqlite_file(path: Path) -> None:
+def _inspect_sqlite_file(path: Path, key: str | None = None) -> None:
     """Refuse a file desk must not touch, before any connection could change it.
 
     A missing or empty file becomes a new database. Anything else must be a healthy desk
-    database (or an SQLite file without any table). Raises NotADeskDatabase or DatabaseDamaged
-    (the file is left as it was), DatabaseUnavailable when it cannot be read at all.
+    database (or an SQLite file without any table); with `key`, an encrypted one that the key
+    opens. Raises NotADeskDatabase or DatabaseDamaged (the file is left as it was),
+    DatabaseKeyWrong for a key that does not open it, DatabaseUnavailable when it cannot be
+    read at all.
     """
     if path.is_dir():
         raise NotADeskDatabase(f"{path} is a folder, not a desk database: give --db a file name")
@@ -187,10 +189,15 @@ def _inspect_sqlite_file(path: Path) -> None:
         raise DatabaseUnavailable(f"cannot read {path}: {exc.strerror or exc}") from exc
     if size == 0:
         return
+    if key is not None:
+        _inspect_encrypted_file(path, key)
+        return
     if not head.startswith(SQLITE_MAGIC):
+        # an SQLCipher file is whole pages of random bytes: that is worth a hint
+        maybe = " If it is an encrypted desk database, give its key in DESK_DB_KEY." if size % 512 == 0 else ""
         raise NotADeskDatabase(
             f"{path} is not a desk database (it is not an SQLite database file); desk has left it as it was. "
-            "Give --db the desk's database, or a new file name to start an empty one.")
+            f"Give --db the desk's database, or a new file name to start an empty one.{maybe}")
     # Plain sqlite3 read-only, none of desk's pragmas: reading the schema and checking the
     # pages writes nothing. Without a -wal (or -journal) file beside it the file is the whole database:
     # `immutable` then reads it without creating -wal/-shm files next to it either.
@@ -224,6 +231,22 @@ def _inspect_sqlite_file(path: Path) -> None:
             "as it was. Give --db the desk's database, or a new file name to start an empty one.")
 
 
+def _inspect_encrypted_file(path: Path, key: str) -> None:
+    try:
+        tables = encryption.check_key(path, key)
+    except encryption.WrongKey as exc:
+        raise DatabaseKeyWrong(str(exc)) from None
+    except encryption.EncryptionUnavailable as exc:
+        raise DatabaseUnavailable(str(exc)) from None
+    if tables and not DESK_TABLES <= tables:
+        raise NotADeskDatabase(f"{path} is not a desk database (an encrypted database with other tables); "
+                               "desk has left it as it was.")
+
+
+class DatabaseKeyWrong(DatabaseUnavailable):
+    """The database key does not open the encrypted database; the file was left as it was."""
+
+
 def _check_sqlite(engine: Engine) -> None:
     with engine.connect() as conn:
         fk = conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
@@ -233,13 +256,25 @@ def _check_sqlite(engine: Engine) -> None:
         raise DatabaseUnavailable(f"SQLite settings not applied (foreign_keys={fk}, journal_mode={mode}, synchronous={sync})")
 
 
-def _engine(url: str) -> Engine:
+def _engine(url: str, key: str | None = None) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        if key is None:
+            engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        # the same dialect over SQLCipher's DB-API module; the key goes first on each connection
+        engine = create_engine(url, module=encryption.dbapi(), connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        path = Path(parsed.database) if parsed.database and parsed.database != ":memory:" else None
+        raw = encryption.raw_key(key, encryption.file_salt(path))  # derived here, once, not per connection
+
+        def keyed_pragmas(dbapi_connection: sqlite3.Connection, record: object) -> None:
+            encryption.apply_key(dbapi_connection, raw)
+            _sqlite_pragmas(dbapi_connection, record)
+
+        event.listen(engine, "connect", keyed_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # psycopg 3 is the driver desk ships; plain postgresql:// would look for psycopg2
@@ -247,21 +282,28 @@ def _engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def open_database(url: str, *, upgrade: bool = True) -> Database:
+def open_database(url: str, *, upgrade: bool = True, key: str | None = None) -> Database:
     """Open (and create) the database at `url`, migrated to the newest schema.
 
     Only a missing or empty SQLite file becomes a new database. A file that is not a desk
     database raises NotADeskDatabase, a damaged one DatabaseDamaged; either way the file is
-    left as it was. Raises DatabaseUnavailable when the database cannot be reached or used.
+    left as it was. With `key` the SQLite file is encrypted (SQLCipher; a new file is created
+    encrypted) and a key that does not open it raises DatabaseKeyWrong; a server database
+    ignores `key`. Raises DatabaseUnavailable when the database cannot be reached or used.
     """
     warnings: list[str] = []
     parsed = None
     with contextlib.suppress(Exception):
         parsed = make_url(url)
-    if parsed is not None and parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        _inspect_sqlite_file(Path(parsed.database))
+    is_sqlite = parsed is not None and parsed.get_backend_name() == "sqlite"
+    if not is_sqlite:
+        key = None
+    if is_sqlite and parsed.database not in (None, "", ":memory:"):
+        _inspect_sqlite_file(Path(parsed.database), key)
     try:
-        engine = _engine(url)
+        engine = _engine(url, key)
+    except encryption.EncryptionUnavailable as exc:
+        raise DatabaseUnavailable(str(exc)) from None
     except Exception as exc:  # bad URL, missing driver
         raise DatabaseUnavailable(f"cannot use database {url!r}: {exc}") from exc
     try:
