@@ -99,7 +99,8 @@ def parse_at(value: str | None, zone: dt.tzinfo | Callable[[], dt.tzinfo]) -> dt
 
 
 def guard(func):  # noqa: ANN001, ANN201
-    """Turn a DeskError into a one-line reason and a non-zero exit, never a traceback."""
+    """Turn a DeskError, or a file the system refuses (a missing folder, no permission, a full
+    disk), into a one-line reason and a non-zero exit, never a traceback."""
     import functools  # noqa: PLC0415
 
     @functools.wraps(func)
@@ -108,4 +109,7 @@ def guard(func):  # noqa: ANN001, ANN201
             return func(*args, **kwargs)
         except DeskError as exc:
             fail(str(exc))
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            fail(f"cannot use{where}: {exc.strerror or exc}")
     return wrapper

@@ -67,6 +67,9 @@ def test_import_reports_bad_rows_and_exports(event, tmp_path) -> None:
     done = desk(db_path, "programme", "import", str(bad), ok=False)
     assert done.exit_code == 2 and "row 2: capacity must be at least 1, got -3" in done.stderr
     assert desk(db_path, "rooms", "export", "--out", str(tmp_path / "a.xlsx")).stdout.startswith("attendance written")
+    missing = tmp_path / "no-such-folder" / "a.csv"
+    done = desk(db_path, "rooms", "export", "--out", str(missing), ok=False)
+    assert done.exit_code == 1 and done.stderr == f"desk: cannot use {missing}: No such file or directory\n"
     done = desk(db_path, "door", "Kitchen", "X", ok=False)
     assert done.exit_code == 1 and "no room 'Kitchen'" in done.stderr
 
