@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -106,8 +106,9 @@ def add_voter(session: Session, award: str, registration_id: str) -> bool:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(AwardVoterRow).values(award_id=award_id, registration_id=registration_id)
-    result = session.execute(statement.on_conflict_do_nothing())
-    return result.rowcount == 1
+    # RETURNING, not rowcount: psycopg reports -1 for an ORM insert's rowcount
+    stored = session.execute(statement.on_conflict_do_nothing().returning(AwardVoterRow.award_id)).first()
+    return stored is not None
 
 
 def count_ballot(session: Session, award: str, finalist: str) -> int:
@@ -141,3 +142,16 @@ def voters_per_award(session: Session) -> dict[str, int]:
 def ballots_per_award(session: Session) -> dict[str, int]:
     """The award's own count of ballots, per award name."""
     return {name: n for name, n in session.execute(select(AwardRow.name, AwardRow.ballots))}
+
+
+def forget_order(session: Session) -> None:
+    """Rewrite the voting tables in key order (PostgreSQL), once a vote closes.
+
+    PostgreSQL keeps a table's rows in the order they were written (and an updated count's
+    older versions until a vacuum): CLUSTER rewrites `award_voter` in the order of its key,
+    so nobody can tell who voted first, and `award_finalist` without the older versions of
+    its counts. SQLite needs nothing: `award_voter` has no rowid and is kept in key order.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("CLUSTER award_voter USING pk_award_voter"))
+        session.execute(text("CLUSTER award_finalist USING pk_award_finalist"))

@@ -166,6 +166,8 @@ def _set_window(db: Database, award: str, until: dt.datetime | None, closed: dt.
         if chosen is None:
             raise DeskError(why)
         store.set_voting(session, chosen.name, until if until is not None else chosen.open_until, closed)
+        if closed is not None:
+            store.forget_order(session)
         return next(a for a in store.list_awards(session) if a.name == chosen.name)
 
 
