@@ -76,6 +76,9 @@ class KioskPage(QWidget):
         cl.addWidget(self.award_hint)
         cl.addLayout(self.finalist_box)
         cl.addStretch(1)
+        keys_hint = QLabel("Backspace: previous award   ·   Esc: start again", objectName="status")
+        keys_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        cl.addWidget(keys_hint)
         # the confirmation: every choice, then Confirm or Start again
         self.summary = QLabel(objectName="kioskSummary")
         self.summary.setWordWrap(True)
@@ -109,7 +112,10 @@ class KioskPage(QWidget):
             QLabel#kioskPrompt { font-size: 22pt; padding: 16px; }
             QLabel#kioskAward { font-size: 24pt; font-weight: bold; padding: 8px; }
             QLabel#kioskSummary { font-size: 18pt; padding: 12px; }
-            QPushButton#kioskFinalist { font-size: 17pt; text-align: left; min-height: 110px; padding: 8px 20px; }
+            QPushButton#kioskFinalist { font-size: 17pt; text-align: left; min-height: 110px; padding: 8px 20px;
+                                        background: white; border: 2px solid #0b57d0; border-radius: 12px;
+                                        margin: 6px 40px; }
+            QPushButton#kioskFinalist:pressed { background: #d3e3fd; }
             QPushButton#kioskConfirm { font-size: 20pt; min-height: 80px; background: #1b7f3b; color: white;
                                        font-weight: bold; }
             QPushButton#kioskSecondary { font-size: 16pt; min-height: 80px; }
