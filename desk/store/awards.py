@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -116,12 +116,13 @@ def count_ballot(session: Session, award: str, finalist: str) -> int:
 
     The finalist remembers that number as the moment it reached its new count.
     """
-    award_id = session.scalar(select(AwardRow.id).where(AwardRow.name == award))
-    session.execute(update(AwardRow).where(AwardRow.id == award_id).values(ballots=AwardRow.ballots + 1))
-    number = session.scalar(select(AwardRow.ballots).where(AwardRow.id == award_id)) or 0
-    session.execute(update(AwardFinalistRow)
-                    .where(AwardFinalistRow.award_id == award_id, AwardFinalistRow.name == finalist)
-                    .values(votes=AwardFinalistRow.votes + 1, reached_at_ballot=number))
+    # Core statements on the tables: no ORM session synchronisation for two counters
+    awards, finalists = AwardRow.__table__, AwardFinalistRow.__table__
+    award_id, number = session.execute(
+        update(awards).where(awards.c.name == award).values(ballots=awards.c.ballots + 1)
+        .returning(awards.c.id, awards.c.ballots)).one()
+    session.execute(update(finalists).where(finalists.c.award_id == award_id, finalists.c.name == finalist)
+                    .values(votes=finalists.c.votes + 1, reached_at_ballot=number))
     return number
 
 
@@ -155,3 +156,15 @@ def forget_order(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("CLUSTER award_voter USING pk_award_voter"))
         session.execute(text("CLUSTER award_finalist USING pk_award_finalist"))
+
+
+def forget_log(engine: Engine) -> None:
+    """Empty SQLite's write-ahead log once a vote closes (outside any unit of work).
+
+    Until a checkpoint the log holds the page images of each commit in order, which would
+    tell which voter row and which count changed together. TRUNCATE copies them into the
+    database and cuts the log file to nothing. PostgreSQL's log belongs to the server.
+    """
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
