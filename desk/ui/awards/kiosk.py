@@ -23,6 +23,8 @@ from desk.ui.common.workers import Workers
 
 IDLE_MS = 20_000
 """Idle time after which a half-filled ballot is forgotten and the kiosk waits for the next badge."""
+MESSAGE_HOLD_MS = 6000
+"""How long "Thank you" (or why a badge cannot vote) stays before the kiosk shows only its prompt."""
 READY = "Scan your badge to vote"
 _COLOURS = {"ok": theme.GREEN, "warn": theme.AMBER, "error": theme.RED, "idle": theme.GREY}
 
@@ -34,7 +36,7 @@ class KioskPage(QWidget):
     """Scan, choose per award, confirm, thank: one person at a time."""
 
     def __init__(self, workers: Workers, paper: Paper, cast: Cast, clock: Callable[[], dt.datetime],
-                 idle_ms: int = IDLE_MS, parent: QWidget | None = None) -> None:
+                 idle_ms: int = IDLE_MS, parent: QWidget | None = None, *, hold_ms: int = MESSAGE_HOLD_MS) -> None:
         super().__init__(parent)
         self._workers, self._paper, self._cast, self._clock = workers, paper, cast, clock
         self._code: str | None = None
@@ -48,6 +50,8 @@ class KioskPage(QWidget):
 
         self.idle_timer = QTimer(self, singleShot=True, interval=idle_ms)
         self.idle_timer.timeout.connect(self.reset)
+        self.hold_timer = QTimer(self, singleShot=True, interval=hold_ms)
+        self.hold_timer.timeout.connect(self._on_hold_over)
 
         self.stack = QStackedWidget()
         # the waiting screen: the last answer ("Thank you", or why a badge cannot vote) and the prompt
@@ -208,7 +212,13 @@ class KioskPage(QWidget):
         if self._code is not None:
             self.idle_timer.start()
 
+    def _on_hold_over(self) -> None:
+        if self.stack.currentIndex() == 0 and self._code is None:
+            self._show_message(READY, "idle")
+
     def _show_message(self, text: str, family: str) -> None:
+        if text != READY:
+            self.hold_timer.start()  # the next person should not read the last one's answer
         self.message.setText(text)
         self.message.setStyleSheet(f"background: {_COLOURS[family]};")
         self.prompt.setText(READY if text != READY else "")
