@@ -224,8 +224,13 @@ def page_factories(desk: Desk) -> list[tuple[str, Callable[[], QWidget]]]:
         return build_page(db=desk.db, workers=desk.workers, settings=desk.settings, sound=desk.sound,
                           clock=desk.clock)
 
+    def awards() -> QWidget:
+        from desk.ui.awards.kiosk import build_page  # noqa: PLC0415
+
+        return build_page(db=desk.db, workers=desk.workers, clock=desk.clock)
+
     return [("Check-in", checkin), ("Attendees", attendees), ("Badges", badges), ("Door", rooms),
-            ("Matchmaking", matchmaking)]
+            ("Matchmaking", matchmaking), ("Awards", awards)]
 
 
 # The tabs built with the window (the entrance comes first: it is what a desk does most);

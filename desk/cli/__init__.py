@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from desk.cli import badges, checkin, db, event, matchmaking, purge, registrations, rooms
+from desk.cli import awards, badges, checkin, db, event, matchmaking, purge, registrations, rooms
 from desk.cli.common import State
 
 
@@ -45,6 +45,8 @@ for command in (
     event.event,
     purge.purge,
     db.db,
+    awards.awards,
+    awards.vote,
 ):
     cli.add_command(command)
 

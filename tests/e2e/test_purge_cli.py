@@ -91,6 +91,12 @@ def station(tmp_path) -> dict[str, Path]:
     desk("door", "Europa", "T-PG-1", "--at", "2016-12-01T11:00")
     desk("door", "Europa", "T-PG-3", "--at", "2016-12-01T11:01")
     desk("door", "Botanique", "T-PG-5", "--at", "2016-12-01T11:02")
+    awards = tmp_path / "awards.csv"
+    awards.write_text("award,finalist,description\nCluster Manager,Ana,\nCluster Manager,Ben,\n", encoding="utf-8")
+    desk("awards", "import", str(awards))
+    desk("vote", "open", "Cluster Manager", "--until", "2016-12-01T18:00", "--at", "2016-12-01T09:00")
+    desk("vote", "cast", "T-PG-1", "Cluster Manager", "Ben", "--at", "2016-12-01T12:00")
+    desk("vote", "cast", "T-PG-3", "Cluster Manager", "Ben", "--at", "2016-12-01T12:01")
     (data / "exports").mkdir()
     desk("rooms", "export", "--out", str(data / "exports" / "attendance.csv"))
     desk("rooms", "export", "--out", str(data / "exports" / "attendance.xlsx"))
@@ -132,6 +138,8 @@ def test_purge_leaves_no_name_or_email_and_keeps_the_counts(station) -> None:
     europa = [s for s in sections["attendance_per_session"] if s["room"] == "Europa" and s["attendees"]]
     botanique = [s for s in sections["attendance_per_session"] if s["room"] == "Botanique" and s["attendees"]]
     assert [s["attendees"] for s in europa] == [2] and [s["attendees"] for s in botanique] == [1]
+    assert sections["votes_per_award"] == [{"award": "Cluster Manager", "voters": 2, "finalists": [
+        {"finalist": "Ana", "ballots": 0}, {"finalist": "Ben", "ballots": 2}]}]
     text = (station["data"] / "anonymous-counts.json").read_text(encoding="utf-8")
     assert "PG-" not in text and "T-PG" not in text  # no registration id or code either
 

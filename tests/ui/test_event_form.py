@@ -137,7 +137,7 @@ def test_first_screen_new_event_then_the_window_opens_its_pages(qtbot, db) -> No
     window.show()
     try:
         titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-        assert titles == ["Check-in", "Attendees", "Badges", "Door", "Matchmaking"]
+        assert titles == ["Check-in", "Attendees", "Badges", "Door", "Matchmaking", "Awards"]
         qtbot.waitUntil(lambda: window.windowTitle() == "desk — Festival Robotica", timeout=TIMEOUT_MS)
         menu = window.menuBar().actions()[0].menu()
         assert "&Event…" in [a.text() for a in menu.actions()]

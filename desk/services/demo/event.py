@@ -234,7 +234,7 @@ def install_demo(db, start: dt.date, now: dt.datetime | None = None,  # noqa: AN
                  with_programme: bool = False, with_keys: bool = False, timezone: str = TIMEZONE) -> DemoData:
     """Write the demo event and its registrations into `db` (idempotent: upsert by id).
 
-    `with_programme` adds the rooms and sessions and the matchmaking instance; `with_keys`
+    `with_programme` adds the rooms and sessions, the matchmaking instance and the awards; `with_keys`
     the event's badge keys (kept on this computer), so that the window can show every flow
     at once. The command line leaves keys to `desk keys create`. `timezone` lays the demo in
     another zone (its clock times stay the same local times). Returns the demo data.
@@ -266,7 +266,8 @@ def _install_programmes(db, start: dt.date) -> None:  # noqa: ANN001
     import importlib  # noqa: PLC0415
 
     for module, function in (("desk.services.rooms.programme", "install_demo_programme"),
-                             ("desk.services.demo.matchmaking", "install_demo_matchmaking")):
+                             ("desk.services.demo.matchmaking", "install_demo_matchmaking"),
+                             ("desk.services.demo.awards", "install_demo_awards")):
         try:
             installer = getattr(importlib.import_module(module), function)
         except (ModuleNotFoundError, AttributeError):

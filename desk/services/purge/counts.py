@@ -31,6 +31,7 @@ from desk.config import data_dir
 from desk.core.errors import DeskError
 from desk.services.rooms.export import session_attendance
 from desk.store import purge as repo
+from desk.store.awards import list_awards, voters_per_award
 from desk.store.db import Database
 
 FORMAT = "desk-anonymous-counts"
@@ -65,11 +66,22 @@ def attendance_per_session(db: Database) -> list[dict[str, object]]:
             for item in session_attendance(db)]
 
 
-# The sections a purge keeps, asked in this order. Awards add ("attendance_per_award", their
-# counter) here: listed explicitly, like the command groups, so the frozen build sees them.
+def votes_per_award(db: Database) -> list[dict[str, object]]:
+    """Each award's voters and the ballots each finalist got (counts only, as the store keeps them)."""
+    with db.begin() as session:
+        awards = list_awards(session, with_counts=True)
+        voters = voters_per_award(session)
+    return [{"award": a.name, "voters": voters.get(a.name, 0),
+             "finalists": [{"finalist": f.name, "ballots": f.votes or 0} for f in a.finalists]}
+            for a in awards]
+
+
+# The sections a purge keeps, asked in this order: listed explicitly, like the command groups,
+# so the frozen build sees them.
 COUNTERS: tuple[tuple[str, Counter], ...] = (
     ("attendance_per_day", attendance_per_day),
     ("attendance_per_session", attendance_per_session),
+    ("votes_per_award", votes_per_award),
 )
 
 

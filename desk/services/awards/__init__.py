@@ -1,0 +1,1 @@
+"""Award voting: importing awards, opening and closing votes, casting ballots, counting."""

@@ -1,0 +1,1 @@
+"""The award voting kiosk."""
