@@ -3,6 +3,11 @@
 Settings live in a TOML file in the user's config folder and are read tolerantly: a broken
 file means defaults plus a warning. Environment variables override the file:
 DESK_DB (database URL), DESK_DATA_DIR, DESK_CONFIG_DIR, DESK_NAME.
+
+Secrets (the portal feed token, a password in the hub's address) are kept in memory in
+`Settings` like any field, but never written to the file: `save_settings` hands them to
+desk.keychain, and `load_settings` takes them back from there. A clear-text token found in
+an older settings.toml is moved there on the first start and removed from the file.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import SplitResult, urlsplit
 
 import platformdirs
 import tomli_w
@@ -46,7 +52,7 @@ class Settings:
     db_url: str = ""
     hub_url: str = ""
     feed_url: str = ""
-    feed_token: str = ""
+    feed_token: str = field(default="", repr=False)  # kept in desk.keychain, never in the file
     camera: str = "0"
     camera_width: int = 1280
     camera_height: int = 720
@@ -54,6 +60,7 @@ class Settings:
     badge_layout: str = "a6"
     print_on_checkin: bool = False
     sound: bool = True
+    role: str = "organiser"  # desk, door, printing or organiser (desk.core.roles); organiser: a set-up station
     warnings: list[str] = field(default_factory=list, compare=False, repr=False)
 
     @property
@@ -70,6 +77,7 @@ def load_settings(path: Path | None = None) -> Settings:
     """Read the settings file; never raises: problems become `warnings` and defaults stay."""
     path = path or settings_path()
     settings = Settings()
+    raw: dict = {}
     if path.exists():
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -88,15 +96,73 @@ def load_settings(path: Path | None = None) -> Settings:
                 )
             else:
                 setattr(settings, key, value)
+    _take_secrets(settings, raw, path)
     if os.environ.get("DESK_NAME"):
         settings.desk_name = os.environ["DESK_NAME"]
     return settings
 
 
+def _split_password(url: str) -> tuple[str, str]:
+    """A URL without its password, and the password ('' when it carries none)."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return url, ""
+    if not password or "@" not in parts.netloc:
+        return url, ""
+    user_info, host = parts.netloc.rsplit("@", 1)
+    user = user_info.split(":", 1)[0]
+    return SplitResult(parts.scheme, f"{user}@{host}", parts.path, parts.query, parts.fragment).geturl(), \
+        user_info.split(":", 1)[1]
+
+
+def _join_password(url: str, password: str) -> str:
+    """`url` with `password` put back after its user name (as `_split_password` took it out)."""
+    if not password:
+        return url
+    parts = urlsplit(url)
+    user_info, host = parts.netloc.rsplit("@", 1)
+    return SplitResult(parts.scheme, f"{user_info}:{password}@{host}", parts.path, parts.query,
+                       parts.fragment).geturl()
+
+
+def _take_secrets(settings: Settings, raw: dict, path: Path) -> None:
+    """Fill the secrets from desk.keychain; move clear-text ones found in the file there first."""
+    from desk import keychain  # noqa: PLC0415 - keychain imports this module
+
+    try:
+        hub_url, hub_password = _split_password(settings.hub_url)
+        if raw.get("feed_token") or hub_password:  # an older file: move the secrets, then rewrite it
+            if raw.get("feed_token"):
+                keychain.set_secret(keychain.FEED_TOKEN, settings.feed_token)
+            if hub_password:
+                keychain.set_secret(keychain.HUB_PASSWORD, hub_password)
+            _write(settings, path)
+            settings.warnings.append(f"settings: secrets moved from {path.name} into {keychain.secret_backend().name}")
+        settings.feed_token = keychain.get_secret(keychain.FEED_TOKEN)
+        settings.hub_url = _join_password(hub_url, keychain.get_secret(keychain.HUB_PASSWORD)) \
+            if "@" in urlsplit(hub_url).netloc else hub_url
+    except Exception as exc:  # noqa: BLE001 - settings are read tolerantly, a keyring problem included
+        settings.warnings.append(f"settings: the secrets could not be read ({exc})")
+
+
 def save_settings(settings: Settings, path: Path | None = None) -> None:
-    """Write the settings file atomically (write a sibling, then rename)."""
+    """Write the settings file atomically (write a sibling, then rename); the secrets go to desk.keychain."""
+    from desk import keychain  # noqa: PLC0415 - keychain imports this module
+
     path = path or settings_path()
-    values = {f.name: getattr(settings, f.name) for f in dataclasses.fields(Settings) if f.name != "warnings"}
+    _hub_url, hub_password = _split_password(settings.hub_url)
+    keychain.set_secret(keychain.FEED_TOKEN, settings.feed_token)
+    keychain.set_secret(keychain.HUB_PASSWORD, hub_password)
+    _write(settings, path)
+
+
+def _write(settings: Settings, path: Path) -> None:
+    """The file without secrets: no feed token, the hub's address without its password."""
+    values = {f.name: getattr(settings, f.name) for f in dataclasses.fields(Settings)
+              if f.name not in ("warnings", "feed_token")}
+    values["hub_url"] = _split_password(settings.hub_url)[0]
     tmp = path.with_suffix(".tmp")
     tmp.write_text(tomli_w.dumps(values), encoding="utf-8")
     tmp.replace(path)

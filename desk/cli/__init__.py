@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from desk.cli import badges, checkin, event, matchmaking, registrations, rooms
+from desk.cli import badges, checkin, event, matchmaking, registrations, role, rooms
 from desk.cli.common import State
 
 
@@ -43,6 +43,7 @@ for command in (
     rooms.programme,
     matchmaking.match,
     event.event,
+    role.role,
 ):
     cli.add_command(command)
 
