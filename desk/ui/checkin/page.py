@@ -420,7 +420,14 @@ class CheckInPage(QWidget):
         """Desk ▸ Settings was saved: show its print-on-check-in choice."""
         self.print_box.setChecked(self._settings.print_on_checkin)
 
+    def organiser_guard(self, action: Callable[[], None]) -> None:
+        """Run an organiser action (the window puts its role gate here; alone, the page runs it)."""
+        action()
+
     def _on_checklist_clicked(self) -> None:
+        self.organiser_guard(self._ask_checklist_path)  # a list of names: an export of personal data
+
+    def _ask_checklist_path(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save the paper checklist", "checklist.pdf", "PDF (*.pdf)")
         self.scan_field.setFocus()  # back from the dialog: the next badge may be scanned
         if path:
