@@ -13,6 +13,7 @@ from keyring.backends import fail
 
 from desk import keychain
 from desk.config import Settings, config_dir, load_settings, save_settings
+from tests.event_helpers import db_path_with_event  # noqa: F401 - fixture: db_path holds an event
 
 HUB = "postgresql+psycopg://desk:s3cr%40t@hub.example:5432/ecc?sslmode=require"
 
@@ -104,3 +105,19 @@ def test_a_keyring_that_fails_falls_back_to_the_file(system_keyring, monkeypatch
     keychain.set_secret(keychain.FEED_TOKEN, "tok-fallback")
     assert keychain.get_secret(keychain.FEED_TOKEN) == "tok-fallback"
     assert stat.S_IMODE((config_dir() / "secrets.json").stat().st_mode) == 0o600
+
+
+def test_the_feed_token_from_the_keychain_syncs_and_lands_in_no_file(db_path):
+    from tests.e2e.test_import_cli import desk
+    from tests.services.feedserver import FeedServer, make_registration
+
+    with FeedServer([make_registration(n) for n in range(1, 4)]) as server:
+        save_settings(Settings(feed_url=server.base_url, feed_token=server.token))
+        run = desk(db_path, "import", server.base_url)  # the token comes from the keychain
+        token = server.token.encode()
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[0] == "added 3, updated 0, unchanged 0, rejected 0 rows"
+    # not in the database (its WAL included), the data folder or the settings: only in the secrets file
+    assert token not in _everything_in(db_path.parent)
+    assert token not in (config_dir() / "settings.toml").read_bytes()
+    assert token in (config_dir() / "secrets.json").read_bytes()

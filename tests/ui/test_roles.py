@@ -173,3 +173,14 @@ def test_the_scanner_goes_to_the_door_page_of_a_door_station(qtbot, make_window)
     # the entrance, not in this role, was never built (no camera, no lookups behind the door)
     hidden = [p for t, p in window._pages if t == "Check-in"][0]
     assert isinstance(hidden, DeferredPage) and hidden.page is None
+
+
+def test_a_scanner_burst_reaches_the_door_page_of_a_door_station(qtbot, make_window):
+    from desk.ui.common.scan_burst import scanner_keys
+
+    window = make_window("door")
+    holder = window.tabs.currentWidget()
+    qtbot.waitUntil(lambda: holder.page is not None and holder.page.room_box.count() > 0, timeout=TIMEOUT_MS)
+    window.tabs.tabBar().setFocus()
+    scanner_keys(window.windowHandle(), "ECC2016-NOBODY42")
+    qtbot.waitUntil(lambda: holder.page.answers == 1, timeout=TIMEOUT_MS)
