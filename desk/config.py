@@ -127,22 +127,36 @@ def _join_password(url: str, password: str) -> str:
                        parts.fragment).geturl()
 
 
+# Settings holding a URL whose password is a secret, and the name the password is kept under:
+# the hub's address, and a database URL pointing at the hub's PostgreSQL.
+URL_SECRETS = {"hub_url": "hub_password", "db_url": "db_password"}
+
+
+def _has_user(url: str) -> bool:
+    try:
+        return "@" in urlsplit(url).netloc
+    except ValueError:
+        return False
+
+
 def _take_secrets(settings: Settings, raw: dict, path: Path) -> None:
     """Fill the secrets from desk.keychain; move clear-text ones found in the file there first."""
     from desk import keychain  # noqa: PLC0415 - keychain imports this module
 
     try:
-        hub_url, hub_password = _split_password(settings.hub_url)
-        if raw.get("feed_token") or hub_password:  # an older file: move the secrets, then rewrite it
+        found = {key: _split_password(getattr(settings, name))[1] for name, key in URL_SECRETS.items()}
+        if raw.get("feed_token") or any(found.values()):  # an older file: move the secrets, then rewrite it
             if raw.get("feed_token"):
                 keychain.set_secret(keychain.FEED_TOKEN, settings.feed_token)
-            if hub_password:
-                keychain.set_secret(keychain.HUB_PASSWORD, hub_password)
+            for key, password in found.items():
+                if password:
+                    keychain.set_secret(key, password)
             _write(settings, path)
             settings.warnings.append(f"settings: secrets moved from {path.name} into {keychain.secret_backend().name}")
         settings.feed_token = keychain.get_secret(keychain.FEED_TOKEN)
-        settings.hub_url = _join_password(hub_url, keychain.get_secret(keychain.HUB_PASSWORD)) \
-            if "@" in urlsplit(hub_url).netloc else hub_url
+        for name, key in URL_SECRETS.items():
+            url = _split_password(getattr(settings, name))[0]
+            setattr(settings, name, _join_password(url, keychain.get_secret(key)) if _has_user(url) else url)
     except Exception as exc:  # noqa: BLE001 - settings are read tolerantly, a keyring problem included
         settings.warnings.append(f"settings: the secrets could not be read ({exc})")
 
@@ -152,17 +166,18 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
     from desk import keychain  # noqa: PLC0415 - keychain imports this module
 
     path = path or settings_path()
-    _hub_url, hub_password = _split_password(settings.hub_url)
     keychain.set_secret(keychain.FEED_TOKEN, settings.feed_token)
-    keychain.set_secret(keychain.HUB_PASSWORD, hub_password)
+    for name, key in URL_SECRETS.items():
+        keychain.set_secret(key, _split_password(getattr(settings, name))[1])
     _write(settings, path)
 
 
 def _write(settings: Settings, path: Path) -> None:
-    """The file without secrets: no feed token, the hub's address without its password."""
+    """The file without secrets: no feed token, the hub's and database's addresses without passwords."""
     values = {f.name: getattr(settings, f.name) for f in dataclasses.fields(Settings)
               if f.name not in ("warnings", "feed_token")}
-    values["hub_url"] = _split_password(settings.hub_url)[0]
+    for name in URL_SECRETS:
+        values[name] = _split_password(getattr(settings, name))[0]
     tmp = path.with_suffix(".tmp")
     tmp.write_text(tomli_w.dumps(values), encoding="utf-8")
     tmp.replace(path)

@@ -1,4 +1,4 @@
-"""Where desk keeps its secrets: the portal feed token and the hub's password.
+"""Where desk keeps its secrets: the portal feed token and the hub's (or database URL's) password.
 
 Secrets never go into settings.toml, the database or a log. The operating system's keyring
 holds them where one works (macOS Keychain, Windows Credential Locker, the Secret Service
@@ -21,6 +21,7 @@ from typing import Protocol
 SERVICE = "desk"
 FEED_TOKEN = "feed_token"
 HUB_PASSWORD = "hub_password"
+DB_PASSWORD = "db_password"  # a PostgreSQL hub given as the database URL
 
 
 class SecretBackend(Protocol):

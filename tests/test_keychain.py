@@ -121,3 +121,10 @@ def test_the_feed_token_from_the_keychain_syncs_and_lands_in_no_file(db_path):
     assert token not in _everything_in(db_path.parent)
     assert token not in (config_dir() / "settings.toml").read_bytes()
     assert token in (config_dir() / "secrets.json").read_bytes()
+
+
+def test_a_password_in_the_database_url_is_a_secret_too():
+    save_settings(Settings(db_url=HUB))
+    written = tomllib.loads((config_dir() / "settings.toml").read_text(encoding="utf-8"))
+    assert written["db_url"] == "postgresql+psycopg://desk@hub.example:5432/ecc?sslmode=require"
+    assert load_settings().database_url == HUB

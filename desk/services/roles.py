@@ -64,7 +64,7 @@ class PinStore:
             return {}
         except (OSError, ValueError) as exc:
             # a damaged PIN file must not open the organiser role: refuse until set again
-            raise PinRefused(f"the PIN file {self.path} is unreadable ({exc}); set the PIN again with "
+            raise PinRefused(f"the PIN file {self.path} is unreadable ({exc}): remove it and set the PIN again with "
                              "desk role set-pin") from None
         return data if isinstance(data, dict) else {}
 
