@@ -25,7 +25,7 @@ from filelock import FileLock
 
 from desk.core.roles import PinRefused, backoff_s, check_new_pin
 
-# scrypt cost: 2**15 x 8 x 1 takes ~0.1 s and 32 MiB here, which a guessing attacker pays per try
+# scrypt cost: 2**15 x 8 x 1 takes ~0.25 s and 32 MiB here (benchmarks/roles.py), paid per guess
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 _SALT_BYTES, _HASH_BYTES = 16, 32
 

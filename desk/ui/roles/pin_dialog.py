@@ -1,6 +1,6 @@
 """The organiser PIN dialog: asks the PIN (or, in set-up, sets the first one) off the GUI thread.
 
-scrypt takes ~0.1 s and the PIN file is on disk, so every check runs on a worker. After a
+scrypt takes ~0.25 s and the PIN file is on disk, so every check runs on a worker. After a
 wrong PIN the field is disabled and a countdown says when the next try is looked at; the
 back-off is read from the PIN file when the dialog opens, so a restart does not skip it.
 """
