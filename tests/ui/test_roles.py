@@ -184,3 +184,23 @@ def test_a_scanner_burst_reaches_the_door_page_of_a_door_station(qtbot, make_win
     window.tabs.tabBar().setFocus()
     scanner_keys(window.windowHandle(), "ECC2016-NOBODY42")
     qtbot.waitUntil(lambda: holder.page.answers == 1, timeout=TIMEOUT_MS)
+
+
+def test_the_checklist_button_of_a_desk_station_asks_the_pin_first(qtbot, make_window):
+    PinStore().set_pin("4711")
+    window = make_window("desk")
+    page = window.tabs.widget(0)
+    qtbot.mouseClick(page.checklist_button, Qt.MouseButton.LeftButton)
+    dialog = window.roles.dialog
+    assert dialog is not None and not dialog.setting and dialog.isVisible()
+    dialog.reject()  # cancelled: no file dialog, still the desk role
+    qtbot.waitUntil(lambda: window.roles.dialog is None, timeout=TIMEOUT_MS)
+    assert window.roles.role.value == "desk" and window.shown_titles() == ["Check-in", "Attendees"]
+
+
+def test_the_checklist_as_csv_from_the_page(qtbot, make_window, tmp_path):
+    window = make_window("organiser")
+    page = window.tabs.widget(0)
+    page.write_checklist(str(tmp_path / "day.csv"))
+    qtbot.waitUntil(lambda: "people, CSV in" in page.status.text(), timeout=TIMEOUT_MS)
+    assert (tmp_path / "day.csv").read_text(encoding="utf-8-sig").startswith("checked_in,last_name")

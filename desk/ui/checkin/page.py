@@ -428,7 +428,8 @@ class CheckInPage(QWidget):
         self.organiser_guard(self._ask_checklist_path)  # a list of names: an export of personal data
 
     def _ask_checklist_path(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the paper checklist", "checklist.pdf", "PDF (*.pdf)")
+        path, _ = QFileDialog.getSaveFileName(self, "Save the paper checklist", "checklist.pdf",
+                                              "PDF (*.pdf);;CSV for a spreadsheet (*.csv)")
         self.scan_field.setFocus()  # back from the dialog: the next badge may be scanned
         if path:
             self.write_checklist(path)
@@ -441,7 +442,8 @@ class CheckInPage(QWidget):
         self.status.setText("Writing the checklist…")
         self._submit(lambda: write_checklist(self._db, path, now=now),
                      lambda done: self.status.setText(
-                         f"Checklist of {done.day:%a %d %b}: {done.attendees} people, {done.pages} page(s) in {done.path}"),
+                         f"Checklist of {done.day:%a %d %b}: {done.attendees} people, "
+                         f"{f'{done.pages} page(s)' if done.pages else 'CSV'} in {done.path}"),
                      write=False, on_error=self._on_read_error)
 
 
