@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from desk import startup
 from desk.config import DatabaseKeyMissing, Settings, database_key, load_settings
+from desk.core.roles import pages_of
 
 if TYPE_CHECKING:  # SQLAlchemy, NumPy and Qt take most of a second to import: they load beside the window
     from PySide6.QtWidgets import QWidget
@@ -238,11 +239,12 @@ def page_factories(desk: Desk) -> list[tuple[str, Callable[[], QWidget]]]:
 BUILT_WITH_WINDOW = 2
 
 
-def build_pages(desk: Desk) -> list[tuple[str, QWidget]]:
-    """The desk window's tabs, in order; all but the first two are DeferredPages."""
+def build_pages(desk: Desk, shown: list[str] | None = None) -> list[tuple[str, QWidget]]:
+    """The desk window's tabs, in order; all but the first two are DeferredPages, and so are
+    those not in `shown` (the station role's tabs; None: all), which are built only if opened."""
     from desk.ui.common.deferred_page import DeferredPage  # noqa: PLC0415
 
-    return [(title, build() if i < BUILT_WITH_WINDOW else DeferredPage(build))
+    return [(title, build() if i < BUILT_WITH_WINDOW and (shown is None or title in shown) else DeferredPage(build))
             for i, (title, build) in enumerate(page_factories(desk))]
 
 
@@ -318,16 +320,28 @@ def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | N
     return code
 
 
-def build_window(desk: Desk) -> Any:
-    """The desk window for this desk: tabs, status bar, hooks."""
+def build_window(desk: Desk, idle_lock_ms: int | None = None) -> Any:
+    """The desk window for this desk: the tabs of its role, status bar, hooks.
+
+    `idle_lock_ms`: how long the organiser role stays unlocked without input (default 5 minutes).
+    """
     from desk.ui.main_window import MainWindow  # noqa: PLC0415
     from desk.ui.registrations.attendees_page import AttendeesPage  # noqa: PLC0415
 
-    pages = build_pages(desk)
-    window = MainWindow("desk", pages, on_close=lambda: desk.workers.shutdown(),
+    gate, role_warning = _role_gate(desk, idle_lock_ms)
+    titles = [title for title, _build in page_factories(desk)]
+    pages = build_pages(desk, pages_of(gate.role, titles))
+
+    def closing() -> None:
+        gate.detach()
+        desk.workers.shutdown()
+
+    window = MainWindow("desk", pages, on_close=closing,
                         open_settings=lambda: open_settings(desk, window),
                         open_event=lambda: open_event(desk, window))
-    window.show_message("  ·  ".join([f"Desk: {desk.settings.desk_name}", *desk.warnings]))
+    _install_roles(desk, window, gate, pages)
+    window.show_message("  ·  ".join([f"Desk: {desk.settings.desk_name}", f"Role: {gate.role.value}",
+                                      *desk.warnings, *role_warning]))
     _add_status(desk, window)
     for _title, page in pages:
         if isinstance(page, AttendeesPage):  # a sync says something about the connection: check it again
@@ -335,6 +349,60 @@ def build_window(desk: Desk) -> Any:
             page.sync_failed.connect(lambda _sentence: window.connection.refresh())
     desk.workers.submit(lambda _h: _event_title(desk.db), write=False, on_done=window.setWindowTitle)
     return window
+
+
+def _role_gate(desk: Desk, idle_lock_ms: int | None) -> tuple[Any, tuple[str, ...]]:
+    """The window's RoleGate (the station's role from its settings, the PIN file beside them)
+    and a warning when the settings name no role desk knows."""
+    from desk.config import save_settings  # noqa: PLC0415
+    from desk.core.roles import IDLE_LOCK_S, Role, UnknownRole, parse_role  # noqa: PLC0415
+    from desk.services.roles import PinStore  # noqa: PLC0415
+    from desk.ui.roles.gate import RoleGate  # noqa: PLC0415
+
+    warning: tuple[str, ...] = ()
+    try:
+        role = parse_role(desk.settings.role)
+    except UnknownRole as exc:  # a typo in settings.toml must not open the organiser's pages
+        role, warning = Role.DESK, (f"settings: {exc}; opened as desk",)
+    pins = PinStore()
+
+    def save_role(chosen: Role) -> None:
+        desk.settings.role = chosen.value
+        settings = desk.settings
+        desk.workers.submit(lambda _h: save_settings(settings), write=False)
+
+    return RoleGate(role, pins, desk.workers, pin_set=pins.is_set(), save_role=save_role,
+                    idle_lock_ms=IDLE_LOCK_S * 1000 if idle_lock_ms is None else idle_lock_ms), warning
+
+
+def _install_roles(desk: Desk, window: Any, gate: Any, pages: list[tuple[str, QWidget]]) -> None:
+    """Desk ▸ Role, the role's tabs now and on every switch, and the organiser's guard on the pages."""
+    from desk.core.roles import Role  # noqa: PLC0415
+    from desk.ui.common.deferred_page import DeferredPage  # noqa: PLC0415
+    from desk.ui.roles.gate import role_menu  # noqa: PLC0415
+
+    titles = [title for title, _page in pages]
+    window.roles = gate
+    role_menu(gate, window.desk_menu, window)
+    window.show_only(pages_of(gate.role, titles))
+
+    def on_role(word: str) -> None:
+        window.show_only(pages_of(Role(word), titles))
+        window.show_message(f"Desk: {desk.settings.desk_name}  ·  Role: {word}")
+
+    gate.role_changed.connect(on_role)
+    gate.locked.connect(lambda: window.show_message(
+        f"Desk: {desk.settings.desk_name}  ·  Role: {gate.role.value} (the organiser role locked: no input for a while)"))
+
+    def guard(page: QWidget) -> None:  # pages with organiser actions take the gate's check
+        if hasattr(page, "organiser_guard"):
+            page.organiser_guard = lambda action: gate.require_organiser(action, window)
+
+    for _title, page in pages:
+        if isinstance(page, DeferredPage):
+            page.built.connect(guard)
+        else:
+            guard(page)
 
 
 def _event_title(db: Database) -> str:

@@ -29,6 +29,8 @@ def _private_folders(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("DESK_NAME", raising=False)
     monkeypatch.delenv("DESK_FEED_TOKEN", raising=False)
     monkeypatch.delenv("DESK_DB_KEY", raising=False)  # a developer's own database key never reaches a test
+    monkeypatch.delenv("DESK_PIN", raising=False)
+    monkeypatch.setenv("DESK_KEYRING", "file")  # secrets in the test's config folder, never a real keyring
     yield
 
 

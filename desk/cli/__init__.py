@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from desk.cli import awards, badges, checkin, db, event, matchmaking, purge, registrations, rooms
+from desk.cli import awards, badges, checkin, db, event, matchmaking, purge, registrations, role, rooms
 from desk.cli.common import State
 
 
@@ -47,6 +47,7 @@ for command in (
     db.db,
     awards.awards,
     awards.vote,
+    role.role,
 ):
     cli.add_command(command)
 

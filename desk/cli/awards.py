@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from desk.cli.common import emit_json, fail, guard, parse_at
+from desk.cli.common import emit_json, fail, guard, organiser_only, parse_at
 
 _AT_HELP = "The moment, ISO date-time (naive = the event's local time); default now."
 
@@ -41,6 +41,7 @@ def awards_import(state, file: str) -> None:  # noqa: ANN001
 
 
 @awards.command("results")
+@organiser_only
 @click.option("--tie-break", "tie_break", required=True, metavar="earliest-ballot|draw-seed N",
               help="How a tie for first place is settled, fixed in advance: earliest-ballot, or draw-seed N.")
 @click.argument("seed", required=False, type=int)

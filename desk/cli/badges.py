@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from desk.cli.common import emit_json, fail, guard
+from desk.cli.common import emit_json, fail, guard, organiser_only
 
 LAYOUT_CHOICE = click.Choice(["a6", "label-4x3", "a4-sheet", "foldover"])
 
@@ -27,6 +27,7 @@ def keys() -> None:
 
 
 @keys.command("create")
+@organiser_only
 @click.pass_obj
 @guard
 def keys_create(state) -> None:  # noqa: ANN001
@@ -39,6 +40,7 @@ def keys_create(state) -> None:  # noqa: ANN001
 
 
 @keys.command("export")
+@organiser_only
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
 @click.option("--public-only", is_flag=True, help="Only what verifying desks need (no signing key).")
 @click.option("--passphrase-env", "passphrase_env", metavar="VAR",
@@ -59,6 +61,7 @@ def keys_export(state, out: Path, public_only: bool, passphrase_env: str | None)
 
 
 @keys.command("import")
+@organiser_only
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--passphrase-env", "passphrase_env", metavar="VAR",
               help="Environment variable holding the passphrase of a sealed file.")

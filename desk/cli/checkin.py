@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from desk.cli.common import emit_json, fail, guard, parse_at
+from desk.cli.common import PIN_REFUSED_EXIT, emit_json, fail, guard, organiser_access, organiser_only, parse_at, pin_option
 
 _DESK_HELP = "Name of this desk in the scan log (default: the desk_name setting)."
 _AT_HELP = "When the scan happens, ISO date-time (naive = the event's local time); default now."
@@ -57,18 +57,24 @@ def checkin(state, code: str, desk_name: str | None, at_text: str | None) -> Non
 @click.argument("code")
 @click.option("--desk", "desk_name", default=None, help=_DESK_HELP)
 @click.option("--at", "at_text", default=None, metavar="ISO-DATETIME", help=_AT_HELP)
+@pin_option
 @click.pass_obj
 @guard
-def undo(state, code: str, desk_name: str | None, at_text: str | None) -> None:  # noqa: ANN001
-    """Reverse the last check-in of the badge or ticket CODE; print what was undone as JSON."""
+def undo(state, code: str, desk_name: str | None, at_text: str | None, organiser_pin: str | None) -> None:  # noqa: ANN001
+    """Reverse the last check-in of the badge or ticket CODE; print what was undone as JSON.
+
+    A check-in made at another desk is undone only for the organiser (--pin or DESK_PIN; exit 3 without).
+    """
     from desk.services.checkin.entrance import undo as undo_checkin  # noqa: PLC0415
 
+    organiser = organiser_access(organiser_pin)
     at = _at(state, at_text)
     db = state.database()
-    result = undo_checkin(db, code, _desk(desk_name), at, _keys(db, code))
+    desk = _desk(desk_name)
+    result = undo_checkin(db, code, desk, at, _keys(db, code), only_desk=None if organiser else desk)
     emit_json(result.to_json())
     if result.undone is None:
-        fail(result.reason)
+        fail(result.reason, PIN_REFUSED_EXIT if result.needs_organiser else 1)
 
 
 @click.command()
@@ -97,7 +103,8 @@ def scan(state, file: str, desk_name: str | None, at_text: str | None) -> None: 
 
 
 @click.command()
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="PDF file to write.")
+@organiser_only
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="PDF file to write (or .csv: the same list for a spreadsheet).")
 @click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Event day YYYY-MM-DD (default: today, or the first event day).")
 @click.pass_obj
@@ -107,5 +114,5 @@ def checklist(state, out: str, day: dt.datetime | None) -> None:  # noqa: ANN001
     from desk.services.checkin.checklist import write_checklist  # noqa: PLC0415
 
     written = write_checklist(state.database(), out, day.date() if day else None)
-    click.echo(f"{written.path}: {written.attendees} attendees expected on {written.day.isoformat()}, "
-               f"{written.pages} page(s)")
+    pages = f"{written.pages} page(s)" if written.pages else "CSV"
+    click.echo(f"{written.path}: {written.attendees} attendees expected on {written.day.isoformat()}, {pages}")

@@ -113,3 +113,69 @@ def guard(func):  # noqa: ANN001, ANN201
             where = f" {exc.filename}" if exc.filename else ""
             fail(f"cannot use{where}: {exc.strerror or exc}")
     return wrapper
+
+
+# Exit code of an organiser command refused for its PIN (missing, wrong, or during the back-off).
+PIN_REFUSED_EXIT = 3
+PIN_HELP = "The organiser PIN (also DESK_PIN); not needed before a PIN is set (set-up)."
+
+
+def organiser_access(pin: str | None) -> bool:
+    """May this command act as the organiser? True in set-up (no PIN set yet) or with the right
+    PIN; False without a PIN; a wrong PIN, or one given during the back-off, ends the command
+    with one line on stderr and exit code 3 (PIN_REFUSED_EXIT)."""
+    from desk.core.roles import PinRefused  # noqa: PLC0415
+    from desk.services.roles import PinStore  # noqa: PLC0415
+
+    store = PinStore()
+    try:
+        if not store.is_set():
+            return True
+        if pin is None:
+            return False
+        check = store.verify(pin)
+    except PinRefused as exc:
+        fail(str(exc), PIN_REFUSED_EXIT)
+    if not check.ok:
+        fail(check.reason, PIN_REFUSED_EXIT)
+    return True
+
+
+def require_organiser(pin: str | None, what: str = "this command") -> None:
+    """End the command (one line on stderr, exit 3) unless the organiser may act (see organiser_access)."""
+    if not organiser_access(pin):
+        fail(f"{what} is for the organiser: give --pin PIN or set DESK_PIN", PIN_REFUSED_EXIT)
+
+
+def pin_option(func):  # noqa: ANN001, ANN201
+    """The `--pin` option (also DESK_PIN), passed to the command as `organiser_pin`."""
+    return click.option("--pin", "organiser_pin", envvar="DESK_PIN", default=None, metavar="PIN",
+                        help=PIN_HELP)(func)
+
+
+def organiser_only(func):  # noqa: ANN001, ANN201
+    """Make a click command organiser-only: it gains `--pin` (and DESK_PIN) and checks it before
+    anything else runs. Put it right under the @click.command / @group.command decorator:
+
+        @awards.command("results")
+        @organiser_only
+        @click.option(...)
+        @click.pass_obj
+        @guard
+        def results(state, ...): ...
+
+    In set-up (no PIN set on this station) the command runs without one. A missing or wrong
+    PIN gives one line on stderr and exit code 3.
+    """
+    import functools  # noqa: PLC0415
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, organiser_pin: str | None = None, **kwargs: Any) -> Any:
+        words = click.get_current_context().command_path.split()[1:]  # without the program's name
+        require_organiser(organiser_pin, f"desk {' '.join(words)}" if words else "this command")
+        return func(*args, **kwargs)
+
+    # functools.wraps shares the wrapped function's click parameter list: copy it first, so
+    # the PIN option is added to this command only
+    wrapper.__click_params__ = list(getattr(func, "__click_params__", []))  # type: ignore[attr-defined]
+    return pin_option(wrapper)

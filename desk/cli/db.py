@@ -6,7 +6,7 @@ import os
 
 import click
 
-from desk.cli.common import fail, guard
+from desk.cli.common import fail, guard, organiser_only
 
 
 @click.group("db")
@@ -15,6 +15,7 @@ def db() -> None:
 
 
 @db.command("encrypt")
+@organiser_only
 @click.pass_obj
 @guard
 def db_encrypt(state) -> None:  # noqa: ANN001

@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from desk.cli.common import guard
+from desk.cli.common import guard, organiser_only
 
 
 def _open_for_purge(state):  # noqa: ANN001, ANN202 - desk.store.db.Database | None
@@ -26,6 +26,7 @@ def _open_for_purge(state):  # noqa: ANN001, ANN202 - desk.store.db.Database | N
 
 
 @click.command()
+@organiser_only
 @click.option("--yes", is_flag=True, help="Remove it; without --yes, only say what would be removed.")
 @click.pass_obj
 @guard

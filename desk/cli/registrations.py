@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from desk.cli.common import emit_json, fail, guard
+from desk.cli.common import emit_json, fail, guard, pin_option, require_organiser
 
 
 @click.command("import")
@@ -69,10 +69,17 @@ def attendee_json(reg) -> dict:  # noqa: ANN001
 @click.command()
 @click.option("--search", "query", default="", help="Words to find in name, organisation, e-mail or registration id.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array.")
+@pin_option
 @click.pass_obj
 @guard
-def attendees(state, query: str, as_json: bool) -> None:  # noqa: ANN001
-    """List attendees (validated registrations); search ignores case and accents."""
+def attendees(state, query: str, as_json: bool, organiser_pin: str | None) -> None:  # noqa: ANN001
+    """List attendees (validated registrations); search ignores case and accents.
+
+    A search is the desk's own job; the whole list (an export of personal data) is for the
+    organiser (--pin or DESK_PIN; exit 3 without).
+    """
+    if not query.strip():
+        require_organiser(organiser_pin, "desk attendees without --search")
     from desk.services.badges.codes import attendee_json_codes  # noqa: PLC0415
     from desk.store import event as event_repo  # noqa: PLC0415
     from desk.store import registrations as repo  # noqa: PLC0415

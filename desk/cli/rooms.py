@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from desk.cli.common import emit_json, fail, guard, parse_at
+from desk.cli.common import emit_json, fail, guard, organiser_only, parse_at
 
 _AT_HELP = "The moment, ISO date-time (naive = the event's local time); default now."
 
@@ -128,6 +128,7 @@ def rooms_policy(state, words: tuple[str, ...], wrong_day: bool, event: bool) ->
 
 
 @rooms.command("export")
+@organiser_only
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="FILE.csv (with -attendees.csv and -counts.csv beside it) or FILE.xlsx.")
 @click.pass_obj

@@ -15,7 +15,11 @@ from desk.ui.common.scan_burst import install_scan_bursts
 
 
 class MainWindow(QMainWindow):
-    """Tabs for the pages app.py hands in; Ctrl+1..9 switch between them."""
+    """Tabs for the pages app.py hands in; Ctrl+1..9 switch between the shown ones.
+
+    `show_only(titles)` keeps the tabs of the station's role (desk.core.roles): the others
+    stay built (or waiting) out of sight, and come back when the role changes.
+    """
 
     def __init__(self, title: str, pages: Sequence[tuple[str, QWidget]],
                  on_close: Callable[[], None] | None = None,
@@ -24,13 +28,14 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle(title)
         self._on_close = on_close
-        menu = self.menuBar().addMenu("&Desk")
+        menu = self.desk_menu = self.menuBar().addMenu("&Desk")
         if open_event is not None:
             menu.addAction("&Event…", open_event)
         if open_settings is not None:
             menu.addAction("&Settings…", QKeySequence("Ctrl+,"), open_settings)
         menu.addAction("&Quit", QKeySequence("Ctrl+Q"), self.close)
         self.tabs = QTabWidget()
+        self._pages = list(pages)
         for label, page in pages:
             self.tabs.addTab(page, label)
         self.setCentralWidget(self.tabs)
@@ -44,6 +49,25 @@ class MainWindow(QMainWindow):
         geometry = QSettings("desk", "desk").value("main/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+
+    def show_only(self, titles: Sequence[str]) -> None:
+        """Show the tabs named in `titles` (in the window's order), hide the others; the current
+        tab stays current when it is still shown."""
+        current = self.tabs.currentWidget()
+        wanted = [(label, page) for label, page in self._pages if label in titles]
+        if [self.tabs.widget(i) for i in range(self.tabs.count())] == [page for _label, page in wanted]:
+            return
+        # hidden pages stay children of the tab stack: built pages keep their state meanwhile
+        while self.tabs.count():
+            self.tabs.removeTab(0)
+        for label, page in wanted:
+            self.tabs.addTab(page, label)
+        if any(page is current for _label, page in wanted):
+            self.tabs.setCurrentWidget(current)
+
+    def shown_titles(self) -> list[str]:
+        """The titles of the tabs shown now, in order."""
+        return [self.tabs.tabText(i) for i in range(self.tabs.count())]
 
     def scan_target(self) -> QWidget | None:
         """The page a scanner burst typed anywhere in this window (or its dialogs) goes to: the current tab."""

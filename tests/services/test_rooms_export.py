@@ -13,7 +13,8 @@ from sqlalchemy import update
 
 from desk.services.demo.event import install_demo
 from desk.services.rooms.door import Rooms
-from desk.services.rooms.export import export_attendance, safe_cell
+from desk.core.cells import safe_cell
+from desk.services.rooms.export import export_attendance
 from desk.services.rooms.programme import install_demo_programme
 from desk.store import rooms as store
 from desk.store.schema import RegistrationRow

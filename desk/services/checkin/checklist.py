@@ -6,6 +6,7 @@ Drawn with reportlab in the badge fonts, so every European script prints as on t
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import os
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from reportlab.pdfgen.canvas import Canvas
 from desk.core.checkin.arrivals import expected_on
 from desk.core.attendees import Registration
 from desk.core.categories import by_key, label_of
+from desk.core.cells import safe_row
 from desk.core.errors import DeskError
 from desk.core.text import fold
 from desk.services.badges.fonts import BOLD, REGULAR, fit_width, register_fonts
@@ -54,7 +56,8 @@ def sort_key(reg: Registration) -> tuple[str, str, str]:
 def write_checklist(db: Database, out: Path | str, day: dt.date | None = None,
                     now: dt.datetime | None = None) -> Checklist:
     """Write the checklist PDF of `day` (default: today at the venue, or the event's first day
-    when today is not an event day) and return what was written.
+    when today is not an event day) and return what was written. An `out` ending in .csv
+    gets the same list as a spreadsheet (cells made safe by desk.core.cells; 0 pages).
 
     People already checked in at printing time get a ticked box. Raises NoEventDay when the
     database has no event or `day` is not one of its days.
@@ -73,9 +76,15 @@ def write_checklist(db: Database, out: Path | str, day: dt.date | None = None,
         people = sorted(expected_on(repo.all_registrations(session), day, event.days), key=sort_key)
         inside = store.checked_in_ids(session, day)
         categories = by_key(event_repo.get_categories(session))
-    register_fonts()
     out = Path(out)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    if out.suffix.lower() == ".csv":
+        rows = [["yes" if reg.registration_id in inside else "", reg.last_name, reg.first_name, reg.organisation,
+                 label_of(categories, reg.category), reg.registration_id] for reg in people]
+        _write_csv(tmp, out, [["checked_in", "last_name", "first_name", "organisation", "category",
+                               "registration_id"], *rows])
+        return Checklist(out, day, len(people), 0)
+    register_fonts()
     canvas = Canvas(str(tmp), pagesize=A4, initialFontName=REGULAR, initialFontSize=10)
     canvas.setTitle(f"Check-in list {day.isoformat()} — {event.name}")
     width, height = A4
@@ -124,3 +133,13 @@ def write_checklist(db: Database, out: Path | str, day: dt.date | None = None,
     finally:
         tmp.unlink(missing_ok=True)
     return Checklist(out, day, len(people), pages)
+
+
+def _write_csv(tmp: Path, out: Path, rows: list[list[object]]) -> None:
+    """The rows as CSV in `tmp`, then renamed to `out` (nothing half-written on a failure)."""
+    try:
+        with tmp.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel reads UTF-8
+            csv.writer(fh).writerows(safe_row(row) for row in rows)
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -74,6 +74,8 @@ class UndoResult:
     scan_id: str
     tz: dt.tzinfo = dt.timezone.utc
     """The event's clock: the undone check-in's time is given in it."""
+    needs_organiser: bool = False
+    """True when nothing was undone because the check-in is another desk's (the organiser's to undo)."""
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object `desk undo` prints."""
@@ -224,8 +226,9 @@ def check_in_registration(db: Database, registration_id: str, desk: str, at: dt.
     return _check(db, desk, at, f"manual:{registration_id}", in_session)
 
 
-def _undo(db: Database, desk: str, at: dt.datetime, code: str, find: Any) -> UndoResult:
+def _undo(db: Database, desk: str, at: dt.datetime, code: str, find: Any, only_desk: str | None = None) -> UndoResult:
     scan_id = store.new_id()
+    foreign = False
     try:
         # Not under the write lock from the start: the write below is conditional on the
         # check-in still being active, so when two desks undo the one check-in at once the
@@ -239,6 +242,11 @@ def _undo(db: Database, desk: str, at: dt.datetime, code: str, find: Any) -> Und
                 chosen = choose_undo(store.checkins_of(session, registration.registration_id))
                 if chosen is None:
                     reason = f"Nothing to undo: {registration.full_name} has no check-in to undo."
+                elif only_desk is not None and chosen.desk != only_desk:
+                    foreign = True
+                    local = chosen.at.astimezone(tz)
+                    reason = (f"Nothing undone: the check-in of {registration.full_name} at {local:%H:%M} was made "
+                              f"at {chosen.desk}; another desk's check-in is the organiser's to undo.")
                 elif store.mark_undone(session, chosen.checkin_id, at, desk):
                     target = chosen
                     local = chosen.at.astimezone(tz)
@@ -253,14 +261,17 @@ def _undo(db: Database, desk: str, at: dt.datetime, code: str, find: Any) -> Und
             ))
     except DatabaseBusy as exc:
         return UndoResult(None, None, f"Nothing undone: {exc}. Try again.", scan_id)
-    return UndoResult(target, registration, reason, scan_id, tz)
+    return UndoResult(target, registration, reason, scan_id, tz, needs_organiser=foreign)
 
 
-def undo(db: Database, code: str, desk: str, at: dt.datetime, keys: PublicKeys | None = None) -> UndoResult:
+def undo(db: Database, code: str, desk: str, at: dt.datetime, keys: PublicKeys | None = None,
+         only_desk: str | None = None) -> UndoResult:
     """Reverse the last active check-in of the person a code names; the undo is logged itself.
 
-    Returns what was reversed (None with the reason when the code names nobody, the person
-    has no active check-in, another desk undid it a moment before, or the database was busy).
+    With `only_desk`, only a check-in made at that desk is reversed (the organiser undoes
+    the others: `needs_organiser` says so). Returns what was reversed (None with the reason
+    when the code names nobody, the person has no active check-in, it is another desk's,
+    another desk undid it a moment before, or the database was busy).
     """
     def find(session: Any, tz: dt.tzinfo) -> tuple[Registration | None, str]:
         decision = decide_scan(code, event_day(at, tz), (), keys or {},
@@ -268,7 +279,7 @@ def undo(db: Database, code: str, desk: str, at: dt.datetime, keys: PublicKeys |
                                lambda ticket: _ticket(session, ticket),
                                lambda rid: repo.get_registration(session, rid), lambda rid: [])
         return decision.registration, ("" if decision.registration else decision.reason)
-    return _undo(db, desk, at, code, find)
+    return _undo(db, desk, at, code, find, only_desk)
 
 
 def undo_registration(db: Database, registration_id: str, desk: str, at: dt.datetime) -> UndoResult:

@@ -6,39 +6,16 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from desk.core.cells import safe_row
 from desk.core.errors import DeskError
 from desk.core.rooms.occupancy import ProgrammeSession, attendance
 from desk.store import registrations as repo
 from desk.store import rooms as store
 from desk.store.db import Database
-
-_FORMULA_START = ("=", "+", "-", "@")
-# C0 and C1 control characters and DEL: XLSX (XML) cannot hold most of them at all
-# (openpyxl raises IllegalCharacterError) and in a CSV they are raw bytes a spreadsheet
-# shows as boxes or acts on. Tab, CR and LF go too: a cell is one line of text.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
-# lone surrogates cannot be written as UTF-8; U+FFFE and U+FFFF are not XML characters
-_NOT_TEXT = re.compile(r"[\ud800-\udfff\ufffe\uffff]")
-
-
-def safe_cell(value: object) -> object:
-    """A cell a spreadsheet shows as plain text.
-
-    Control characters become a space (a run of them one space), characters no file can
-    hold become U+FFFD, and a value that then starts with = + - @ (after any spaces) gets
-    a ' in front so that it is never run as a formula. Other values are returned as they are.
-    """
-    if not isinstance(value, str):
-        return value
-    text = _NOT_TEXT.sub("\ufffd", _CONTROL.sub(" ", value))
-    if text.lstrip(" ").startswith(_FORMULA_START):
-        return "'" + text
-    return text
 
 
 @dataclass(frozen=True)
@@ -127,7 +104,7 @@ def export_attendance(db: Database, out: Path) -> Path:
         for name, rows in sheets.items():
             target = out if name == "Sessions" else out.with_name(f"{out.stem}-{name.lower()}.csv")
             with target.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel reads UTF-8
-                csv.writer(fh).writerows([[safe_cell(c) for c in row] for row in rows])
+                csv.writer(fh).writerows(safe_row(row) for row in rows)
         return out
     if suffix == ".xlsx":
         import openpyxl  # noqa: PLC0415 - heavy; only when exporting
@@ -137,7 +114,7 @@ def export_attendance(db: Database, out: Path) -> Path:
         for name, rows in sheets.items():
             sheet = book.create_sheet(name)
             for row in rows:
-                sheet.append([safe_cell(c) for c in row])
+                sheet.append(safe_row(row))
         book.save(out)
         return out
     raise DeskError(f"export to .csv or .xlsx, not {out.suffix or 'a file without extension'}")

@@ -420,8 +420,16 @@ class CheckInPage(QWidget):
         """Desk ▸ Settings was saved: show its print-on-check-in choice."""
         self.print_box.setChecked(self._settings.print_on_checkin)
 
+    def organiser_guard(self, action: Callable[[], None]) -> None:
+        """Run an organiser action (the window puts its role gate here; alone, the page runs it)."""
+        action()
+
     def _on_checklist_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the paper checklist", "checklist.pdf", "PDF (*.pdf)")
+        self.organiser_guard(self._ask_checklist_path)  # a list of names: an export of personal data
+
+    def _ask_checklist_path(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the paper checklist", "checklist.pdf",
+                                              "PDF (*.pdf);;CSV for a spreadsheet (*.csv)")
         self.scan_field.setFocus()  # back from the dialog: the next badge may be scanned
         if path:
             self.write_checklist(path)
@@ -434,7 +442,8 @@ class CheckInPage(QWidget):
         self.status.setText("Writing the checklist…")
         self._submit(lambda: write_checklist(self._db, path, now=now),
                      lambda done: self.status.setText(
-                         f"Checklist of {done.day:%a %d %b}: {done.attendees} people, {done.pages} page(s) in {done.path}"),
+                         f"Checklist of {done.day:%a %d %b}: {done.attendees} people, "
+                         f"{f'{done.pages} page(s)' if done.pages else 'CSV'} in {done.path}"),
                      write=False, on_error=self._on_read_error)
 
 
