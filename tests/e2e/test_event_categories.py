@@ -159,7 +159,7 @@ def test_a_map_naming_a_category_the_event_lacks_writes_nothing(tmp_path: Path) 
     desk(db, *CREATE, "--categories", str(categories))
     mapping.write_text(MAP + '"Press" = "press"\n', encoding="utf-8")
     done = desk(db, "import", str(export), "--map", str(mapping), code=1)
-    assert "[values.category] 'press' = 'press' is not one of the event's categories" in done.stderr
+    assert "map.toml: [values.category] 'press' = 'press' is not one of the event's categories" in done.stderr
     assert "visitor, exhibitor, jury, staff" in done.stderr
     assert json.loads(desk(db, "attendees", "--json").stdout) == []
 

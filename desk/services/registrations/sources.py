@@ -76,9 +76,10 @@ class FileSource:
 
     incremental = False
 
-    def __init__(self, path: Path, portal_map: PortalMap | None = None) -> None:
+    def __init__(self, path: Path, portal_map: PortalMap | None = None, map_name: str = "the map file") -> None:
         self.path = Path(path)
         self.portal_map = portal_map
+        self.map_name = map_name  # how errors name the map file
         self.categories = DEFAULT_WORDS
         # a file name that is not valid UTF-8 would reach the sync log as lone surrogates
         self.name = shown(str(self.path), 4096)
@@ -86,7 +87,7 @@ class FileSource:
     def use_categories(self, categories: CategoryWords) -> None:
         self.categories = categories
         if self.portal_map is not None:
-            self.portal_map = check_map_categories(self.portal_map, categories, "the map file")
+            self.portal_map = check_map_categories(self.portal_map, categories, self.map_name)
 
     def batches(self, since: str | None, cancelled: Cancelled, progress: Progress) -> Iterator[Batch]:
         if self.path.suffix.lower() == ".json":
@@ -293,4 +294,6 @@ def open_source(location: str, token: str | None = None, map_path: Path | str | 
         if map_path:
             raise SourceError("a map file applies to export files, not to the portal feed")
         return FeedSourceAdapter(location, token or "")
-    return FileSource(Path(location), load_map(Path(map_path)) if map_path else None)
+    if not map_path:
+        return FileSource(Path(location))
+    return FileSource(Path(location), load_map(Path(map_path)), shown(Path(map_path).name, 200))
