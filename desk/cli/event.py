@@ -20,7 +20,8 @@ def _event_options(func):  # noqa: ANN001, ANN202
         click.option("--deadline", default=None, metavar="ISO",
                      help="Registration deadline (ISO date-time; without a zone: the event's time)."),
         click.option("--categories", "categories_file", default=None, metavar="FILE",
-                     help="CSV/XLSX/JSON with category, label, badge_word, colour: the event's categories."),
+                     help="CSV/XLSX/JSON/TOML with category, label, badge_word, colour (and counted, default): "
+                          "the event's categories."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -86,10 +87,13 @@ def create(state, **options) -> None:  # noqa: ANN001, ANN003
 @guard
 def edit(state, **options) -> None:  # noqa: ANN001, ANN003
     """Change the event: only the options given change."""
-    from desk.services.event import edit_event  # noqa: PLC0415
+    from desk.services.event import category_list, edit_event  # noqa: PLC0415
 
     changes = _changes(state, **options, creating=False)
     click.echo(edit_event(state.database(), changes).line())
+    if changes.categories is not None:
+        for line in category_list(state.database()).lines()[len(changes.categories):]:
+            click.echo(line, err=True)  # the keys registrations hold that the new list leaves out
 
 
 @event.command()
@@ -117,12 +121,14 @@ def show(state, as_json: bool) -> None:  # noqa: ANN001
 @click.pass_obj
 @guard
 def categories(state, as_json: bool) -> None:  # noqa: ANN001
-    """List the event's categories: key, label, badge word, colour."""
-    from desk.services.event import category_json, event_categories  # noqa: PLC0415
+    """List the event's categories: key, label, badge word, colour, counted, default; then
+    the keys registrations hold that the event does not list."""
+    from desk.services.event import category_json, category_list  # noqa: PLC0415
 
-    found = event_categories(state.database())
+    found = category_list(state.database())
     if as_json:
-        emit_json([category_json(c) for c in found])
+        emit_json([category_json(c) for c in found.categories]
+                  + [{"category": key, "unlisted": True, "registrations": n} for key, n in found.unlisted.items()])
         return
-    for c in found:
-        click.echo(f"{c.category.value}\t{c.label}\t{c.badge_word}\t{c.colour}")
+    for line in found.lines():
+        click.echo(line)

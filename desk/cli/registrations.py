@@ -54,12 +54,16 @@ def demo(state, start: dt.datetime | None) -> None:  # noqa: ANN001
                f"{attendees} attendees, {len(data.registrations) - attendees} other registrations")
 
 
-def attendee_json(reg) -> dict:  # noqa: ANN001
-    """The JSON object `desk attendees --json` prints for one registration."""
+def attendee_json(reg, category_label: str = "") -> dict:  # noqa: ANN001
+    """The JSON object `desk attendees --json` prints for one registration (`category_label`:
+    the event's label for its category)."""
+    from desk.core.categories import builtin_label  # noqa: PLC0415
+
     return {
         "registration_id": reg.registration_id, "first_name": reg.first_name, "last_name": reg.last_name,
         "email": reg.email, "organisation": reg.organisation, "country": reg.country,
-        "category": reg.category.value, "status": reg.status.value,
+        "category": str(reg.category), "category_label": category_label or builtin_label(reg.category),
+        "status": reg.status.value,
         "days": [d.isoformat() for d in reg.days], "ticket_code": reg.ticket_code,
     }
 
@@ -92,14 +96,14 @@ def attendees(state, query: str, as_json: bool, organiser_pin: str | None) -> No
     if as_json:
         items = []
         for reg in found:
-            item = attendee_json(reg)
+            item = attendee_json(reg, labels.get(reg.category, str(reg.category)))
             item.update(codes.get(reg.registration_id, {}))
             items.append(item)
         emit_json(items)
         return
     for reg in found:
         click.echo(f"{reg.registration_id}\t{reg.last_name.upper()}, {reg.first_name}\t{reg.organisation}\t"
-                   f"{reg.country}\t{labels.get(reg.category) or reg.category.label}")
+                   f"{reg.country}\t{labels.get(reg.category) or reg.category}")
     click.echo(f"{len(found)} attendee(s)", err=True)
 
 

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from desk.core.categories import DEFAULT_CATEGORIES, EventCategory, uncounted_keys
+from desk.core.categories import Category as Category  # the six default keys, where they always were
 from desk.core.errors import DeskError
 from desk.core.text import fold, latin_spelling, organisation_key
 
@@ -37,32 +39,6 @@ class Status(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class Category(enum.StrEnum):
-    """Participant category printed on the badge."""
-
-    POLICY_MAKER = "policy_maker"
-    CLUSTER_PRACTITIONER = "cluster_practitioner"
-    OTHER_STAKEHOLDER = "other_stakeholder"
-    STAFF = "staff"
-    SPEAKER = "speaker"
-    PRESS = "press"
-
-    @property
-    def label(self) -> str:
-        """The word a person reads on a badge or a screen."""
-        return _CATEGORY_LABELS[self]
-
-
-_CATEGORY_LABELS = {
-    Category.POLICY_MAKER: "Policy-maker",
-    Category.CLUSTER_PRACTITIONER: "Cluster practitioner",
-    Category.OTHER_STAKEHOLDER: "Other stakeholder",
-    Category.STAFF: "Staff",
-    Category.SPEAKER: "Speaker",
-    Category.PRESS: "Press",
-}
-
-
 @dataclass(frozen=True)
 class Event:
     """One event: its days, its time zone (an IANA name) and the caps the organisers set.
@@ -79,6 +55,8 @@ class Event:
     registration_deadline: dt.datetime | None = None
     id: int | None = None
     timezone: str = "UTC"
+    # the event's own categories (label, badge word, colour, counted, default per key)
+    categories: tuple[EventCategory, ...] = DEFAULT_CATEGORIES
 
     @property
     def zone(self) -> dt.tzinfo:
@@ -128,13 +106,13 @@ class Registration:
     email: str
     organisation: str
     country: str
-    category: Category
+    category: str  # a key of the event's categories (one it no longer lists stays as stored)
     days: tuple[dt.date, ...]
     ticket_code: str = ""
     updated_at: dt.datetime | None = None
 
     def __init__(self, registration_id: str, status: Status, first_name: str, last_name: str, email: str,
-                 organisation: str, country: str, category: Category, days: tuple[dt.date, ...],
+                 organisation: str, country: str, category: str, days: tuple[dt.date, ...],
                  ticket_code: str = "", updated_at: dt.datetime | None = None) -> None:
         # The generated __init__ of a frozen dataclass sets the fields one object.__setattr__
         # at a time (1.2 us); an import builds 100,000 of these, so all are set at once (0.45 us).
@@ -210,7 +188,7 @@ class RuleView:
     registration_id: str
     status: Status
     organisation: str
-    category: Category
+    category: str
     updated_at: dt.datetime | None
 
     @property
@@ -223,19 +201,19 @@ def check_event_rules(event: Event, registrations: Sequence[Registration | RuleV
     """Return the flags for the event's rules over the stored registrations.
 
     Rules (from the announcement): at most `per_organisation_cap` validated people per
-    organisation (names compared by `organisation_key`; staff are not counted), at most `seat_cap` validated
-    attendees, no registration updated after the registration deadline.
-    `registrations` may be only the candidates (every validated member of an organisation
+    organisation (names compared by `organisation_key`), at most `seat_cap` validated
+    attendees, no registration updated after the registration deadline. The people of a
+    category the event marks not counted (staff, by default) take neither a seat nor a place
+    of their organisation's cap.
+    `registrations` may be only the candidates (every counted validated member of an organisation
     that may be over its cap, every late one) when `validated_total` gives the seat count.
     """
     flags: list[Flag] = []
-    validated = [r for r in registrations if r.is_attendee]
+    uncounted = uncounted_keys(event.categories)
+    validated = [r for r in registrations if r.is_attendee and r.category not in uncounted]
     seats_taken = len(validated) if validated_total is None else validated_total
     by_org: dict[str, list[Registration]] = {}
     for r in validated:
-        # the organisers' own staff are not registrants competing for seats
-        if r.category is Category.STAFF:
-            continue
         key = stored_organisation_key(r.organisation)  # grouped as the store groups them
         if key:
             by_org.setdefault(key, []).append(r)

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
-from desk.core.attendees import Category, Registration, Status
+from desk.core.attendees import Registration, Status
+from desk.core.categories import DEFAULT_WORDS, CategoryWords
 from desk.core.countries import country_code
 from desk.core.errors import RowError, SourceError
 from desk.core.text import fold
@@ -146,21 +147,6 @@ _STATUS_WORDS = {
     "cancelled": Status.CANCELLED, "canceled": Status.CANCELLED,
 }
 
-_CATEGORY_WORDS = {
-    "policymaker": Category.POLICY_MAKER, "policy": Category.POLICY_MAKER,
-    "policymakers": Category.POLICY_MAKER, "publicauthority": Category.POLICY_MAKER,
-    "clusterpractitioner": Category.CLUSTER_PRACTITIONER, "practitioner": Category.CLUSTER_PRACTITIONER,
-    "clustermanager": Category.CLUSTER_PRACTITIONER, "cluster": Category.CLUSTER_PRACTITIONER,
-    "clusterorganisation": Category.CLUSTER_PRACTITIONER,
-    "otherstakeholder": Category.OTHER_STAKEHOLDER, "stakeholder": Category.OTHER_STAKEHOLDER,
-    "other": Category.OTHER_STAKEHOLDER, "": Category.OTHER_STAKEHOLDER,
-    "staff": Category.STAFF, "organiser": Category.STAFF, "organizer": Category.STAFF,
-    "speaker": Category.SPEAKER, "panelist": Category.SPEAKER, "panellist": Category.SPEAKER,
-    "moderator": Category.SPEAKER, "press": Category.PRESS, "media": Category.PRESS,
-    "journalist": Category.PRESS,
-}
-
-
 def _text(value: object) -> str:
     if value.__class__ is str:
         # the common case: clean ASCII needs no normalising (this runs ~10 times per row)
@@ -203,14 +189,9 @@ def parse_status(value: object, line: int) -> Status:
                    "status")
 
 
-def parse_category(value: object) -> Category | None:
-    """Return the Category for a portal word, or None when it is not recognised."""
-    return _category(str(value or ""))
-
-
-@lru_cache(maxsize=1024)
-def _category(text: str) -> Category | None:
-    return _CATEGORY_WORDS.get(header_key(text))
+def parse_category(value: object, categories: CategoryWords = DEFAULT_WORDS) -> str | None:
+    """Return the event's category key for a portal word, or None when it is not recognised."""
+    return categories.key(_text(value))
 
 
 def parse_date(value: object, line: int, what: str = "days") -> dt.date:
@@ -354,12 +335,12 @@ class Record:
             text = repr(row)  # workbook cells: numbers, dates, None
         self._fingerprint = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
-    def parse(self) -> ParsedRow:
-        """Validate the record (see `parse_fields`)."""
+    def parse(self, categories: CategoryWords = DEFAULT_WORDS) -> ParsedRow:
+        """Validate the record (see `parse_fields`) against the event's `categories`."""
         if self._fingerprint is None:
             self._examine()
         return parse_fields(self.headers.fields(self.row), self.line, self._fingerprint,  # type: ignore[arg-type]
-                            self._clean, self.headers.absent)
+                            self._clean, self.headers.absent, categories)
 
 
 _FIELD_SEP = "\x1f"  # the ASCII unit separator: never typed into a cell
@@ -383,12 +364,13 @@ def make_record(headers: HeaderMap, row: Sequence[object], line: int) -> Record:
     return Record(line, row, headers, _text(row[at]) if at is not None and at < len(row) else "")
 
 
-def parse_registration(values: Mapping[str, object], line: int) -> ParsedRow:
+def parse_registration(values: Mapping[str, object], line: int,
+                       categories: CategoryWords = DEFAULT_WORDS) -> ParsedRow:
     """Validate one record (keys are desk's column names) into a Registration.
 
     Raises RowError naming the line, the field and what was expected.
     """
-    return parse_fields(tuple(values.get(c) for c in COLUMNS), line)
+    return parse_fields(tuple(values.get(c) for c in COLUMNS), line, categories=categories)
 
 
 # Fields read as they come (dates from a workbook are date objects); the others are text.
@@ -396,8 +378,12 @@ _DAYS, _UPDATED = COLUMNS.index("days"), COLUMNS.index("updated_at")
 
 
 def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", clean: bool = False,
-                 absent: tuple[str, ...] = ()) -> ParsedRow:
+                 absent: tuple[str, ...] = (), categories: CategoryWords = DEFAULT_WORDS) -> ParsedRow:
     """Validate one record given as its fields in `COLUMNS` order into a Registration.
+
+    The category word is read as one of the event's `categories` (the six defaults unless
+    given); a word the event does not know keeps the row under its default category and is
+    reported in `ParsedRow.unknown`.
 
     `absent` names the columns the source does not have (read as empty, kept apart so that
     an update leaves them as stored).
@@ -458,12 +444,12 @@ def parse_fields(values: Sequence[object], line: int, fingerprint: str = "", cle
                         "(shown as \ufffd); check the file's encoding",)
     if long:
         _fits(raw_category, line, "category")  # type: ignore[arg-type]
-    category = _category(raw_category)  # type: ignore[arg-type]
+    category = categories.key(raw_category)
     unknown: tuple[tuple[str, str, str], ...] = ()
     if category is None:
         # reported once per distinct word by the sync, not once per row
-        unknown = (("category", shown(raw_category), "other stakeholder"),)  # type: ignore[arg-type]
-        category = Category.OTHER_STAKEHOLDER
+        category = categories.default
+        unknown = (("category", shown(raw_category), category.replace("_", " ")),)  # type: ignore[arg-type]
     # an export repeats a handful of day lists: most are found in the cache of parsed ones
     days = _days_from_text(days_v) if days_v.__class__ is str else None  # type: ignore[arg-type]
     if days is None or len(days) > MAX_DAYS:

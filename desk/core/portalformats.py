@@ -14,11 +14,12 @@ import operator
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from desk.core.attendees import Category, Status
+from desk.core.attendees import Status
+from desk.core.categories import CategoryWords
 from desk.core.errors import SourceError
-from desk.core.portal import COLUMNS, HeaderMap, desk_column, header_key, match_headers, parse_category, shown
+from desk.core.portal import COLUMNS, HeaderMap, desk_column, header_key, match_headers, shown
 
 _V, _P, _R, _C = "validated", "pending", "rejected", "cancelled"
 
@@ -179,15 +180,32 @@ def parse_map(text: str, name: str = "map") -> PortalMap:
                               '(e.g. ["2016-12-01", "2016-12-02"])') from None
     category: dict[str, str] = {}
     for word, value in _table(values, "category", name, "values.category").items():
-        found = parse_category(value) if isinstance(value, str) else None
-        if found is None:
-            raise SourceError(f"{name}: [values.category] '{shown(word)}' = '{shown(str(value))}' is not a category "
-                              f"(expected {', '.join(c.value for c in Category)})")
-        category[word_key(word)] = found.value
+        # which categories exist is the event's to say: `check_map_categories` holds the map to them
+        if not isinstance(value, str) or not value.strip():
+            raise SourceError(f"{name}: [values.category] '{shown(word)}' must name one of the event's "
+                              "categories, as text")
+        category[word_key(word)] = value.strip()
     date_format = data.get("date_format")
     if date_format is not None and (not isinstance(date_format, str) or "%" not in date_format):
         raise SourceError(f"{name}: date_format must be a strptime pattern such as \"%d.%m.%Y %H:%M\"")
     return PortalMap(columns, status, days, category, date_format)
+
+
+def check_map_categories(portal_map: PortalMap, categories: CategoryWords, name: str = "map") -> PortalMap:
+    """The map with its [values.category] targets read as the event's keys (a key, a label or a
+    badge word of one of its categories). Raises SourceError naming the first target the event
+    does not have, so that nothing is written."""
+    if not portal_map.category:
+        return portal_map
+    table: dict[str, str] = {}
+    for word, target in portal_map.category.items():
+        key = categories.key(target)
+        if key is None:
+            raise SourceError(f"{name}: [values.category] '{shown(word)}' = '{shown(target)}' is not one of the "
+                              f"event's categories (expected {', '.join(categories.keys)}; "
+                              "see desk event categories)")
+        table[word] = key
+    return replace(portal_map, category=table)
 
 
 def _table(data: Mapping[str, object], key: str, name: str, label: str | None = None) -> dict:
@@ -554,6 +572,6 @@ def map_toml(columns: Mapping[str, str], date_format: str | None = None, keep: P
     lines += ["", "[values.days]      # export word = [\"YYYY-MM-DD\", ...] (the event days it covers)"]
     lines += [f"{_toml_string(word)} = [{', '.join(_toml_string(d.isoformat()) for d in days)}]"
               for word, days in keep.days.items()]
-    lines += ["", "[values.category]  # export word = " + " | ".join(c.value for c in Category)]
+    lines += ["", "[values.category]  # export word = one of the event's category keys (desk event categories)"]
     lines += [f"{_toml_string(word)} = {_toml_string(value)}" for word, value in keep.category.items()]
     return "\n".join(lines) + "\n"

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from desk.core.attendees import Category, Event, Registration, RuleView, Status, stored_organisation_key
+from desk.core.attendees import Event, Registration, RuleView, Status, stored_organisation_key
+from desk.core.categories import uncounted_keys
 from desk.core.text import search_spellings
 from desk.store import bulkload
 from desk.store.schema import (
@@ -41,7 +42,6 @@ def _days_tuple(text: str) -> tuple[dt.date, ...]:
 
 
 _STATUS = {s.value: s for s in Status}
-_CATEGORY = {c.value: c for c in Category}
 
 
 def _to_core(row: Sequence[Any]) -> Registration:
@@ -53,7 +53,7 @@ def _to_core(row: Sequence[Any]) -> Registration:
         stamp = stamp.replace(tzinfo=_UTC)
     return Registration(
         registration_id=rid, status=_STATUS[status], first_name=first, last_name=last, email=email,
-        organisation=organisation, country=country, category=_CATEGORY[category], days=_days_tuple(days),
+        organisation=organisation, country=country, category=category, days=_days_tuple(days),
         ticket_code=ticket, updated_at=stamp,
     )
 
@@ -65,10 +65,12 @@ def get_event(session: Session) -> Event | None:
     row = session.scalars(select(EventRow).order_by(EventRow.id).limit(1)).first()
     if row is None:
         return None
+    from desk.store.event import categories_of  # noqa: PLC0415 - that module reads this one's event
+
     return Event(
         id=row.id, name=row.name, venue=row.venue, days=_days_tuple(row.days), seat_cap=row.seat_cap,
         per_organisation_cap=row.per_organisation_cap, registration_deadline=row.registration_deadline,
-        timezone=row.timezone or "UTC",
+        timezone=row.timezone or "UTC", categories=categories_of(session, row.id),
     )
 
 
@@ -108,14 +110,17 @@ def rule_candidates(session: Session, event: Event) -> tuple[list[RuleView], int
     """The registrations the event rules could flag, and the number of validated attendees.
 
     Candidates are the validated members of organisations holding more validated people
-    than the cap (staff aside) and the registrations updated after the deadline: the core
-    decides on them, without reading 100,000 rows that cannot break a rule.
+    than the cap (the event's not-counted categories aside) and the registrations updated
+    after the deadline: the core decides on them, without reading 100,000 rows that cannot
+    break a rule. The number counts the validated people of counted categories only.
     """
     validated = RegistrationRow.status == Status.VALIDATED.value
+    uncounted = sorted(uncounted_keys(event.categories))
+    if uncounted:
+        validated = validated & RegistrationRow.category.not_in(uncounted)
     total = session.scalar(select(func.count()).where(validated)) or 0
     crowded = (select(RegistrationRow.organisation_id)
-               .where(validated, RegistrationRow.category != Category.STAFF.value,
-                      RegistrationRow.organisation_id.is_not(None))
+               .where(validated, RegistrationRow.organisation_id.is_not(None))
                .group_by(RegistrationRow.organisation_id)
                .having(func.count() > event.per_organisation_cap))
     which = validated & RegistrationRow.organisation_id.in_(crowded)
@@ -123,7 +128,7 @@ def rule_candidates(session: Session, event: Event) -> tuple[list[RuleView], int
         which = which | (RegistrationRow.portal_updated_at > event.registration_deadline)
     q = select(RegistrationRow.registration_id, RegistrationRow.status, RegistrationRow.organisation,
                RegistrationRow.category, RegistrationRow.portal_updated_at).where(which).order_by(RegistrationRow.id)
-    views = [RuleView(rid, _STATUS[status], org, _CATEGORY[cat],
+    views = [RuleView(rid, _STATUS[status], org, cat,
                       stamp.replace(tzinfo=_UTC) if stamp is not None and stamp.tzinfo is None else stamp)
              for rid, status, org, cat, stamp in session.execute(q)]
     return views, total
@@ -184,7 +189,6 @@ _TABLE = RegistrationRow.__table__
 _NOT_SYNCED = frozenset({"id", "badge_ref"})
 _SYNCED_COLUMNS = tuple(c.key for c in _TABLE.columns if c.key not in _NOT_SYNCED)
 _STATUS_TEXT = {s: s.value for s in Status}
-_CATEGORY_TEXT = {c: c.value for c in Category}
 
 
 @lru_cache(maxsize=256)
@@ -199,7 +203,7 @@ def _values(reg: Registration, org_id: int | None, synced: dt.datetime, digest: 
         "registration_id": reg.registration_id, "status": _STATUS_TEXT[reg.status],
         "first_name": reg.first_name, "last_name": reg.last_name, "email": reg.email,
         "organisation": reg.organisation, "organisation_id": org_id, "country": reg.country,
-        "category": _CATEGORY_TEXT[reg.category], "days": _days_text_of(reg.days), "ticket_code": reg.ticket_code,
+        "category": reg.category if reg.category.__class__ is str else str(reg.category), "days": _days_text_of(reg.days), "ticket_code": reg.ticket_code,
         "portal_updated_at": reg.updated_at, "search_text": search, "sort_key": sort, "source_hash": digest,
         "synced_at": synced,
     }
@@ -210,7 +214,7 @@ def _jsonable(value: object) -> object:
         return value.isoformat()
     if isinstance(value, tuple):
         return [_jsonable(v) for v in value]
-    return str(value) if isinstance(value, (Status, Category)) else value
+    return str(value) if isinstance(value, Status) else value
 
 
 def changes_between(old: Registration, new: Registration) -> dict[str, list[object]]:

@@ -99,12 +99,13 @@ def test_categories_default_to_the_six_and_a_file_replaces_them(db_path, tmp_pat
     lines = desk(db_path, "event", "categories").stdout.splitlines()
     assert [line.split("\t")[0] for line in lines] == [
         "policy_maker", "cluster_practitioner", "other_stakeholder", "staff", "speaker", "press"]
-    assert lines[4] == "speaker\tSpeaker\tSpeaker\t#cc1a26"
+    assert lines[4] == "speaker\tSpeaker\tSpeaker\t#cc1a26\tcounted"
+    assert lines[2].endswith("\tcounted\tdefault") and lines[3].endswith("\tnot counted")
     bad = tmp_path / "bad.csv"
     bad.write_text("category,label,badge_word,colour\nspeaker,Orador,ORADOR,#123456\n"
-                   "astronaut,Astronaut,ASTRO,#000000\npress,Imprensa,IMPRENSA,blue\n", encoding="utf-8")
+                   "!!!,Astronaut,ASTRO,#000000\npress,Imprensa,IMPRENSA,blue\n", encoding="utf-8")
     done = desk(db_path, "event", "edit", "--categories", str(bad), code=1)
-    assert "row 3: unknown category 'astronaut'" in done.stderr
+    assert "row 3: category key '!!!' holds no letter or digit" in done.stderr
     assert "row 4: colour 'blue' is not a colour" in done.stderr
     assert desk(db_path, "event", "categories").stdout.splitlines() == lines
     good = tmp_path / "good.json"
@@ -113,7 +114,7 @@ def test_categories_default_to_the_six_and_a_file_replaces_them(db_path, tmp_pat
         {"category": "press", "label": "Imprensa", "badge_word": "", "colour": "ABCDEF"}]}), encoding="utf-8")
     desk(db_path, "event", "edit", "--categories", str(good))
     assert desk(db_path, "event", "categories").stdout.splitlines() == [
-        "speaker\tOrador\tORADOR\t#123456", "press\tImprensa\tImprensa\t#abcdef"]
+        "speaker\tOrador\tORADOR\t#123456\tcounted\tdefault", "press\tImprensa\tImprensa\t#abcdef\tcounted"]
 
 
 def test_create_with_a_categories_file(db_path, tmp_path) -> None:
@@ -121,7 +122,8 @@ def test_create_with_a_categories_file(db_path, tmp_path) -> None:
     path.write_text("Category;Label;Badge word;Colour\nstaff;Equipa;EQUIPA;#00ff00\n", encoding="utf-8")
     desk(db_path, *CREATE, "--categories", str(path))
     assert stored_event(db_path)["categories"] == [
-        {"category": "staff", "label": "Equipa", "badge_word": "EQUIPA", "colour": "#00ff00"}]
+        {"category": "staff", "label": "Equipa", "badge_word": "EQUIPA", "colour": "#00ff00",
+         "counted": False, "default": True}]
 
 
 def _export(tmp_path: Path) -> Path:

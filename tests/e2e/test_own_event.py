@@ -24,9 +24,16 @@ def desk(db_path: Path, *args: str, code: int = 0):
 
 def test_a_day_of_an_event_created_from_a_pretix_export(tmp_path: Path) -> None:
     db_path = tmp_path / "robotics.sqlite"  # a fresh file: no demo, no template
+    categories = tmp_path / "categories.toml"  # the event's own: three of desk's keys and one new
+    categories.write_text(
+        '[[categories]]\ncategory = "cluster_practitioner"\nlabel = "Cluster practitioner"\ncolour = "#008c59"\n'
+        '[[categories]]\ncategory = "policy_maker"\nlabel = "Policy-maker"\ncolour = "#004d99"\n'
+        '[[categories]]\ncategory = "press"\nlabel = "Press"\ncolour = "#f2a600"\ncounted = false\n'
+        '[[categories]]\ncategory = "research"\nlabel = "University / research"\nbadge_word = "RESEARCH"\n'
+        'colour = "#6a4c93"\ndefault = true\n', encoding="utf-8")
     created = desk(db_path, "event", "create", "--name", "European Cluster Conference 2016",
                    "--venue", "Crowne Plaza Rogier", "--days", "2016-11-30,2016-12-01,2016-12-02",
-                   "--timezone", "Europe/Brussels", "--seats", "250")
+                   "--timezone", "Europe/Brussels", "--seats", "250", "--categories", str(categories))
     assert created.stdout.strip() == ("event 'European Cluster Conference 2016' at Crowne Plaza Rogier on "
                                       "2016-11-30, 2016-12-01, 2016-12-02 (Europe/Brussels): 250 seats, "
                                       "at most 2 per organisation")
@@ -39,6 +46,7 @@ def test_a_day_of_an_event_created_from_a_pretix_export(tmp_path: Path) -> None:
     desk(db_path, "badges", "--out", str(badges_pdf))
     text = "\n".join(page.extract_text() for page in PdfReader(badges_pdf).pages)
     assert "Łukasz" in text and "Wójcik" in text
+    assert "RESEARCH" in text  # the export's "University / research" is the event's own category
 
     printed = tmp_path / "printed"
     desk(db_path, "print", "--attendee", "ECC17-1", "--folder", str(printed))
@@ -49,6 +57,7 @@ def test_a_day_of_an_event_created_from_a_pretix_export(tmp_path: Path) -> None:
                                 "--desk", "Entrance 1", "--at", "2016-12-01T08:31").stdout)
     assert by_secret["outcome"] == "welcome" and by_secret["attendee"] == "ECC17-1"
     people = {p["registration_id"]: p for p in json.loads(desk(db_path, "attendees", "--json").stdout)}
+    assert (people["ECC22-2"]["category"], people["ECC22-2"]["category_label"]) == ("research", "University / research")
     badge_code = people["ECC18-2"]["badge_code"]
     by_badge = json.loads(desk(db_path, "checkin", badge_code, "--at", "2016-12-01T08:40").stdout)
     assert by_badge["outcome"] == "welcome" and by_badge["attendee"] == "ECC18-2"

@@ -14,8 +14,11 @@ import openpyxl
 import pytest
 
 from desk.core.attendees import Category, Event, Status
+from desk.core.categories import DEFAULT_CATEGORIES, CategoryWords
 from desk.core.errors import SourceError
-from desk.core.portalformats import PortalMap, map_toml, parse_map, read_layout, split_name, suggest_columns
+from desk.core.portalformats import (
+    PortalMap, check_map_categories, map_toml, parse_map, read_layout, split_name, suggest_columns,
+)
 from desk.services.registrations.sources import FileSource, load_map, open_source, read_header, save_map
 from desk.services.registrations.sync import SyncReport, run_sync
 from desk.store import registrations as repo
@@ -277,8 +280,12 @@ def test_the_map_file_is_checked_before_anything_is_read(tmp_path):
         parse_map('[values.status]\n"bestätigt" = "ok"\n', "map.toml")
     with pytest.raises(SourceError, match="must list ISO dates"):
         parse_map('[values.days]\n"Day 1" = ["1.12.2016"]\n', "map.toml")
-    with pytest.raises(SourceError, match="is not a category"):
-        parse_map('[values.category]\n"Cluster" = "alien"\n', "map.toml")
+    with pytest.raises(SourceError, match="must name one of the event's categories"):
+        parse_map('[values.category]\n"Cluster" = 3\n', "map.toml")
+    # which categories exist is the event's to say: checked against them before the sync reads
+    alien = parse_map('[values.category]\n"Cluster" = "alien"\n', "map.toml")
+    with pytest.raises(SourceError, match="'alien' is not one of the event's categories"):
+        check_map_categories(alien, CategoryWords(DEFAULT_CATEGORIES), "map.toml")
     with pytest.raises(SourceError, match="is not valid TOML"):
         parse_map('[columns\n', "map.toml")
     broken = tmp_path / "map.toml"

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
 
 from desk.services.registrations.search import search_attendees
+from desk.services.event import EventChanges, edit_event
 from desk.services.demo.event import install_demo
 from desk.services.registrations.sources import open_source
 from desk.services.registrations.sync import run_sync
@@ -58,12 +59,14 @@ def test_greek_query_finds_greek_names(qtbot, page):
     assert all(page.model.row_at(i).last_name == "Παπαδόπουλος" for i in range(page.model.rowCount()))
 
 
-def test_importing_a_file_shows_the_report_and_refreshes(qtbot, page, tmp_path):
+def test_importing_a_file_shows_the_report_and_refreshes(qtbot, page, db, tmp_path):
     export = tmp_path / "export.csv"
     export.write_text(
         "registration_id;status;first_name;last_name;email;organisation;country\n"
         "NEW-1;validated;Zofia;Łęcka-Nowak;z@l.pl;Nowy Klaster;PL\n"
         "NEW-2;bogus;X;Y;x@y.pl;Z;PL\n", encoding="utf-8")
+    # the demo's 250 validated people include 8 staff, who take no seat: 242 seats hold the rest
+    edit_event(db, EventChanges(seats=242))
     with qtbot.waitSignal(page.sync_finished, timeout=10000) as blocker:
         page.start_sync(str(export))
         assert page.cancel_button.isVisibleTo(page) and not page.sync_button.isEnabled()
@@ -71,7 +74,7 @@ def test_importing_a_file_shows_the_report_and_refreshes(qtbot, page, tmp_path):
     assert report.added == 1 and report.rejected == 1
     assert page.sync_status.text().startswith("Last import: added 1, updated 0, unchanged 0, rejected 1 rows")
     assert [page.result_list.item(i).text() for i in range(page.result_list.count())] == [
-        "flag: 251 validated attendees for 250 seats (1 over)",  # the seat cap, on the page, not in a tooltip
+        "flag: 243 validated attendees for 242 seats (1 over)",  # the seat cap, on the page, not in a tooltip
         "row 3: unknown status 'bogus' (expected validated, pending, rejected or cancelled)"]
     assert page.sync_button.isEnabled() and not page.cancel_button.isVisibleTo(page)
     qtbot.waitUntil(lambda: "251 of 251" in page.count_label.text(), timeout=5000)
@@ -225,3 +228,21 @@ def test_mapping_columns_by_hand_saves_a_map_file_and_imports_with_it(qtbot, pag
         page.result_list.item(i).text() for i in range(page.result_list.count())]
     with db.begin() as session:
         assert repo.get_registration(session, "X-001").country == "DE"
+
+
+def test_the_list_shows_the_events_own_categories_and_an_unlisted_key_as_itself(qtbot, page, db, tmp_path):
+    from desk.core.categories import EventCategory
+
+    edit_event(db, EventChanges(categories=(
+        EventCategory("exhibitor", "Exhibitor", "EXHIBITOR", "#7b2cbf", counted=False, default=True),)))
+    export = tmp_path / "export.csv"
+    export.write_text("registration_id,status,first_name,last_name,email,organisation,country,category\n"
+                      "X-1,validated,Inês,Quintaneiro,i@x.pt,RoboParts,PT,Exhibitor\n", encoding="utf-8")
+    with qtbot.waitSignal(page.sync_finished, timeout=10000):
+        page.start_sync(str(export))
+    page.search_box.setText("quintaneiro")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
+    assert page.model.index(0, 4).data() == "Exhibitor"
+    page.search_box.setText("DG GROW")  # the demo's staff: a key this event no longer lists
+    qtbot.waitUntil(lambda: page.model.rowCount() == 8, timeout=5000)
+    assert {page.model.index(i, 4).data() for i in range(8)} == {"staff"}

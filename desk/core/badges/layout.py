@@ -14,8 +14,8 @@ import enum
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from desk.core.attendees import Category, Registration
-from desk.core.categories import EventCategory
+from desk.core.attendees import Registration
+from desk.core.categories import EventCategory, style_of
 from desk.core.countries import country_name
 from desk.core.errors import DeskError
 
@@ -34,17 +34,6 @@ WidthFn = Callable[[str, bool, float], float]
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-# Band colours (RGB 0-1) chosen to stay apart for colour-blind readers; the word is printed too.
-CATEGORY_COLOURS: dict[Category, tuple[float, float, float]] = {
-    Category.POLICY_MAKER: (0.00, 0.30, 0.60),
-    Category.CLUSTER_PRACTITIONER: (0.00, 0.55, 0.35),
-    Category.OTHER_STAKEHOLDER: (0.55, 0.55, 0.55),
-    Category.STAFF: (0.10, 0.10, 0.10),
-    Category.SPEAKER: (0.80, 0.10, 0.15),
-    Category.PRESS: (0.95, 0.65, 0.00),
-}
-
 
 TEXT_FIELDS = ("first_name", "last_name", "organisation", "country", "days", "event")
 """Text fields a template may place; "category" is the colour band, "qr" the code."""
@@ -205,20 +194,26 @@ class BadgeData:
     last_name: str
     organisation: str
     country: str
-    category: Category
+    category: str  # the category's key
     days: tuple[dt.date, ...]
     code: str
-    # the event's word and colour for the category (None: desk's built-in ones)
+    # the event's word and colour for the category (None: the six defaults', else the key in grey)
     style: EventCategory | None = None
+
+    @property
+    def look(self) -> EventCategory:
+        """The word and colour this badge prints for its category."""
+        return self.style if self.style is not None else style_of(None, self.category)
 
     @classmethod
     def from_registration(cls, registration: Registration, code: str,
-                          categories: Mapping[Category, EventCategory] | None = None) -> BadgeData:
+                          categories: Mapping[str, EventCategory] | None = None) -> BadgeData:
         """Return the badge of a registration, carrying the given badge code and the event's
-        badge word and colour for its category."""
+        badge word and colour for its category (a key the event does not list prints as
+        itself, in grey)."""
         r = registration
         return cls(r.registration_id, r.first_name, r.last_name, r.organisation, r.country,
-                   r.category, r.days, code, (categories or {}).get(r.category))
+                   r.category, r.days, code, style_of(categories, r.category) if categories is not None else None)
 
 
 class FindingKind(enum.StrEnum):
@@ -288,7 +283,7 @@ def field_texts(badge: BadgeData, event_name: str, event_days: Sequence[dt.date]
         "country": country_name(badge.country),
         "days": days_text(badge.days, event_days),
         "event": event_name,
-        "category": badge.style.badge_word if badge.style else badge.category.label,
+        "category": badge.look.badge_word,
     }
 
 
@@ -423,7 +418,7 @@ def layout_badge(
         placed.append(fitted)
         findings.extend(_fit_findings(badge.registration_id, fitted, texts[name]))
     band = template.band
-    colour = badge.style.rgb if badge.style else CATEGORY_COLOURS.get(badge.category, (0.5, 0.5, 0.5))
+    colour = badge.look.rgb
     if band is not None:
         fitted = fit_text("category", texts["category"], band, template.face_height_mm, width)
         placed.append(fitted)

@@ -10,7 +10,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from desk.core.attendees import Category, Registration
+from desk.core.attendees import Registration
+from desk.core.categories import DEFAULT_CATEGORIES
 from desk.core.checkin.decision import attends_on
 
 BIN_MINUTES = 10
@@ -20,7 +21,7 @@ BIN_MINUTES = 10
 class CategoryCount:
     """One line of the counters: how many of a category are in, of how many expected."""
 
-    category: Category
+    category: str  # the category's key
     checked_in: int
     expected: int
 
@@ -50,8 +51,9 @@ def expected_on(registrations: Iterable[Registration], day: dt.date,
 
 
 def count(registrations: Iterable[Registration], checked_in_ids: set[str], day: dt.date,
-          event_days: tuple[dt.date, ...]) -> Counters:
-    """Return the day's counters.
+          event_days: tuple[dt.date, ...], order: Sequence[str] = ()) -> Counters:
+    """Return the day's counters, by category in the event's `order` of keys (the six
+    defaults' when not given); a key the event does not list comes after them.
 
     `checked_in_ids` are the registrations with an active check-in on `day`. A person let in
     although not expected (e.g. a staff override) counts as checked in but not as expected,
@@ -62,9 +64,11 @@ def count(registrations: Iterable[Registration], checked_in_ids: set[str], day: 
     by_id = {r.registration_id: r for r in regs}
     exp = Counter(r.category for r in expected)
     inside = Counter(by_id[i].category for i in checked_in_ids if i in by_id)
+    keys = list(order or (c.category for c in DEFAULT_CATEGORIES))
+    keys += sorted((set(exp) | set(inside)) - set(keys))
     lines = tuple(
         CategoryCount(c, inside.get(c, 0), exp.get(c, 0))
-        for c in Category if exp.get(c, 0) or inside.get(c, 0)
+        for c in keys if exp.get(c, 0) or inside.get(c, 0)
     )
     return Counters(day, len(checked_in_ids), len(expected), lines)
 

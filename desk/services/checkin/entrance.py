@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from desk.core.checkin import arrivals
 from desk.core.attendees import Registration, zone_of
-from desk.core.categories import by_key, label_of
+from desk.core.categories import builtin_label, by_key, label_in, label_of
 from desk.core.checkin.decision import (
     CheckinEntry, Decision, PriorCheckin, ScanOutcome, choose_undo, decide, decide_scan, event_day, first_of_day,
 )
@@ -105,13 +105,13 @@ class DeskStatus:
     counters: arrivals.Counters
     recent: list[RecentScan] = field(default_factory=list)
     arrivals: list[arrivals.ArrivalBin] = field(default_factory=list)
-    category_labels: dict[Any, str] = field(default_factory=dict)  # Category -> the event's label
+    category_labels: dict[str, str] = field(default_factory=dict)  # category key -> the event's label
     tz: dt.tzinfo = dt.timezone.utc
     """The event's clock, for the times of the last scans."""
 
-    def label(self, category: Any) -> str:
-        """The event's label for a category (the built-in one when the event gives none)."""
-        return self.category_labels.get(category) or category.label
+    def label(self, category: str) -> str:
+        """The event's label for a category key (a key it does not list shows as itself)."""
+        return label_in(self.category_labels, category)
 
 
 def attendee_id(reg: Registration | None) -> str | None:
@@ -122,13 +122,14 @@ def attendee_id(reg: Registration | None) -> str | None:
 
 def attendee_json(reg: Registration | None, category_label: str = "") -> dict[str, Any] | None:
     """`person` in a check-in's JSON: who it is, for a reader (None when the code names nobody).
-    `category_label` is the event's word for the category (the built-in one when not given)."""
+    `category_label` is the event's label for the category (when not given: a default key's
+    default label, any other key itself)."""
     if reg is None:
         return None
     return {
         "registration_id": reg.registration_id, "first_name": reg.first_name, "last_name": reg.last_name,
-        "organisation": reg.organisation, "country": reg.country, "category": reg.category.value,
-        "category_label": category_label or reg.category.label,
+        "organisation": reg.organisation, "country": reg.country, "category": str(reg.category),
+        "category_label": category_label or builtin_label(reg.category),
         "status": reg.status.value, "days": [d.isoformat() for d in reg.days],
     }
 
@@ -160,7 +161,8 @@ def _check(db: Database, desk: str, at: dt.datetime, code: str, decide_in_sessio
                 decision: Decision = decide_in_session(session, day, event.days if event else (), tz)
                 label = ""
                 if decision.registration is not None:
-                    label = label_of(by_key(event_repo.get_categories(session)), decision.registration.category)
+                    label = label_of(by_key(event.categories if event else event_repo.get_categories(session)),
+                                     decision.registration.category)
                 if decision.outcome is ScanOutcome.WELCOME and decision.registration is not None:
                     welcomed = True
                     checkin_id = store.record_checkin(session, decision.registration.registration_id, day, at, desk)
@@ -303,7 +305,8 @@ def desk_status(db: Database, at: dt.datetime, recent: int = 20, desk: str | Non
         scans = store.recent_scans(session, recent, desk)
         labels = {c.category: c.label for c in event_repo.get_categories(session)}
     by_id = {r.registration_id: r for r in regs}
-    counters = arrivals.count(regs, inside, day, event.days if event else ())
+    counters = arrivals.count(regs, inside, day, event.days if event else (),
+                              [c.category for c in event.categories] if event else ())
     lines = [RecentScan(s.at, s.desk, s.outcome,
                         by_id[s.registration_id].full_name if s.registration_id in by_id else "", s.code)
              for s in scans]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from desk.core.attendees import Registration, zone_of
 from desk.core.checkin.decision import PriorCheckin, ScanOutcome, decide, event_day, first_of_day
 from desk.core.badges.codes import Verdict
+from desk.core.categories import by_key, label_of
 from desk.services.registrations.search import find_registration
 from desk.store import checkins as store
 from desk.store import event as event_repo
@@ -54,11 +55,11 @@ def find_at_desk(db: Database, query: str, at: dt.datetime, limit: int = 30) -> 
         tz = zone_of(event)
         day = event_day(at, tz)
         priors = {r.registration_id: first_of_day(store.checkins_of(session, r.registration_id), day) for r in found}
-        labels = {c.category: c.label for c in event_repo.get_categories(session)}
+        labels = by_key(event.categories if event else event_repo.get_categories(session))
     matches = []
     for reg in found:
         decision = decide(Verdict(registration_id=reg.registration_id), reg, day, event_days,
                           priors[reg.registration_id], tz)
         matches.append(DeskMatch(reg, decision.outcome, decision.first_checkin, decision.reason,
-                                 labels.get(reg.category) or reg.category.label, tz))
+                                 label_of(labels, reg.category), tz))
     return matches

@@ -127,7 +127,7 @@ def _feature(regs: list[Registration]) -> None:
     # Moves two validated practitioners to the featured organisations after the draw, so
     # the rest of the demo stays as the seed made it.
     practitioners = [i for i, r in enumerate(regs)
-                     if r.is_attendee and r.category is Category.CLUSTER_PRACTITIONER]
+                     if r.is_attendee and r.category == Category.CLUSTER_PRACTITIONER]
     for (country, org), index in zip(_FEATURED, reversed(practitioners), strict=False):
         if sum(1 for r in regs if r.is_attendee and r.organisation == org) >= 2:
             continue
@@ -216,7 +216,7 @@ def demo_registrations(start: dt.date, seed: int = 2016) -> DemoData:
         if seats[name] >= 2:
             continue
         seats[name] += 1
-        if category is Category.CLUSTER_PRACTITIONER:
+        if category == Category.CLUSTER_PRACTITIONER:
             days = rnd.choice(((matchmaking, conf1, conf2),) * 3 + ((conf1, conf2),) * 2 + ((matchmaking,),))
         else:
             days = rnd.choice(((conf1, conf2),) * 4 + ((conf1,), (conf2,)))

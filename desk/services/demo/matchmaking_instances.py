@@ -192,7 +192,7 @@ def demo_matchmaking(date: dt.date = dt.date(2016, 11, 30), seed: int = 2016, or
     taken: set[str] = set()
     slots = session_slots(date)
     for reg in demo_registrations(date, seed).registrations:
-        if (reg.status is not Status.VALIDATED or reg.category is not Category.CLUSTER_PRACTITIONER
+        if (reg.status is not Status.VALIDATED or reg.category != Category.CLUSTER_PRACTITIONER
                 or date not in reg.days or reg.organisation in taken or len(people) >= organisations):
             continue
         taken.add(reg.organisation)

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from zoneinfo import available_timezones
 
 from desk.core.attendees import Event, UnknownTimeZone, event_zone
-from desk.core.categories import DEFAULT_CATEGORIES, CategoryFileError, EventCategory, parse_categories
+from desk.core.categories import (
+    DEFAULT_CATEGORIES, CategoryFileError, EventCategory, parse_categories, unlisted_keys,
+)
 from desk.core.errors import DeskError, SourceError
 from desk.store import event as event_repo
 from desk.store import registrations as repo
@@ -84,7 +87,30 @@ class EventSettings:
 
 
 def category_json(c: EventCategory) -> dict:
-    return {"category": c.category.value, "label": c.label, "badge_word": c.badge_word, "colour": c.colour}
+    """One category as `desk event categories --json` and `desk event show --json` print it."""
+    return {"category": str(c.category), "label": c.label, "badge_word": c.badge_word, "colour": c.colour,
+            "counted": c.counted, "default": c.default}
+
+
+def category_line(c: EventCategory) -> str:
+    """`key<TAB>label<TAB>badge word<TAB>colour<TAB>counted|not counted[<TAB>default]`."""
+    line = f"{c.category}\t{c.label}\t{c.badge_word}\t{c.colour}\t{'counted' if c.counted else 'not counted'}"
+    return line + ("\tdefault" if c.default else "")
+
+
+@dataclass(frozen=True)
+class CategoryList:
+    """The event's categories, and the keys stored registrations hold that the event does not list."""
+
+    categories: tuple[EventCategory, ...]
+    unlisted: dict[str, int]  # key -> registrations holding it (any status)
+
+    def lines(self) -> list[str]:
+        """`category_line` per category, then one `unlisted` line per key the event does not list."""
+        return [category_line(c) for c in self.categories] + [
+            f"unlisted\t{key}\t{n} registration(s) hold this key: shown under the key itself "
+            "(list it in the categories file to name it)"
+            for key, n in self.unlisted.items()]
 
 
 # --- checking what the organiser typed --------------------------------------------------------
@@ -236,11 +262,19 @@ def event_categories(db: Database) -> tuple[EventCategory, ...]:
         return event_repo.get_categories(session)
 
 
+def category_list(db: Database) -> CategoryList:
+    """The event's categories and the stored keys it does not list (with their registrations)."""
+    with db.begin() as session:
+        categories = event_repo.get_categories(session)
+        counts = event_repo.category_counts(session)
+    return CategoryList(categories, {k: counts[k] for k in unlisted_keys(categories, counts)})
+
+
 # --- the categories file ----------------------------------------------------------------------
 
-_COLUMNS = ("category", "label", "badge_word", "colour")
+_COLUMNS = ("category", "label", "badge_word", "colour", "counted", "default")
 _ALIASES = {"color": "colour", "badgeword": "badge_word", "badge": "badge_word", "word": "badge_word",
-            "key": "category", "name": "label"}
+            "key": "category", "name": "label", "count": "counted", "isdefault": "default"}
 
 
 def _column(header: object) -> str:
@@ -249,7 +283,8 @@ def _column(header: object) -> str:
 
 
 def read_categories_file(path: str | Path) -> tuple[EventCategory, ...]:
-    """Read `category, label, badge_word, colour` from CSV/XLSX/JSON; bad rows named by line.
+    """Read `category, label, badge_word, colour[, counted, default]` from CSV/XLSX/JSON/TOML;
+    bad rows named by line (a JSON or TOML file's categories are numbered from 1).
 
     Raises SourceError (cannot be read) or CategoryFileError (bad rows): nothing is changed.
     """
@@ -257,14 +292,21 @@ def read_categories_file(path: str | Path) -> tuple[EventCategory, ...]:
 
     path = Path(path)
     records: list[tuple[int, Mapping[str, object]]] = []
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(decode_bytes(read_file_bytes(path)))
-        except (json.JSONDecodeError, ValueError, RecursionError):
-            raise SourceError(f"{path.name} is not valid JSON") from None
+    if path.suffix.lower() in (".json", ".toml"):
+        if path.suffix.lower() == ".toml":
+            try:
+                data = tomllib.loads(decode_bytes(read_file_bytes(path)))
+            except (tomllib.TOMLDecodeError, ValueError):
+                raise SourceError(f"{path.name} is not valid TOML") from None
+        else:
+            try:
+                data = json.loads(decode_bytes(read_file_bytes(path)))
+            except (json.JSONDecodeError, ValueError, RecursionError):
+                raise SourceError(f"{path.name} is not valid JSON") from None
         items = data.get("categories") if isinstance(data, dict) else data
         if not isinstance(items, list):
-            raise SourceError(f"{path.name}: expected an array of categories (or {{\"categories\": [...]}})")
+            raise SourceError(f"{path.name}: expected a list of categories ({{\"categories\": [...]}} in JSON, "
+                              "[[categories]] tables in TOML)")
         for n, item in enumerate(items, start=1):
             if not isinstance(item, dict):
                 raise CategoryFileError(f"the categories were not changed:\nrow {n}: not an object")
@@ -287,7 +329,7 @@ def read_categories_file(path: str | Path) -> tuple[EventCategory, ...]:
 
 
 __all__ = [
-    "CREATE_LINE", "CategoryFileError", "EventChanges", "EventError", "EventSettings", "NoEvent",
-    "check_zone", "create_event", "edit_event", "event_categories", "load_event", "parse_days",
+    "CREATE_LINE", "CategoryFileError", "CategoryList", "EventChanges", "EventError", "EventSettings", "NoEvent",
+    "category_json", "category_line", "category_list", "check_zone", "create_event", "edit_event", "event_categories", "load_event", "parse_days",
     "parse_deadline", "read_categories_file", "require_event", "zone_names",
 ]

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import httpx
 
 from desk.core.errors import RowError, SourceError
+from desk.core.categories import DEFAULT_WORDS, CategoryWords
 from desk.core.portal import ParsedRow, parse_fields
 from desk.core.portaljson import json_absent, json_fields, load_json
 
@@ -209,8 +210,8 @@ def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
-def validate_page(payload: object, cursor: str | None) -> FeedPage:
-    """Check one decoded feed answer and validate every item.
+def validate_page(payload: object, cursor: str | None, categories: CategoryWords = DEFAULT_WORDS) -> FeedPage:
+    """Check one decoded feed answer and validate every item (category words read as `categories`).
 
     Returns the FeedPage: its good rows, and a RowError per bad item (`line` is the item's
     position in the page), so that one bad item neither holds back the others nor stops the
@@ -232,7 +233,8 @@ def validate_page(payload: object, cursor: str | None) -> FeedPage:
     errors: list[RowError] = []
     for line, item in enumerate(items, start=1):
         try:
-            rows.append(parse_fields(json_fields(item, line), line, absent=json_absent(item)))  # type: ignore[arg-type]
+            rows.append(parse_fields(json_fields(item, line), line, absent=json_absent(item),  # type: ignore[arg-type]
+                                    categories=categories))  # type: ignore[arg-type]
         except RowError as error:
             errors.append(error)
     # An empty string cannot be sent back as a meaningful `since`; read it as "caught up".
@@ -280,6 +282,7 @@ class FeedSource:
             raise ValueError("limit, max_attempts and max_empty_pages must be at least 1")
         self.url = base_url.rstrip("/") + "/registrations"
         self._token = token
+        self.categories = DEFAULT_WORDS  # the event's, set by the sync before it reads
         self.limit = limit
         self.timeout_s = timeout_s
         self.deadline_s = deadline_s
@@ -319,7 +322,7 @@ class FeedSource:
                 payload = self._payload(client, cursor, cancelled, budget)
                 if payload is None:
                     return
-                page = validate_page(payload, cursor)
+                page = validate_page(payload, cursor, self.categories)
                 if page.next_cursor is not None and page.next_cursor in seen:
                     raise SourceError(
                         f"the portal feed sent cursor {_shown_cursor(page.next_cursor)} twice; "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from desk.core.attendees import Category, Registration
+from desk.core.attendees import Registration
 from desk.store import event as event_repo
 from desk.store import registrations as repo
 from desk.store.db import Database
@@ -18,7 +18,7 @@ class SearchResult:
     attendees: list[Registration]
     total_attendees: int
     truncated: bool
-    category_labels: dict[Category, str] = field(default_factory=dict)  # the event's label per category
+    category_labels: dict[str, str] = field(default_factory=dict)  # the event's label per category key
 
 
 def search_attendees(db: Database, query: str, limit: int = 500) -> SearchResult:

@@ -14,9 +14,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
+from desk.core.categories import DEFAULT_WORDS, CategoryWords
 from desk.core.errors import RowError, SourceError, SyncCancelled
 from desk.core.portal import COLUMNS, HeaderMap, ParsedRow, Record, make_record, match_headers, shown
-from desk.core.portalformats import PortalMap, header_signature, map_toml, parse_map, read_layout
+from desk.core.portalformats import (
+    PortalMap, check_map_categories, header_signature, map_toml, parse_map, read_layout,
+)
 from desk.core.portaljson import json_absent, json_fields, load_json
 from desk.services import tabular
 
@@ -53,6 +56,10 @@ class Source(Protocol):
     def batches(self, since: str | None, cancelled: Cancelled, progress: Progress) -> Iterator[Batch]:
         """Yield batches to apply in order. Raise SourceError when the source cannot be read."""
 
+    def use_categories(self, categories: CategoryWords) -> None:
+        """Read category words as the event's `categories`. Raise SourceError when what the
+        source was told (a map file) names a category the event does not have."""
+
 
 # A JSON record's fields, laid out as a row in desk's column order.
 _JSON_HEADERS = HeaderMap({c: i for i, c in enumerate(COLUMNS)})
@@ -69,11 +76,18 @@ class FileSource:
 
     incremental = False
 
-    def __init__(self, path: Path, portal_map: PortalMap | None = None) -> None:
+    def __init__(self, path: Path, portal_map: PortalMap | None = None, map_name: str = "the map file") -> None:
         self.path = Path(path)
         self.portal_map = portal_map
+        self.map_name = map_name  # how errors name the map file
+        self.categories = DEFAULT_WORDS
         # a file name that is not valid UTF-8 would reach the sync log as lone surrogates
         self.name = shown(str(self.path), 4096)
+
+    def use_categories(self, categories: CategoryWords) -> None:
+        self.categories = categories
+        if self.portal_map is not None:
+            self.portal_map = check_map_categories(self.portal_map, categories, self.map_name)
 
     def batches(self, since: str | None, cancelled: Cancelled, progress: Progress) -> Iterator[Batch]:
         if self.path.suffix.lower() == ".json":
@@ -186,6 +200,9 @@ class FeedSourceAdapter:
         self.name = base
         self._feed = FeedSource(base, token, limit=limit, **feed_options)
 
+    def use_categories(self, categories: CategoryWords) -> None:
+        self._feed.categories = categories
+
     def batches(self, since: str | None, cancelled: Cancelled, progress: Progress) -> Iterator[Batch]:
         done = 0
         for page in self._feed.pages(since, cancelled):
@@ -277,4 +294,6 @@ def open_source(location: str, token: str | None = None, map_path: Path | str | 
         if map_path:
             raise SourceError("a map file applies to export files, not to the portal feed")
         return FeedSourceAdapter(location, token or "")
-    return FileSource(Path(location), load_map(Path(map_path)) if map_path else None)
+    if not map_path:
+        return FileSource(Path(location))
+    return FileSource(Path(location), load_map(Path(map_path)), shown(Path(map_path).name, 200))

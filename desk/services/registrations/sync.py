@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from desk.core.attendees import Event, Flag, Registration, check_event_rules
+from desk.core.categories import CategoryWords
 from desk.core.errors import RowError, SourceError, SyncCancelled
 from desk.core.portal import ParsedRow, Record, shown
 from desk.services.registrations import gcpause
@@ -154,7 +155,7 @@ def _changed_records(batch: Batch, stored: dict[str, str | None],
 
 
 def _validated(rows: list[ParsedRow], records: list[Record], seen: Counter[str],
-               report: SyncReport) -> Iterator[tuple[list[ParsedRow], int]]:
+               report: SyncReport, categories: CategoryWords) -> Iterator[tuple[list[ParsedRow], int]]:
     """Parsed `rows` and validated `records`, one row per registration_id, a chunk at a time.
 
     Yields each chunk with the number of records validated so far. Rows of a
@@ -166,7 +167,7 @@ def _validated(rows: list[ParsedRow], records: list[Record], seen: Counter[str],
         (repeated if seen[row.registration.registration_id] > 1 else chunk).append(row)
     for done, record in enumerate(records, start=1):
         try:
-            row = record.parse()
+            row = record.parse(categories)
         except RowError as err:
             report.errors.append(err)
             continue
@@ -233,7 +234,7 @@ class _TicketCodes:
 
 
 def _apply(db: Database, source: Source, batch: Batch, report: SyncReport, now: dt.datetime,
-           progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> None:
+           progress: Callable[[int, int], None], cancelled: Callable[[], bool], categories: CategoryWords) -> None:
     with db.begin() as session:
         wanted = [r.registration_id for r in batch.records]
         stored = repo.fingerprints(session, _scope(wanted)) if batch.records else {}
@@ -247,7 +248,7 @@ def _apply(db: Database, source: Source, batch: Batch, report: SyncReport, now: 
         added = 0
         with repo.RegistrationWriter(session, source.name, now) as writer:
             # the store keeps chunk k while chunk k+1 is validated
-            for rows, validated in _validated(batch.rows, records, seen, report):
+            for rows, validated in _validated(batch.rows, records, seen, report, categories):
                 new_ones: list[Registration] = []
                 digests: dict[str, str] = {}
                 for row in rows:
@@ -295,7 +296,8 @@ def _apply(db: Database, source: Source, batch: Batch, report: SyncReport, now: 
 
 
 def _apply_all(db: Database, source: Source, since: str | None, report: SyncReport, clock: Clock,
-               progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> None:
+               progress: Callable[[int, int], None], cancelled: Callable[[], bool],
+               categories: CategoryWords) -> None:
     for batch in source.batches(since, cancelled, progress):
         report.errors.extend(batch.errors)
         report.format = report.format or batch.format
@@ -304,7 +306,7 @@ def _apply_all(db: Database, source: Source, since: str | None, report: SyncRepo
         report.ignored_columns = sorted(set(report.ignored_columns) | set(batch.ignored_columns))
         if cancelled():
             raise SyncCancelled()
-        _apply(db, source, batch, report, clock(), progress, cancelled)
+        _apply(db, source, batch, report, clock(), progress, cancelled, categories)
 
 
 def run_sync(
@@ -324,18 +326,22 @@ def run_sync(
     report = SyncReport(source=source.name)
     with db.sync_lock(), gcpause.bulk_work():
         with db.begin() as session:
-            if repo.get_event(session) is None:  # whose registrations? say how to create the event first
+            event = repo.get_event(session)
+            if event is None:  # whose registrations? say how to create the event first
                 from desk.services.event import NoEvent  # noqa: PLC0415
 
                 raise NoEvent()
+            # category words are read as the event's; a map naming a category it lacks stops here
+            categories = CategoryWords(event.categories)
+            source.use_categories(categories)
             since = repo.get_cursor(session, source.name) if source.incremental else None
         try:
             try:
-                _apply_all(db, source, since, report, clock, progress, cancelled)
+                _apply_all(db, source, since, report, clock, progress, cancelled, categories)
             except FeedCursorRejected as exc:
                 # The portal forgot our position (reset, expired): start over; upserts are idempotent.
                 report.remarks.append(f"{exc}; synced from the start instead")
-                _apply_all(db, source, None, report, clock, progress, cancelled)
+                _apply_all(db, source, None, report, clock, progress, cancelled, categories)
             if cancelled():
                 report.cancelled = True
         except SyncCancelled:

@@ -1,8 +1,8 @@
-"""The event's categories: label, badge word and badge colour per category key."""
+"""The event's categories: label, badge word, badge colour and the rules' facts per category key."""
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from desk.store.schema import Base
@@ -21,3 +21,7 @@ class EventCategoryRow(Base):
     badge_word: Mapped[str] = mapped_column(String(40))
     colour: Mapped[str] = mapped_column(String(7))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # counts toward the seats and the per-organisation cap (staff, by default, does not)
+    counted: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # takes the rows whose category word is unknown or empty ("default" is an SQL word)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desk.config import data_dir, save_settings
+from desk.core.categories import label_in
 from desk.services.badges import printing
 from desk.services.registrations.search import search_attendees
 
@@ -79,7 +80,7 @@ class PrintActions:
         found = search_attendees(self.db, query)
         status = printing.badge_status(self.db, [r.registration_id for r in found.attendees])
         labels = found.category_labels
-        return ([(r, status.get(r.registration_id, ""), labels.get(r.category, "")) for r in found.attendees],
+        return ([(r, status.get(r.registration_id, ""), label_in(labels, r.category)) for r in found.attendees],
                 found.total_attendees)
 
     def enqueue(self, ids: list[str], confirm: bool) -> list[printing.EnqueueResult]:

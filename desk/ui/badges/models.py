@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from desk.core.categories import builtin_label
 from desk.core.countries import country_name
 from desk.ui.common import theme
 from desk.ui.common.models import Index, ListTableModel
@@ -46,7 +47,7 @@ class BadgeAttendeeModel(_ColouredStateModel):
             ("First name", lambda r: r[0].first_name),
             ("Organisation", lambda r: r[0].organisation),
             ("Country", lambda r: country_name(r[0].country)),
-            ("Category", lambda r: (r[2] if len(r) > 2 else "") or r[0].category.label),
+            ("Category", lambda r: (r[2] if len(r) > 2 else "") or builtin_label(r[0].category)),
             ("Registration", lambda r: r[0].registration_id),
         ], parent)
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from desk.core.categories import builtin_label
 from desk.core.checkin.decision import ScanOutcome
 from desk.services.checkin import entrance as svc
 from desk.services.checkin.search import find_at_desk
@@ -265,7 +266,7 @@ class CheckInPage(QWidget):
         self._in_flight = max(0, self._in_flight - 1)
         reg = result.registration
         name = reg.full_name if reg else ""
-        detail = f"{reg.organisation} · {result.category_label or reg.category.label}" if reg else ""
+        detail = f"{reg.organisation} · {result.category_label or builtin_label(reg.category)}" if reg else ""
         self._answers("show_answer", result.outcome, result.reason, name, detail, result.note)
         self._sound.play(cue(result.outcome))
         if result.outcome is ScanOutcome.WELCOME and reg is not None:

@@ -16,6 +16,7 @@ from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from desk.core.attendees import Status
+from desk.core.categories import builtin_label
 from desk.core.checkin.decision import ScanOutcome
 from desk.services.checkin.search import DeskMatch
 from desk.ui.common.models import ListTableModel
@@ -63,7 +64,7 @@ class CheckinSearch(QObject):
         self.model = ListTableModel([
             ("Name", lambda m: f"{m.registration.last_name.upper()}, {m.registration.first_name}"),
             ("Organisation", lambda m: m.registration.organisation), ("Status", match_status),
-            ("Category", lambda m: m.category_label or m.registration.category.label),
+            ("Category", lambda m: m.category_label or builtin_label(m.registration.category)),
         ], self)
         self.table = table_view(self.model)
         self.debounce = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from desk.core.attendees import Registration
+from desk.core.categories import label_in
 from desk.core.countries import country_name
 
 Index = QModelIndex | QPersistentModelIndex
@@ -64,15 +65,15 @@ class AttendeeTableModel(ListTableModel):
             ("First name", lambda r: r.first_name),
             ("Organisation", lambda r: r.organisation),
             ("Country", lambda r: country_name(r.country)),
-            ("Category", lambda r: self.category_labels.get(r.category) or r.category.label),
+            ("Category", lambda r: label_in(self.category_labels, r.category)),
             ("Days", _days),
             ("E-mail", lambda r: r.email),
             ("Registration", lambda r: r.registration_id),
         ], parent)
-        self.category_labels: dict = {}  # Category -> the event's label (set_category_labels)
+        self.category_labels: dict = {}  # category key -> the event's label (set_category_labels)
 
     def set_category_labels(self, labels: dict) -> None:
-        """Show the event's category labels (Category -> label) instead of desk's built-in ones."""
+        """Show the event's category labels (key -> label); a key it does not list shows as itself."""
         if labels != self.category_labels:
             self.category_labels = dict(labels)
             if self.rowCount():
