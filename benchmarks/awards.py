@@ -42,7 +42,7 @@ def run(url: str, voters: int, label: str) -> None:
     data = install_demo(db, START)
     install_demo_awards(db, START)
     day = VOTING.date()
-    people = [r for r in data.registrations if r.is_attendee and r.category.value != "staff" and r.ticket_code
+    people = [r for r in data.registrations if r.is_attendee and r.category != "staff" and r.ticket_code
               and day in (r.days or (day,))]
     people = people[:voters]
     for r in people:

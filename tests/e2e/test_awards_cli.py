@@ -43,8 +43,8 @@ def event(db_path):
     keys = ensure_event_keys(db)
     day = CHECKED_IN.date()
     attendees = [r for r in data.registrations if r.is_attendee and day in (r.days or (day,))]
-    voters = [r for r in attendees if r.category.value != "staff"][:3]
-    staff = next(r for r in attendees if r.category.value == "staff")
+    voters = [r for r in attendees if r.category != "staff"][:3]
+    staff = next(r for r in attendees if r.category == "staff")
     for r in (*voters[:2], staff):
         check_in_registration(db, r.registration_id, "entrance", CHECKED_IN)
     with db.begin() as session:

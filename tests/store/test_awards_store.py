@@ -45,7 +45,7 @@ def voters(db, n: int) -> list[tuple[str, str]]:
     """`n` checked-in attendees who may vote: (registration id, ticket code)."""
     with db.begin() as session:
         regs = [r for r in repo.all_registrations(session)
-                if r.is_attendee and r.category.value != "staff" and r.ticket_code
+                if r.is_attendee and r.category != "staff" and r.ticket_code
                 and (not r.days or CHECKED_IN.date() in r.days)]
     chosen = sorted(regs, key=lambda r: r.registration_id)[:n]
     for r in chosen:

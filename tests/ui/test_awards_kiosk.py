@@ -34,8 +34,8 @@ def people(db):
     install_demo_awards(db, START)
     day = NOW.date()
     attendees = [r for r in data.registrations if r.is_attendee and day in (r.days or (day,)) and r.ticket_code]
-    voters = [r for r in attendees if r.category is not Category.STAFF][:3]
-    staff = next(r for r in attendees if r.category is Category.STAFF)
+    voters = [r for r in attendees if r.category != Category.STAFF][:3]
+    staff = next(r for r in attendees if r.category == Category.STAFF)
     for r in (*voters, staff):
         check_in_registration(db, r.registration_id, "entrance", NOW - dt.timedelta(hours=2))
     return voters, staff

@@ -12,15 +12,14 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from desk.core.attendees import Category, Registration, Status
+from desk.core.attendees import Registration, Status
+from desk.core.categories import DEFAULT_CATEGORIES, EventCategory, label_of, uncounted_keys
 from desk.core.checkin.decision import CheckinEntry
 from desk.core.errors import RowError
 from desk.core.text import fold_key
 
 NAME_CHARS = 200
 DESCRIPTION_CHARS = 2000
-NOT_VOTING = frozenset({Category.STAFF})
-"""Categories whose people do not vote (the event's categories carry no flag of their own)."""
 _UNPLAIN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
@@ -137,16 +136,17 @@ def parse_award_rows(records: Iterable[tuple[int, Mapping[str, object]]]) -> tup
 
 
 def not_eligible_reason(registration: Registration, checkins: Sequence[CheckinEntry], day: dt.date,
-                        not_voting: frozenset[Category] = NOT_VOTING) -> str:
+                        categories: Sequence[EventCategory] = DEFAULT_CATEGORIES) -> str:
     """Why `registration` may not vote on `day` ("" when they may).
 
     A voter is validated, checked in (an active check-in on `day` or a day before) and not
-    of a category that does not vote (staff).
+    of a category the event does not count (staff, unless the event says otherwise).
     """
     if registration.status is not Status.VALIDATED:
         return f"The registration is {registration.status.value}, not validated."
-    if registration.category in not_voting:
-        return f"{registration.category.label} do not vote."
+    if registration.category in uncounted_keys(categories):
+        label = label_of({c.category: c for c in categories}, registration.category)
+        return f"{label} do not vote."
     if not any(c.active and c.day <= day for c in checkins):
         return "Not checked in: only checked-in attendees vote."
     return ""

@@ -15,6 +15,7 @@ from typing import Any
 
 from desk.core.attendees import Registration, zone_of
 from desk.core.awards.ballot import Award, VoteOutcome, find_award, not_eligible_reason
+from desk.core.categories import DEFAULT_CATEGORIES
 from desk.core.checkin.decision import ScanOutcome, decide_scan, event_day
 from desk.core.errors import DeskError
 from desk.store import awards as store
@@ -78,7 +79,10 @@ def _ticket(session: Any, code: str) -> str | None:
 
 
 def _eligibility(session: Any, registration: Registration, day: dt.date) -> str:
-    return not_eligible_reason(registration, checkin_store.checkins_of(session, registration.registration_id), day)
+    event = repo.get_event(session)
+    categories = event.categories if event is not None else DEFAULT_CATEGORIES
+    return not_eligible_reason(registration, checkin_store.checkins_of(session, registration.registration_id), day,
+                               categories)
 
 
 def cast_vote(db: Database, code: str, award: str, finalist: str, at: dt.datetime,
