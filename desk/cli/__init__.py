@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from desk.cli import awards, badges, checkin, db, event, matchmaking, purge, registrations, role, rooms
+from desk.cli import awards, badges, checkin, db, event, hub, matchmaking, purge, registrations, role, rooms
 from desk.cli.common import State
 
 
@@ -48,6 +48,9 @@ for command in (
     awards.awards,
     awards.vote,
     role.role,
+    hub.hub,
+    hub.sync,
+    hub.duplicates,
 ):
     cli.add_command(command)
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from desk.core.attendees import Status
+from desk.store import hub
 from desk.store.schema import RegistrationRow
 from desk.store.schema.badges import BadgeKeyRow, PrintJobRow, PrintLogRow
 
@@ -211,8 +212,10 @@ def printed_ids(session: Session, ids: Iterable[str]) -> set[str]:
 
 def add_log(session: Session, job: PrintJob, printer: str, now: dt.datetime) -> None:
     """Append one print (or reprint) to the log."""
-    session.add(PrintLogRow(id=new_id(), at=now, desk=job.desk, user=job.user, registration_id=job.registration_id,
-                            job_id=job.id, printer=printer[:200], reprint=job.reprint))
+    row = {"id": new_id(), "at": now, "desk": job.desk, "user": job.user, "registration_id": job.registration_id,
+           "job_id": job.id, "printer": printer[:200], "reprint": job.reprint}
+    session.add(PrintLogRow(**row))
+    hub.log_row(session, "print", row)
 
 
 def print_log(session: Session, registration_id: str | None = None, limit: int = 1000) -> list[dict[str, object]]:

@@ -13,12 +13,15 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from desk.core.checkin.decision import CheckinEntry
+from desk.store import hub
 from desk.store.schema import RegistrationRow
 from desk.store.schema.checkin import CheckinRow, ScanLogRow
 
 LOG_CODE_CHARS = 200
 """Codes are cut to this length in the scan log: enough to tell two badges apart."""
 _UTC = dt.timezone.utc
+ACTIVE = CheckinRow.undone_at.is_(None) & CheckinRow.duplicate_of.is_(None)
+"""A check-in that stands: not undone, not a duplicate of another station's."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,8 @@ def registration_for_ref(session: Session, ref: str) -> str | None:
 
 def checkins_of(session: Session, registration_id: str) -> list[CheckinEntry]:
     """Every check-in of one registration (active and undone), oldest first."""
-    q = (select(CheckinRow).where(CheckinRow.registration_id == registration_id)
+    q = (select(CheckinRow).where(CheckinRow.registration_id == registration_id,
+                                  CheckinRow.duplicate_of.is_(None))  # a duplicate never stood
          .order_by(CheckinRow.at, CheckinRow.id))
     return [_entry(r) for r in session.scalars(q)]
 
@@ -82,30 +86,37 @@ def checkins_of(session: Session, registration_id: str) -> list[CheckinEntry]:
 def record_checkin(session: Session, registration_id: str, day: dt.date, at: dt.datetime, desk: str) -> str:
     """Insert an active check-in and return its id. Raises IntegrityError for an unknown registration."""
     checkin_id = new_id()
-    session.add(CheckinRow(id=checkin_id, registration_id=registration_id, day=day, at=at, desk=desk[:100]))
+    station = hub.station_name(session) or desk[:100]
+    entry = hub.append(session, hub.CHECKIN, {"id": checkin_id, "registration_id": registration_id,
+                                              "day": day.isoformat(), "at": at, "desk": desk[:100]})
+    session.add(CheckinRow(id=checkin_id, registration_id=registration_id, day=day, at=at, desk=desk[:100],
+                           station=station, stamp=entry.stamp))
     session.flush()
     return checkin_id
 
 
 def mark_undone(session: Session, checkin_id: str, at: dt.datetime, desk: str) -> bool:
     """Mark one active check-in undone; return False when it was not active (already undone, absent)."""
+    stamp = hub.new_stamp(session)
     result = session.execute(
         update(CheckinRow).where(CheckinRow.id == checkin_id, CheckinRow.undone_at.is_(None))
-        .values(undone_at=at, undone_desk=desk[:100])
+        .values(undone_at=at, undone_desk=desk[:100], undone_stamp=stamp)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    hub.append(session, hub.UNDO, {"checkin_id": checkin_id, "at": at, "desk": desk[:100]}, stamp=stamp)
+    return True
 
 
 def checked_in_ids(session: Session, day: dt.date) -> set[str]:
     """Registrations with at least one active check-in on `day`."""
-    q = select(CheckinRow.registration_id).where(CheckinRow.day == day, CheckinRow.undone_at.is_(None)).distinct()
+    q = select(CheckinRow.registration_id).where(CheckinRow.day == day, ACTIVE).distinct()
     return set(session.scalars(q))
 
 
 def arrival_times(session: Session, day: dt.date) -> list[dt.datetime]:
     """The time of each person's first active check-in on `day` (one per person: re-scans are no arrivals)."""
-    q = select(CheckinRow.registration_id, CheckinRow.at).where(
-        CheckinRow.day == day, CheckinRow.undone_at.is_(None))
+    q = select(CheckinRow.registration_id, CheckinRow.at).where(CheckinRow.day == day, ACTIVE)
     first: dict[str, dt.datetime] = {}
     for rid, at in session.execute(q):
         at = _aware(at)
@@ -118,10 +129,11 @@ def arrival_times(session: Session, day: dt.date) -> list[dt.datetime]:
 
 def append_scan(session: Session, entry: ScanEntry) -> None:
     """Append one scan to the log (never updated, never deleted)."""
-    session.execute(insert(ScanLogRow).values(
-        id=entry.scan_id, desk=entry.desk[:100], at=entry.at, code=loggable(entry.code)[:512],
-        outcome=entry.outcome[:32], registration_id=entry.registration_id, detail=loggable(entry.detail)[:2000],
-    ))
+    row = {"id": entry.scan_id, "desk": entry.desk[:100], "at": entry.at, "code": loggable(entry.code)[:512],
+           "outcome": entry.outcome[:32], "registration_id": entry.registration_id,
+           "detail": loggable(entry.detail)[:2000]}
+    session.execute(insert(ScanLogRow).values(**row))
+    hub.log_row(session, "scan", row)
 
 
 def recent_scans(session: Session, limit: int = 20, desk: str | None = None) -> list[ScanEntry]:

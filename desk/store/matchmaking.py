@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from desk.core.matchmaking.model import Meeting, MeetingRequest, Participant, Schedule, Slot, Unscheduled, pair_key
 from desk.core.matchmaking.files import format_available, parse_available
+from desk.store import hub
 from desk.store.schema.matchmaking import (
     MatchMeetingRow, MatchOutcomeRow, MatchParticipantRow, MatchPresenceRow, MatchRequestRow, MatchScheduleRow,
     MatchSettingsRow, MatchSlotRow, MatchUnscheduledRow,
@@ -218,8 +219,9 @@ def add_adhoc_meeting(session: Session, version: int, meeting: Meeting) -> None:
 
 def record_presence(session: Session, participant_id: str, at: dt.datetime, desk: str) -> None:
     """Append a presence scan of a participant at the matchmaking area."""
-    session.execute(insert(MatchPresenceRow), [
-        {"id": uuid.uuid4().hex, "at": at, "participant_id": participant_id, "desk": desk[:100]}])
+    row = {"id": uuid.uuid4().hex, "at": at, "participant_id": participant_id, "desk": desk[:100]}
+    session.execute(insert(MatchPresenceRow), [row])
+    hub.log_row(session, "presence", row)
 
 
 def present_ids(session: Session, since: dt.datetime) -> set[str]:
@@ -230,9 +232,10 @@ def present_ids(session: Session, since: dt.datetime) -> set[str]:
 def record_outcome(session: Session, meeting: Meeting, outcome: str, absent: str | None, at: dt.datetime,
                    desk: str) -> None:
     """Append 'held', 'no_show' (with the absent participant) or 'undone' for a meeting."""
-    session.execute(insert(MatchOutcomeRow), [{
-        "id": uuid.uuid4().hex, "at": at, "requester": meeting.requester, "partner": meeting.partner,
-        "slot": meeting.slot, "outcome": outcome, "absent": absent, "desk": desk[:100]}])
+    row = {"id": uuid.uuid4().hex, "at": at, "requester": meeting.requester, "partner": meeting.partner,
+           "slot": meeting.slot, "outcome": outcome, "absent": absent, "desk": desk[:100]}
+    session.execute(insert(MatchOutcomeRow), [row])
+    hub.log_row(session, "outcome", row)
 
 
 def latest_outcomes(session: Session, slots: Iterable[int] | None = None) -> dict[tuple[tuple[str, str], int], Outcome]:

@@ -31,7 +31,7 @@ later capability adds (votes, awards) is emptied too unless it is named here."""
 def attendance_per_day(session: Session) -> dict[str, int]:
     """People checked in per event day (undone check-ins left out), by ISO date."""
     rows = session.execute(select(CheckinRow.day, func.count(distinct(CheckinRow.registration_id)))
-                           .where(CheckinRow.undone_at.is_(None))
+                           .where(CheckinRow.undone_at.is_(None), CheckinRow.duplicate_of.is_(None))
                            .group_by(CheckinRow.day).order_by(CheckinRow.day))
     return {(day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))).isoformat(): int(n)
             for day, n in rows}

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from desk.core.attendees import zone_of
 from desk.core.rooms.occupancy import DoorEvent, FullPolicy, Headcount, Move, Programme, ProgrammeSession, Room, WrongDayPolicy
+from desk.store import hub
 from desk.store.registrations import get_event
 from desk.store.schema import EventRow, RegistrationRow
 from desk.store.schema.checkin import CheckinRow, ScanLogRow
@@ -191,18 +192,20 @@ def lock_room(session: Session, room: str) -> None:
 def add_door_event(session: Session, event: DoorEvent, desk: str) -> str:
     """Append one door event; return its id."""
     event_id = _new_id()
-    session.execute(insert(DoorEventRow), [{
-        "id": event_id, "at": event.at, "room": event.room, "registration_id": event.registration_id,
-        "move": event.move.value, "desk": desk[:100]}])
+    row = {"id": event_id, "at": event.at, "room": event.room, "registration_id": event.registration_id,
+           "move": event.move.value, "desk": desk[:100]}
+    session.execute(insert(DoorEventRow), [row])
+    hub.log_row(session, "door", row)
     return event_id
 
 
 def add_door_events(session: Session, events: Sequence[DoorEvent], desk: str) -> None:
     """Append many door events at once (imports, demo, benchmarks)."""
     if events:
-        session.execute(insert(DoorEventRow), [{
-            "id": _new_id(), "at": e.at, "room": e.room, "registration_id": e.registration_id,
-            "move": e.move.value, "desk": desk[:100]} for e in events])
+        rows = [{"id": _new_id(), "at": e.at, "room": e.room, "registration_id": e.registration_id,
+                 "move": e.move.value, "desk": desk[:100]} for e in events]
+        session.execute(insert(DoorEventRow), rows)
+        hub.append_rows(session, "door", DoorEventRow.__table__, rows)  # type: ignore[arg-type]
 
 
 def door_events(session: Session, since: dt.datetime | None = None, until: dt.datetime | None = None) -> list[DoorEvent]:
@@ -226,8 +229,10 @@ def door_events_with_ids(
 
 def add_headcount(session: Session, headcount: Headcount, counted_before: int, desk: str) -> None:
     """Log a host's headcount (with what the board showed before it)."""
-    session.add(HeadcountRow(id=_new_id(), at=headcount.at, room=headcount.room, count=headcount.count,
-                             counted_before=counted_before, desk=desk[:100]))
+    row = {"id": _new_id(), "at": headcount.at, "room": headcount.room, "count": headcount.count,
+           "counted_before": counted_before, "desk": desk[:100]}
+    session.add(HeadcountRow(**row))
+    hub.log_row(session, "headcount", row)
 
 
 def headcounts(session: Session, since: dt.datetime | None = None, until: dt.datetime | None = None) -> list[Headcount]:
@@ -280,5 +285,5 @@ def is_checked_in(session: Session, registration_id: str, day: dt.date) -> bool:
     """True when the person has an active (not undone) entrance check-in on `day`."""
     found = session.scalar(select(CheckinRow.id).where(
         CheckinRow.registration_id == registration_id, CheckinRow.day == day,
-        CheckinRow.undone_at.is_(None)).limit(1))
+        CheckinRow.undone_at.is_(None), CheckinRow.duplicate_of.is_(None)).limit(1))
     return found is not None

@@ -24,6 +24,7 @@ from desk.core.checkin.decision import (
 from desk.core.badges.codes import Rejection, Verdict
 from desk.store import checkins as store
 from desk.store import event as event_repo
+from desk.store import hub as hub_store
 from desk.store import registrations as repo
 from desk.services.event_clock import event_clock, zone_in
 from desk.store.db import Database, DatabaseBusy
@@ -51,6 +52,8 @@ class CheckinResult:
     category_label: str = ""  # the event's label for the person's category ("" when nobody)
     tz: dt.tzinfo = dt.timezone.utc
     """The event's clock: the first check-in's time is given in it."""
+    duplicate: str = ""
+    """A sentence when the person was let in at two stations while they were apart ("" when not)."""
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object `desk checkin` prints (outcome words as in ScanOutcome)."""
@@ -60,7 +63,7 @@ class CheckinResult:
         return {
             "outcome": self.outcome.value, "attendee": attendee_id(self.registration),
             "person": attendee_json(self.registration, self.category_label), "first_checkin": first, "reason": self.reason, "note": self.note, "desk": self.desk,
-            "at": self.at.isoformat(), "day": self.day.isoformat(),
+            "at": self.at.isoformat(), "day": self.day.isoformat(), "duplicate": self.duplicate or None,
         }
 
 
@@ -163,6 +166,10 @@ def _check(db: Database, desk: str, at: dt.datetime, code: str, decide_in_sessio
                 if decision.registration is not None:
                     label = label_of(by_key(event.categories if event else event_repo.get_categories(session)),
                                      decision.registration.category)
+                duplicate = ""
+                if decision.registration is not None:
+                    found = hub_store.duplicates(session, decision.registration.registration_id, day)
+                    duplicate = found[0].line(tz) if found else ""
                 if decision.outcome is ScanOutcome.WELCOME and decision.registration is not None:
                     welcomed = True
                     checkin_id = store.record_checkin(session, decision.registration.registration_id, day, at, desk)
@@ -183,7 +190,7 @@ def _check(db: Database, desk: str, at: dt.datetime, code: str, decide_in_sessio
             if attempt == 2 or not welcomed:
                 raise
     return CheckinResult(decision.outcome, decision.registration, decision.first_checkin, decision.reason,
-                         decision.note, code, desk, at, day, scan_id, checkin_id, label, tz)
+                         decision.note, code, desk, at, day, scan_id, checkin_id, label, tz, duplicate)
 
 
 def check_in(db: Database, code: str, desk: str, at: dt.datetime, keys: PublicKeys | None = None,

@@ -134,4 +134,4 @@ class SyncCursorRow(Base):
 
 # Each capability keeps its tables in its own module. Importing them here, once Base exists,
 # puts every table on Base.metadata for Alembic and the model/migration agreement test.
-from desk.store.schema import awards, badges, categories, checkin, matchmaking, rooms  # noqa: E402, F401
+from desk.store.schema import awards, badges, categories, checkin, hub, matchmaking, rooms  # noqa: E402, F401

@@ -21,8 +21,10 @@ class CheckinRow(Base):
     __table_args__ = (
         Index("ix_checkin_registration_day", "registration_id", "day"),
         # one active check-in per person and day, even when two desks scan at the same moment
+        # (a check-in another station made while apart is kept as a duplicate, never active)
         Index("uq_checkin_active", "registration_id", "day", unique=True,
-              sqlite_where=text("undone_at IS NULL"), postgresql_where=text("undone_at IS NULL")),
+              sqlite_where=text("undone_at IS NULL AND duplicate_of IS NULL"),
+              postgresql_where=text("undone_at IS NULL AND duplicate_of IS NULL")),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -32,6 +34,11 @@ class CheckinRow(Base):
     desk: Mapped[str] = mapped_column(String(100))
     undone_at: Mapped[dt.datetime | None]
     undone_desk: Mapped[str | None] = mapped_column(String(100))
+    # the merged log's order: the station that made it and its clock stamps (desk.core.hub)
+    station: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    stamp: Mapped[str] = mapped_column(String(19), default="", server_default="")
+    undone_stamp: Mapped[str | None] = mapped_column(String(19))
+    duplicate_of: Mapped[str | None] = mapped_column(String(32))
 
 
 class ScanLogRow(Base):

@@ -267,7 +267,8 @@ class CheckInPage(QWidget):
         reg = result.registration
         name = reg.full_name if reg else ""
         detail = f"{reg.organisation} · {result.category_label or builtin_label(reg.category)}" if reg else ""
-        self._answers("show_answer", result.outcome, result.reason, name, detail, result.note)
+        note = "\n".join(line for line in (result.note, result.duplicate) if line)
+        self._answers("show_answer", result.outcome, result.reason, name, detail, note)
         self._sound.play(cue(result.outcome))
         if result.outcome is ScanOutcome.WELCOME and reg is not None:
             self._last_welcome = reg.registration_id
