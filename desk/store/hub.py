@@ -547,39 +547,77 @@ def _known(session: Session, kind: str) -> dict[str, str]:
     return {k: d for k, d in session.execute(select(HubKnownRow.key, HubKnownRow.digest).where(HubKnownRow.kind == kind))}
 
 
-def publish(session: Session) -> int:
-    """Append an entry for every shared record changed here since it was last published or
-    received; return how many."""
+@dataclass(frozen=True)
+class Changes:
+    """Shared records changed here since last published or received (found by `changes`)."""
+
+    documents: tuple[tuple[str, str, str], ...]  # (kind, body, digest)
+    registrations: tuple[tuple[dict[str, object], str], ...]  # (body, digest)
+    marker: str  # the registrations' marker when they were compared
+
+    def __len__(self) -> int:
+        return len(self.documents) + len(self.registrations)
+
+
+_MARKER = "registrations"  # hub_known key of the registration table's marker
+
+
+def _registration_marker(session: Session) -> str:
+    """A cheap fingerprint of the registration table: when it is unchanged, no registration
+    changed, and publishing does not compare 20,000 records one by one."""
+    from desk.store.schema import SyncLogRow  # noqa: PLC0415
+
+    row = session.execute(select(func.count(), func.max(RegistrationRow.synced_at), func.count(RegistrationRow.badge_ref),
+                                 func.min(RegistrationRow.badge_ref), func.max(RegistrationRow.badge_ref))).one()
+    last_log = session.scalar(select(func.max(SyncLogRow.id)))
+    return digest_of(_dumps([*map(_jsonable, row), last_log]))
+
+
+def changes(session: Session) -> Changes:
+    """What `publish` would share; reads only, so a station finds it without holding the write lock."""
     from desk.store import registrations as repo  # noqa: PLC0415
 
-    count = 0
+    documents = []
     for name in [*DOCUMENTS, *EXTRA_DOCUMENTS]:
         kind = DOCUMENT + name
         body = _dumps(document_body(session, name))
         digest = digest_of(body)
         known = _known(session, kind).get("")
-        if known == digest:
-            continue
-        if known is None and _is_empty(body):
-            continue  # nothing here yet: nothing to share
+        if known == digest or (known is None and _is_empty(body)):
+            continue  # unchanged, or nothing here yet to share
+        documents.append((kind, body, digest))
+    marker = _registration_marker(session)
+    registrations = []
+    if _known(session, _MARKER).get("") != marker:
+        known = _known(session, REGISTRATION)
+        refs = dict(session.execute(select(RegistrationRow.registration_id, RegistrationRow.badge_ref)).tuples().all())
+        for reg in repo.all_registrations(session):
+            body = _registration_json(reg, refs.get(reg.registration_id))
+            digest = digest_of(_dumps(body))
+            if known.get(reg.registration_id) != digest:
+                registrations.append((body, digest))
+    return Changes(tuple(documents), tuple(registrations), marker)
+
+
+def known_marker(session: Session) -> str | None:
+    """The registrations' marker as last published."""
+    return _known(session, _MARKER).get("")
+
+
+def publish(session: Session, found: Changes | None = None) -> int:
+    """Append an entry for every shared record changed here since it was last published or
+    received (`found`, else looked up now); return how many."""
+    found = changes(session) if found is None else found
+    for kind, body, digest in found.documents:
         entry = append(session, kind, json.loads(body))
         _know(session, kind, "", digest, entry.stamp)
-        count += 1
-    known = _known(session, REGISTRATION)
-    refs = dict(session.execute(select(RegistrationRow.registration_id, RegistrationRow.badge_ref)).tuples().all())
-    changed = []
-    for reg in repo.all_registrations(session):
-        body = _registration_json(reg, refs.get(reg.registration_id))
-        digest = digest_of(_dumps(body))
-        if known.get(reg.registration_id) != digest:
-            changed.append((body, digest))
-    if changed:
+    if found.registrations:
         me = _station_row(session)
         last = session.scalar(select(func.max(HubLogRow.stamp))) or ""
         seq = session.scalar(select(func.max(HubLogRow.seq)).where(HubLogRow.station == me.station)) or 0
         now = dt.datetime.now(_UTC)
         rows, knows = [], []
-        for body, digest in changed:
+        for body, digest in found.registrations:
             last = next_stamp(last, now)
             seq += 1
             rows.append({"id": uuid.uuid4().hex, "station": me.station, "station_name": me.name, "seq": seq,
@@ -590,8 +628,8 @@ def publish(session: Session) -> int:
         stmt = _insert(session, HubKnownRow.__table__)  # type: ignore[arg-type]
         session.execute(stmt.on_conflict_do_update(index_elements=["kind", "key"], set_={
             "digest": stmt.excluded.digest, "stamp": stmt.excluded.stamp}), knows)
-        count += len(rows)
-    return count
+    _know(session, _MARKER, "", found.marker, "")
+    return len(found)
 
 
 def _is_empty(body: str) -> bool:

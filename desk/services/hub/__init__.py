@@ -161,10 +161,20 @@ def _at_hub(hub_db: Database, work: Any) -> Any:
         raise HubUnreachable(_reason(exc)) from None
 
 
+def _marker_moved(db: Database, found: store.Changes) -> bool:
+    with db.begin() as session:
+        return store.known_marker(session) != found.marker
+
+
 def _round(db: Database, hub_db: Database, progress: Any) -> SyncResult:
     _at_hub(hub_db, lambda s: s.execute(text("SELECT 1")))  # reachable? before anything changes here
-    with db.begin_write() as session:
-        published = store.publish(session)
+    with db.begin() as session:  # found without the write lock: scans go on meanwhile
+        found = store.changes(session)
+    published = 0
+    if found or _marker_moved(db, found):
+        with db.begin_write() as session:
+            published = store.publish(session, found)
+    with db.begin() as session:
         me = store.station_info(session)
     pushed = 0
     while True:
