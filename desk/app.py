@@ -276,10 +276,11 @@ def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | N
     settings = load_settings()
     url = db_url or settings.database_url
     pending_db: Future = Future()
+    ask_key = False
     try:
         key = database_key(settings) if url.startswith("sqlite") else None
-    except DatabaseKeyMissing as exc:  # said in the window like any database that cannot open
-        pending_db.set_exception(exc)
+    except DatabaseKeyMissing:  # the window asks for it once Qt is up
+        ask_key = True
     else:
         # SQLAlchemy, Alembic and the migration check run beside Qt's start, not before it
         pending_db = startup.open_database_beside(url, key)
@@ -294,9 +295,11 @@ def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | N
     from desk.store.db import DatabaseUnavailable  # noqa: PLC0415 - loaded by now, beside Qt's start
 
     try:
-        db = pending_db.result()
+        db = _open_with_key(url) if ask_key else pending_db.result()
     except (DatabaseUnavailable, DatabaseKeyMissing) as exc:  # not a desk database, damaged, unreachable: say so, keep the file
         return refuse_to_start(str(exc), screenshot)
+    if db is None:
+        return 0  # the person closed the question for the key: nothing to open
     warnings = list(settings.warnings) + list(db.warnings)
     if with_demo:
         from desk.services.demo.event import install_demo  # noqa: PLC0415
@@ -318,6 +321,23 @@ def main(db_url: str | None = None, with_demo: bool = False, screenshot: str | N
     code = app.exec()
     db.close()
     return code
+
+
+def _open_with_key(url: str) -> Any:
+    """Ask for the database key until it opens the database (None: the person gave up).
+    A wrong key is said in the next question; the file is never changed by a wrong key."""
+    from desk.store.db import DatabaseKeyWrong  # noqa: PLC0415
+    from desk.ui.common.key_prompt import ask_database_key  # noqa: PLC0415
+
+    problem = ""
+    while True:
+        key = ask_database_key(problem)
+        if key is None:
+            return None
+        try:
+            return startup.open_database_beside(url, key).result()
+        except DatabaseKeyWrong as exc:
+            problem = str(exc)[:1].upper() + str(exc)[1:]
 
 
 def build_window(desk: Desk, idle_lock_ms: int | None = None) -> Any:

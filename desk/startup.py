@@ -81,17 +81,19 @@ def _build_deferred(window: Any) -> None:
 
     from desk.ui.common.deferred_page import DeferredPage  # noqa: PLC0415
 
+    if not window.isVisible():
+        return  # the window closed: desk is quitting, nothing more to build
     waiting = [window.tabs.widget(i) for i in range(window.tabs.count())
                if isinstance(window.tabs.widget(i), DeferredPage) and window.tabs.widget(i).page is None]
     if waiting:
         waiting[0].ensure_built()
-        QTimer.singleShot(50, lambda: _build_deferred(window))
+        QTimer.singleShot(50, window, lambda: _build_deferred(window))
 
 
 def after_first_paint(window: Any, screenshot: str | None) -> None:
     from PySide6.QtCore import QTimer  # noqa: PLC0415
 
-    QTimer.singleShot(SETTLE_MS, lambda: build_later_tabs(window))
+    QTimer.singleShot(SETTLE_MS, window, lambda: build_later_tabs(window))
     probe = os.environ.get("DESK_STARTUP_PROBE")
     if probe:
         QTimer.singleShot(0, lambda: _probe_scan(window, probe))
@@ -111,7 +113,7 @@ def build_later_tabs(window: Any) -> None:
 
     def build_when_warm() -> None:
         if thread.is_alive():
-            QTimer.singleShot(100, build_when_warm)
+            QTimer.singleShot(100, window, build_when_warm)
         else:
             _build_deferred(window)
 

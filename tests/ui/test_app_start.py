@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -38,10 +40,13 @@ def test_the_window_says_why_it_will_not_open_a_csv_and_exits_1(qtbot, tmp_path,
 
 
 def test_the_window_says_the_database_key_is_wrong(qtbot, tmp_path, monkeypatch, capsys) -> None:
+    from desk.services.event import EventChanges, create_event
     from desk.store.db import open_database
 
     url = f"sqlite:///{tmp_path / 'desk.sqlite'}"
-    open_database(url, key="the station's key").close()
+    db = open_database(url, key="the station's key")
+    create_event(db, EventChanges(name="Forum", venue="Hall", days=(dt.date(2026, 11, 30),), timezone="Europe/Lisbon"))
+    db.close()
     monkeypatch.setenv("DESK_DB_KEY", "a guess")
     qapp = QApplication.instance()
     sheet, font, palette = qapp.styleSheet(), qapp.font(), qapp.palette()
@@ -65,3 +70,85 @@ def test_the_window_says_the_database_key_is_wrong(qtbot, tmp_path, monkeypatch,
     assert code == 1
     assert shown and shown[0].startswith("The database key is wrong")
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_the_window_asks_for_the_key_of_an_encrypted_database_until_it_opens(qtbot, tmp_path, monkeypatch) -> None:
+    import os
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QInputDialog
+
+    from desk.services.event import EventChanges, create_event
+    from desk.store.db import open_database
+
+    url = f"sqlite:///{tmp_path / 'desk.sqlite'}"
+    db = open_database(url, key="the station's key")
+    create_event(db, EventChanges(name="Forum", venue="Hall", days=(dt.date(2026, 11, 30),), timezone="Europe/Lisbon"))
+    db.close()
+    config = Path(os.environ["DESK_CONFIG_DIR"])
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "settings.toml").write_text("db_encrypted = true\n", encoding="utf-8")
+    qapp = QApplication.instance()
+    sheet, font, palette = qapp.styleSheet(), qapp.font(), qapp.palette()
+    asked: list[str] = []
+    answers = ["a guess", "the station's key"]
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QInputDialog):
+            if len(asked) < len(answers):
+                QTimer.singleShot(50, answer)
+            return
+        asked.append(dialog.labelText())
+        dialog.setTextValue(answers[len(asked) - 1])
+        dialog.accept()
+        if len(asked) < len(answers):
+            QTimer.singleShot(50, answer)
+
+    QTimer.singleShot(50, answer)
+    shot = tmp_path / "window.png"
+    try:
+        code = desk_app.main(db_url=url, screenshot=str(shot))
+    finally:
+        qapp.setStyleSheet(sheet)
+        qapp.setFont(font)
+        qapp.setPalette(palette)
+    assert len(asked) == 2
+    assert "encrypted" in asked[0] and "wrong" not in asked[0]
+    assert asked[1].startswith("The database key is wrong")
+    assert code == 0 and shot.exists()  # the window opened on the right key
+
+
+def test_closing_the_key_question_opens_nothing(qtbot, tmp_path) -> None:
+    import os
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QInputDialog
+
+    from desk.store.db import open_database
+
+    url = f"sqlite:///{tmp_path / 'desk.sqlite'}"
+    open_database(url, key="k").close()
+    before = (tmp_path / "desk.sqlite").read_bytes()
+    config = Path(os.environ["DESK_CONFIG_DIR"])
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "settings.toml").write_text("db_encrypted = true\n", encoding="utf-8")
+    qapp = QApplication.instance()
+    sheet, font, palette = qapp.styleSheet(), qapp.font(), qapp.palette()
+
+    def close() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QInputDialog):
+            QTimer.singleShot(50, close)
+            return
+        dialog.reject()
+
+    QTimer.singleShot(50, close)
+    try:
+        code = desk_app.main(db_url=url)
+    finally:
+        qapp.setStyleSheet(sheet)
+        qapp.setFont(font)
+        qapp.setPalette(palette)
+    assert code == 0
+    assert (tmp_path / "desk.sqlite").read_bytes() == before

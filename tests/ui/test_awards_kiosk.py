@@ -26,6 +26,8 @@ from desk.ui.main_window import MainWindow
 START = dt.date(2016, 11, 30)
 NOW = dt.datetime(2016, 12, 1, 11, 0, tzinfo=EVENT_TZ)
 TIMEOUT_MS = 10_000
+# long enough that a loaded machine presses the next key before the kiosk gives up on the person
+IDLE_MS = 2_000
 
 
 @pytest.fixture
@@ -46,7 +48,7 @@ def kiosk(qtbot, db, people):
     workers = Workers()
     page = KioskPage(workers, lambda code, at: ballot_paper(db, code, at, {}, from_keyboard=True),
                      lambda code, choices, at: cast_ballots(db, code, choices, at, {}, from_keyboard=True),
-                     lambda: NOW, idle_ms=400)
+                     lambda: NOW, idle_ms=IDLE_MS)
     qtbot.addWidget(page)
     page.resize(1366, 768)
     page.show()
