@@ -94,7 +94,9 @@ def pg_url():
     """
     reason = _pg_available()
     if reason:
-        pytest.skip(f"hub test needs PostgreSQL: {reason}")
+        from tests.services_needed import service_missing
+
+        service_missing(f"hub test needs PostgreSQL: {reason}")
     import psycopg
 
     name = f"desk_test_{uuid.uuid4().hex[:12]}"

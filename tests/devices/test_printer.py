@@ -15,6 +15,7 @@ from desk.core.badges.layout import BadgeData
 from desk.devices.base import DeviceError, JobState, Printer
 from desk.devices.printer import CupsPrinter, FolderPrinter, cups_available, list_cups_queues
 from desk.services.badges.pdf import render_badges
+from tests.services_needed import service_missing
 
 _C = {**os.environ, "LANG": "C", "LC_ALL": "C"}
 EVENT = Event("European Cluster Conference 2016", "Brussels", (dt.date(2016, 11, 30),))
@@ -92,13 +93,13 @@ def test_queue_names_are_checked():
 
 def _pdf_queue() -> str:
     if not cups_available():
-        pytest.skip("CUPS command-line clients (lp, lpstat) are not installed")
+        service_missing("CUPS command-line clients (lp, lpstat) are not installed")
     try:
         queues = [q for q in list_cups_queues() if q.is_pdf]
     except DeviceError as exc:
-        pytest.skip(f"CUPS does not answer: {exc}")
+        service_missing(f"CUPS does not answer: {exc}")
     if not queues:
-        pytest.skip("no cups-pdf queue on this computer (lpadmin -p DESK_PDF -v cups-pdf:/ ...)")
+        service_missing("no cups-pdf queue on this computer (lpadmin -p DESK_PDF -v cups-pdf:/ ...)")
     return queues[0].name
 
 

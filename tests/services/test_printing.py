@@ -17,6 +17,7 @@ from desk.services.badges.keys import key_path
 from desk.store import badges as repo
 from desk.store import registrations as reg_repo
 from desk.store.db import open_database
+from tests.services_needed import service_missing
 
 START = dt.date(2016, 11, 30)
 DESK = "desk-1"
@@ -205,11 +206,11 @@ def _pdf_queue() -> str | None:
 def test_prints_through_the_real_cups_stack(event):
     queue = _pdf_queue()
     if queue is None:
-        pytest.skip("no CUPS with a cups-pdf queue on this computer")
+        service_missing("no CUPS with a cups-pdf queue on this computer")
     db, people = event
     cups = CupsPrinter(queue)
     if not cups.is_ready():
-        pytest.skip(f"CUPS queue {queue} is not accepting jobs")
+        service_missing(f"CUPS queue {queue} is not accepting jobs")
     printing.enqueue(db, people[8].registration_id, desk=DESK)
     report = printing.process_queue(db, cups, desk=DESK)
     assert len(report.printed) == 1, report.errors
@@ -254,7 +255,7 @@ def test_ids_with_any_character_print_through_the_queue(event, printer, tmp_path
 def test_an_id_with_a_slash_prints_through_cups(event):
     queue = _pdf_queue()
     if queue is None:
-        pytest.skip("no CUPS with a cups-pdf queue on this computer")
+        service_missing("no CUPS with a cups-pdf queue on this computer")
     db, people = event
     ids = _odd_ids(db, people[0])[:3]
     printing.enqueue_many(db, ids, desk=DESK)
