@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
-import sys
 
 import click
 
-from desk.cli.common import emit_json, guard
-
-
-def _unreachable(exc: Exception) -> None:
-    """The contract's line, `hub unreachable: REASON` on stderr, and exit 1 (without the
-    `desk: ` prefix other failures carry: scripts at the desks look for this line)."""
-    click.echo(f"hub unreachable: {exc}", err=True)
-    sys.exit(1)
+from desk.cli.common import emit_json, fail, guard
 
 
 def _ago(at: dt.datetime | None, now: dt.datetime) -> str:
@@ -40,7 +32,7 @@ def init(url: str) -> None:
     try:
         shown = init_hub(url)
     except HubUnreachable as exc:
-        _unreachable(exc)
+        fail(f"hub unreachable: {exc}")
     click.echo(f"hub ready: {shown}")
 
 
@@ -58,7 +50,7 @@ def join(state, url: str, name: str | None) -> None:  # noqa: ANN001
     try:
         info = join_hub(state.database(), url, name)
     except HubUnreachable as exc:
-        _unreachable(exc)
+        fail(f"hub unreachable: {exc}")
     click.echo(f"station '{info.name}' joined the hub {shown_url(url)}: {info.unpushed} entries to push; "
                "run desk sync")
 
@@ -105,7 +97,7 @@ def sync(state) -> None:  # noqa: ANN001
     try:
         result = sync_round(state.database())
     except (HubUnreachable, NotAHub) as exc:
-        _unreachable(exc)
+        fail(f"hub unreachable: {exc}")
     click.echo(result.line())
     if result.waiting:
         click.echo(f"{result.waiting} entries wait for what they refer to (they are tried at every sync)")
