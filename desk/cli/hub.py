@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
+import sys
 
 import click
 
-from desk.cli.common import emit_json, fail, guard
+from desk.cli.common import emit_json, guard
+
+
+def unreachable(exc: Exception) -> None:
+    """`hub unreachable: REASON` on its own line (the contract scripts read), exit 1; nothing changed."""
+    click.echo(f"hub unreachable: {exc}", err=True)
+    sys.exit(1)
 
 
 def _ago(at: dt.datetime | None, now: dt.datetime) -> str:
@@ -32,7 +39,7 @@ def init(url: str) -> None:
     try:
         shown = init_hub(url)
     except HubUnreachable as exc:
-        fail(f"hub unreachable: {exc}")
+        unreachable(exc)
     click.echo(f"hub ready: {shown}")
 
 
@@ -50,7 +57,7 @@ def join(state, url: str, name: str | None) -> None:  # noqa: ANN001
     try:
         info = join_hub(state.database(), url, name)
     except HubUnreachable as exc:
-        fail(f"hub unreachable: {exc}")
+        unreachable(exc)
     click.echo(f"station '{info.name}' joined the hub {shown_url(url)}: {info.unpushed} entries to push; "
                "run desk sync")
 
@@ -97,7 +104,7 @@ def sync(state) -> None:  # noqa: ANN001
     try:
         result = sync_round(state.database())
     except (HubUnreachable, NotAHub) as exc:
-        fail(f"hub unreachable: {exc}")
+        unreachable(exc)
     click.echo(result.line())
     if result.waiting:
         click.echo(f"{result.waiting} entries wait for what they refer to (they are tried at every sync)")
