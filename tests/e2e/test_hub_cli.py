@@ -175,3 +175,22 @@ def test_sync_status_duplicates_and_a_dead_hub(stations) -> None:
 def test_sync_needs_a_hub_and_says_so(db_path) -> None:
     alone = desk(db_path, "sync", ok=False)
     assert alone.exit_code == 1 and "desk hub join" in alone.stderr
+
+
+def test_a_copied_station_file_is_refused_and_keeps_its_entries(stations, tmp_path) -> None:
+    a, _, hub, people = stations
+    desk(a, "hub", "init", hub)
+    desk(a, "hub", "join", hub, "--station", "entrance-A")
+    synced(a)
+    copy = tmp_path / "copy.sqlite"
+    for suffix in ("", "-wal", "-shm"):  # a laptop set up by copying entrance-A's file
+        if (a.parent / f"{a.name}{suffix}").exists():
+            (tmp_path / f"copy.sqlite{suffix}").write_bytes((a.parent / f"{a.name}{suffix}").read_bytes())
+    desk(a, "checkin", people[0].ticket_code, "--desk", "A1", "--at", "2016-12-01T08:30")
+    desk(copy, "checkin", people[1].ticket_code, "--desk", "C1", "--at", "2016-12-01T08:31")
+    assert synced(a) == (2, 0)
+    refused = desk(copy, "sync", ok=False)  # its entries carry entrance-A's station id and numbers
+    assert refused.exit_code == 1 and "shares its station id" in refused.stderr
+    status = json.loads(desk(copy, "hub", "status", "--json").stdout)
+    assert status["station"]["to_push"] == 2  # nothing was counted pushed, nothing lost
+    assert synced(a) == (0, 0)
