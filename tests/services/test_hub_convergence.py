@@ -1,5 +1,5 @@
-"""Any order of check-ins, undos, partitions, heals and syncs converges: three SQLite stations and
-one PostgreSQL hub derive the same state once every station is healed and has synced twice, the
+"""Any order of check-ins, undos, partitions, heals, syncs and laptop clocks set wrong converges:
+three SQLite stations and one PostgreSQL hub derive the same state once every station is healed and has synced twice, the
 state the merge rules (desk.core.hub.resolve_checkins) give for the merged log, and no logged
 entry is missing at the hub."""
 
@@ -19,7 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from sqlalchemy import delete, func, select, text
 
 from desk.core.attendees import Status
-from desk.core.hub import CheckinFact, resolve_checkins
+from desk.core.hub import CheckinFact, next_stamp, resolve_checkins
 from desk.services import hub
 from desk.services.checkin import entrance
 from desk.services.demo.event import EVENT_TZ, install_demo
@@ -35,6 +35,19 @@ PEOPLE = 2  # few people, so that stations apart often let the same person in or
 DAYS = (dt.date(2016, 12, 1), dt.date(2016, 12, 2))
 DEAD_HUB = "postgresql+psycopg://postgres@127.0.0.1:1/nohub"
 FILES = ("", "-wal", "-shm")
+SKEWS_MIN = (-120, -3, 0, 0, 45)  # how wrong a laptop's clock may be
+
+
+class Clocks:
+    """Each station's clock error: stamps are taken from the wall clock plus the error of the
+    station that is working (desk.store.hub takes every stamp through next_stamp)."""
+
+    def __init__(self) -> None:
+        self.skew = [dt.timedelta(0)] * STATIONS
+        self.working = 0
+
+    def next_stamp(self, last: str, now: dt.datetime) -> str:
+        return next_stamp(last, now + self.skew[self.working])
 
 
 class Venue:
@@ -42,6 +55,7 @@ class Venue:
 
     def __init__(self, root: Path, template: Path, hub_url: str) -> None:
         self.root, self.hub_url = root, hub_url
+        self.clocks = Clocks()
         hub.init_hub(hub_url)
         self.hub_db = open_database(hub_url, upgrade=False)
         self.base = [root / f"base{i}.sqlite" for i in range(STATIONS)]
@@ -65,6 +79,7 @@ class Venue:
     def fresh(self) -> list[Path]:
         """Station files for one example, and the hub as it was after the import."""
         self.runs += 1
+        self.clocks.skew = [dt.timedelta(0)] * STATIONS
         with self.hub_db.begin() as session:
             session.execute(delete(HubEntryRow).where(HubEntryRow.position > self.position))
             session.execute(delete(CheckinRow))
@@ -131,13 +146,20 @@ class Stations(RuleBasedStateMachine):
         with sqlite3.connect(self.paths[i]) as conn:
             conn.execute("UPDATE hub_station SET hub_url = ?", (url,))
 
+    @rule(i=st.integers(0, STATIONS - 1), minutes=st.sampled_from(SKEWS_MIN))
+    def set_clock(self, i: int, minutes: int) -> None:
+        """Someone sets the laptop's clock wrong (or right again)."""
+        self.venue.clocks.skew[i] = dt.timedelta(minutes=minutes)
+
     @rule(i=st.integers(0, STATIONS - 1), person=st.integers(0, PEOPLE - 1), day=st.integers(0, 1))
     def check_in(self, i: int, person: int, day: int) -> None:
+        self.venue.clocks.working = i
         result = entrance.check_in(self.dbs[i], self.venue.tickets[person], f"desk-{i}", self._at(day))
         assert result.outcome.value in {"welcome", "already_in"}
 
     @rule(i=st.integers(0, STATIONS - 1), person=st.integers(0, PEOPLE - 1), day=st.integers(0, 1))
     def undo(self, i: int, person: int, day: int) -> None:
+        self.venue.clocks.working = i
         entrance.undo(self.dbs[i], self.venue.tickets[person], f"desk-{i}", self._at(day))
 
     @rule(i=st.integers(0, STATIONS - 1))
@@ -154,6 +176,7 @@ class Stations(RuleBasedStateMachine):
 
     @rule(i=st.integers(0, STATIONS - 1))
     def sync(self, i: int) -> None:
+        self.venue.clocks.working = i
         db = self.dbs[i]
         with db.begin() as session:
             before = hub_store.station_info(session)
@@ -213,8 +236,9 @@ class Stations(RuleBasedStateMachine):
 
 
 @pytest.fixture
-def venue(tmp_path, db_template, pg_url):
+def venue(tmp_path, db_template, pg_url, monkeypatch):
     venue = Venue(tmp_path, db_template, pg_url)
+    monkeypatch.setattr(hub_store, "next_stamp", venue.clocks.next_stamp)
     Stations.venue = venue
     yield venue
     venue.hub_db.close()
@@ -228,6 +252,33 @@ def test_two_stations_apart_undo_the_same_check_in(venue) -> None:
     machine.undo(1, 0, 0)  # station 1 undoes it first ...
     machine.undo(0, 0, 0)  # ... and station 0, apart, too: the first undo in merge order counts
     machine.check_in(2, 0, 0)
+    machine.teardown()
+
+
+def test_a_laptop_whose_clock_runs_ahead_loses_the_first_check_in(venue) -> None:
+    machine = Stations()
+    machine.set_clock(0, 45)
+    machine.partition(0)
+    machine.check_in(0, 0, 0)  # first in real time, but stamped 45 minutes ahead
+    machine.check_in(1, 0, 0)
+    machine.set_clock(2, -120)
+    machine.heal(0)
+    machine.sync_everyone()
+    machine.sync_everyone()
+
+    def checkins(i: int) -> dict[str, tuple[str, str | None, str | None, str]]:
+        with machine.dbs[i].begin() as session:
+            return {r.station: (r.id, r.duplicate_of, r.undone_stamp, r.stamp) for r in session.scalars(select(CheckinRow))}
+
+    first = checkins(0)
+    assert first["station-0"][1] == first["station-1"][0] and first["station-1"][1] is None
+    assert all(checkins(i) == first for i in (1, 2))
+    machine.undo(2, 0, 0)  # a clock two hours behind still stamps the undo after all it has seen
+    machine.sync_everyone()
+    machine.sync_everyone()
+    after = checkins(0)
+    assert after["station-1"][2] > after["station-0"][3] > after["station-1"][3]
+    assert after["station-0"][1] == first["station-1"][0]  # made while that one stood: still a duplicate
     machine.teardown()
 
 
