@@ -149,6 +149,8 @@ def test_sync_status_duplicates_and_a_dead_hub(stations) -> None:
     point_at(b, hub)
     assert synced(a, process=True) == (4, 0)  # two check-ins and their two scans
     assert synced(b) == (6, 4)  # and B's, with the check-in made before the hub went away
+    behind = json.loads(desk(a, "hub", "status", "--json").stdout)
+    assert {s["name"]: s["to_pull"] for s in behind["stations"]} == {"entrance-A": 6, "entrance-B": 0}
     assert synced(a) == (0, 6)
     assert synced(b) == (0, 0)
     for station in (a, b):
@@ -172,9 +174,23 @@ def test_sync_status_duplicates_and_a_dead_hub(stations) -> None:
     assert status["station"]["to_push"] == 2  # B's last scans, made after its last sync
 
 
-def test_sync_needs_a_hub_and_says_so(db_path) -> None:
+def test_sync_needs_a_hub_and_says_so(db_path, pg_url) -> None:
     alone = desk(db_path, "sync", ok=False)
     assert alone.exit_code == 1 and "desk hub join" in alone.stderr
+    secret = make_url(pg_url).set(password="s3cret-word").render_as_string(hide_password=False)
+    not_yet = desk(db_path, "hub", "join", secret, "--station", "entrance-A", ok=False)  # never prepared
+    assert not_yet.exit_code == 1 and "is not a desk hub yet: run `desk hub init" in not_yet.stderr
+    sqlite_hub = desk(db_path, "hub", "init", f"sqlite:///{db_path}", ok=False)
+    assert sqlite_hub.exit_code == 1 and "a hub is a PostgreSQL database" in sqlite_hub.stderr
+    missing = desk(db_path, "hub", "init", make_url(secret).set(database="desk_no_such_hub").render_as_string(
+        hide_password=False), ok=False)
+    assert missing.exit_code == 1 and missing.stderr.startswith("hub unreachable: ")
+    desk(db_path, "hub", "init", secret)
+    desk(db_path, "hub", "join", secret, "--station", "entrance-A")
+    shown = desk(db_path, "hub", "status").stdout + desk(db_path, "hub", "status", "--json").stdout
+    for out in (not_yet.stderr, missing.stderr, shown):
+        assert "s3cret-word" not in out  # the hub's password is never shown
+    assert json.loads(desk(db_path, "hub", "status", "--json").stdout)["hub"] == make_url(secret).render_as_string()
 
 
 def test_a_copied_station_file_is_refused_and_keeps_its_entries(stations, tmp_path) -> None:
