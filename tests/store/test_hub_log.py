@@ -9,6 +9,8 @@ import json
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -24,6 +26,7 @@ from desk.store import matchmaking as match_store
 from desk.store import rooms as room_store
 from desk.store.db import open_database
 from desk.store.migrate import alembic_config
+from desk.store.schema import Base
 from desk.store.schema.checkin import CheckinRow
 from desk.store.schema.hub import HubLogRow
 from desk.store.schema.rooms import RoomRow
@@ -161,6 +164,30 @@ def _shape(url: str) -> tuple[set[str], set[str]]:
         engine.dispose()
 
 
+def _active_index(url: str) -> str:
+    """How the database defines the one-active-check-in index (its WHERE clause included)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                return conn.scalar(sa.text("SELECT sql FROM sqlite_master WHERE name = 'uq_checkin_active'"))
+            return conn.scalar(sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = 'uq_checkin_active'"))
+    finally:
+        engine.dispose()
+
+
+def _model_differences(url: str) -> list:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={
+                "compare_type": True,
+                "include_object": lambda obj, name, type_, *_: not (type_ == "table" and name.startswith("registration_fts"))})
+            return compare_metadata(ctx, Base.metadata)
+    finally:
+        engine.dispose()
+
+
 def _migrate(url: str, how, target: str) -> None:
     engine = sa.create_engine(url)
     try:
@@ -185,10 +212,12 @@ def _round_trip(url: str) -> None:
     db.close()
     tables, columns = _shape(url)
     assert HUB_TABLES <= tables and NEW_CHECKIN_COLUMNS <= columns
+    assert "duplicate_of IS NULL" in _active_index(url)
 
     _migrate(url, command.downgrade, "0013")
     tables, columns = _shape(url)
     assert not HUB_TABLES & tables and not NEW_CHECKIN_COLUMNS & columns
+    assert "undone_at IS NULL" in _active_index(url) and "duplicate_of" not in _active_index(url)
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
@@ -205,6 +234,8 @@ def _round_trip(url: str) -> None:
     _migrate(url, command.upgrade, "heads")
     tables, columns = _shape(url)
     assert HUB_TABLES <= tables and NEW_CHECKIN_COLUMNS <= columns
+    assert "duplicate_of IS NULL" in _active_index(url)
+    assert _model_differences(url) == []  # down and up again: the schema the models describe
     db = open_database(url)
     try:
         with db.begin() as session:
