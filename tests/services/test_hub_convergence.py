@@ -220,6 +220,13 @@ class Stations(RuleBasedStateMachine):
                 assert session.scalar(select(func.count()).select_from(HubEntryRow)
                                       .where(HubEntryRow.applied.is_(False))) == 0
                 assert session.scalar(select(func.count()).select_from(HubMemberRow)) == STATIONS
+                numbers = defaultdict(list)
+                for station, seq in session.execute(select(HubEntryRow.station, HubEntryRow.seq)):
+                    numbers[station].append(seq)
+            for db in self.dbs:  # every entry a station logged, numbered 1, 2, ... with no gap
+                info = hub.station(db)
+                assert sorted(numbers.pop(info.station, [])) == list(range(1, info.logged + 1))
+            assert numbers == {}
             expected = _expected(hub_db)
             hub_state = _state(hub_db)
             assert hub_state[0] == expected
