@@ -1,4 +1,5 @@
-"""Any order of check-ins, undos, partitions, heals, syncs and laptop clocks set wrong converges:
+"""Any order of check-ins, undos, cancellations, partitions, heals, syncs and laptop clocks set
+wrong converges:
 three SQLite stations and one PostgreSQL hub derive the same state once every station is healed and has synced twice, the
 state the merge rules (desk.core.hub.resolve_checkins) give for the merged log, and no logged
 entry is missing at the hub."""
@@ -10,13 +11,16 @@ import json
 import shutil
 import sqlite3
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from desk.core.attendees import Status
 from desk.core.hub import CheckinFact, next_stamp, resolve_checkins
@@ -24,8 +28,9 @@ from desk.services import hub
 from desk.services.checkin import entrance
 from desk.services.demo.event import EVENT_TZ, install_demo
 from desk.store import hub as hub_store
+from desk.store import registrations as registration_store
 from desk.store.db import Database, open_database
-from desk.store.schema.checkin import CheckinRow, ScanLogRow
+from desk.store.schema.checkin import CheckinRow
 from desk.store.schema.hub import HubEntryRow, HubLogRow, HubMemberRow
 
 pytestmark = pytest.mark.hub
@@ -51,13 +56,13 @@ class Clocks:
 
 
 class Venue:
-    """The hub and the stations' files as they are once the event reached every station."""
+    """The hub and the stations' files as they are once the event reached every station; each
+    example starts from a copy of both (the hub's database copied from it as a template)."""
 
     def __init__(self, root: Path, template: Path, hub_url: str) -> None:
-        self.root, self.hub_url = root, hub_url
+        self.root, self.base_url = root, make_url(hub_url)
         self.clocks = Clocks()
         hub.init_hub(hub_url)
-        self.hub_db = open_database(hub_url, upgrade=False)
         self.base = [root / f"base{i}.sqlite" for i in range(STATIONS)]
         dbs = []
         for i, path in enumerate(self.base):
@@ -69,30 +74,45 @@ class Venue:
             hub.sync(db)
         people = [r for r in regs if r.status is Status.VALIDATED and set(DAYS) <= set(r.days)]
         self.tickets = [r.ticket_code for r in people[:PEOPLE]]
+        self.people = [r.registration_id for r in people[:PEOPLE]]
         assert len(self.tickets) == PEOPLE
         for db in dbs:
             db.close()
-        with self.hub_db.begin() as session:
-            self.position = hub_store.last_position(session)
         self.runs = 0
+        self.hub_url = ""
+        self.hub_db: Database | None = None
+
+    def _admin(self, sql: str) -> None:
+        url = self.base_url
+        with psycopg.connect(host=url.host, port=url.port, user=url.username, dbname="postgres",
+                             autocommit=True) as conn:
+            conn.execute(sql)
 
     def fresh(self) -> list[Path]:
-        """Station files for one example, and the hub as it was after the import."""
+        """Station files for one example, and a hub as it was after the import."""
         self.runs += 1
         self.clocks.skew = [dt.timedelta(0)] * STATIONS
-        with self.hub_db.begin() as session:
-            session.execute(delete(HubEntryRow).where(HubEntryRow.position > self.position))
-            session.execute(delete(CheckinRow))
-            session.execute(delete(ScanLogRow))
-            session.execute(text("UPDATE hub_member SET pulled = :p, last_contact_at = NULL"), {"p": self.position})
+        name = f"{self.base_url.database}_{self.runs}"
+        self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.base_url.database}"')
+        self.hub_url = self.base_url.set(database=name).render_as_string(hide_password=False)
+        self.hub_db = open_database(self.hub_url, upgrade=False)
         paths = []
         for i, base in enumerate(self.base):
             path = self.root / f"run{self.runs}-{i}.sqlite"
             for suffix in FILES:
                 if Path(f"{base}{suffix}").exists():
                     shutil.copyfile(f"{base}{suffix}", f"{path}{suffix}")
+            with sqlite3.connect(path) as conn:
+                conn.execute("UPDATE hub_station SET hub_url = ?", (self.hub_url,))
             paths.append(path)
         return paths
+
+    def done(self) -> None:
+        """Drop the example's hub."""
+        if self.hub_db is not None:
+            self.hub_db.close()
+            self.hub_db = None
+            self._admin(f'DROP DATABASE IF EXISTS "{make_url(self.hub_url).database}" WITH (FORCE)')
 
 
 def _state(db: Database) -> tuple[dict[str, tuple], list[dict]]:
@@ -102,6 +122,11 @@ def _state(db: Database) -> tuple[dict[str, tuple], list[dict]]:
         rows = {r.id: (r.registration_id, r.day, r.duplicate_of, r.undone_stamp) for r in session.scalars(select(CheckinRow))}
         found = [d.to_json() for d in hub_store.duplicates(session)]
     return rows, found
+
+
+def _statuses(db: Database, people: list[str]) -> dict[str, str]:
+    with db.begin() as session:
+        return {rid: registration_store.get_registration(session, rid).status.value for rid in people}
 
 
 def _expected(hub_db: Database) -> dict[str, tuple]:
@@ -155,7 +180,16 @@ class Stations(RuleBasedStateMachine):
     def check_in(self, i: int, person: int, day: int) -> None:
         self.venue.clocks.working = i
         result = entrance.check_in(self.dbs[i], self.venue.tickets[person], f"desk-{i}", self._at(day))
-        assert result.outcome.value in {"welcome", "already_in"}
+        assert result.outcome.value in {"welcome", "already_in", "cancelled"}
+
+    @rule(i=st.integers(0, STATIONS - 1), person=st.integers(0, PEOPLE - 1), cancel=st.booleans())
+    def change_registration(self, i: int, person: int, cancel: bool) -> None:
+        """The organiser cancels a registration at one station (or validates it again)."""
+        now = dt.datetime.now(dt.timezone.utc)
+        with self.dbs[i].begin() as session:
+            old = registration_store.get_registration(session, self.venue.people[person])
+            new = replace(old, status=Status.CANCELLED if cancel else Status.VALIDATED, updated_at=now)
+            registration_store.store_registrations(session, [], [(old, new)], "desk", now)
 
     @rule(i=st.integers(0, STATIONS - 1), person=st.integers(0, PEOPLE - 1), day=st.integers(0, 1))
     def undo(self, i: int, person: int, day: int) -> None:
@@ -186,9 +220,9 @@ class Stations(RuleBasedStateMachine):
             assert hub.station(db) == before  # nothing of the station changed
             return
         result = hub.sync(db, self.venue.hub_db)  # the hub's engine is shared: no new connection per round
-        assert result.pushed == before.unpushed and result.waiting == 0
+        assert result.pushed == before.unpushed + result.published and result.waiting == 0
         after = hub.station(db)
-        assert after.unpushed == 0 and after.logged == before.logged
+        assert after.unpushed == 0 and after.logged == before.logged + result.published
 
     @rule()
     def sync_everyone(self) -> None:
@@ -237,9 +271,11 @@ class Stations(RuleBasedStateMachine):
                                           .where(HubLogRow.applied.is_(False))) == 0
                 assert held == at_hub  # no entry missing at the hub, every station holds all
                 assert _state(db) == hub_state  # the same check-ins, undos and duplicate entries
+                assert _statuses(db, self.venue.people) == _statuses(hub_db, self.venue.people)
         finally:
             for db in self.dbs:
                 db.close()
+            self.venue.done()
 
 
 @pytest.fixture
@@ -248,7 +284,7 @@ def venue(tmp_path, db_template, pg_url, monkeypatch):
     monkeypatch.setattr(hub_store, "next_stamp", venue.clocks.next_stamp)
     Stations.venue = venue
     yield venue
-    venue.hub_db.close()
+    venue.done()
 
 
 def test_two_stations_apart_undo_the_same_check_in(venue) -> None:
