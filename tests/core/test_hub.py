@@ -31,7 +31,7 @@ T0 = dt.datetime(2016, 12, 1, 8, 30, tzinfo=UTC)
 
 
 def ms(when: dt.datetime) -> int:
-    return int(when.timestamp() * 1000)
+    return (when - dt.datetime(1970, 1, 1, tzinfo=UTC)) // dt.timedelta(milliseconds=1)
 
 
 # --- stamps ----------------------------------------------------------------------------------
@@ -83,6 +83,12 @@ def test_stamp_time_gives_back_the_time_to_the_millisecond(when: dt.datetime) ->
     when = when.replace(microsecond=when.microsecond // 1000 * 1000)
     assert stamp_time(next_stamp(ZERO_STAMP, when)) == when
     assert stamp_time(next_stamp(ZERO_STAMP, when.astimezone(BRUSSELS))) == when  # the zone does not matter
+
+
+def test_a_millisecond_is_not_lost_to_floating_point() -> None:
+    when = dt.datetime(2004, 2, 1, 0, 0, 0, 1000, tzinfo=UTC)  # 1075593600.001 s is 1075593600000.9999 ms in floats
+    assert parts(next_stamp(ZERO_STAMP, when)) == (1075593600001, 0)
+    assert stamp_time(next_stamp(ZERO_STAMP, when)) == when
 
 
 def test_a_malformed_stamp_counts_as_the_beginning() -> None:

@@ -126,6 +126,9 @@ def test_sync_status_duplicates_and_a_dead_hub(stations) -> None:
     assert text[0] == f"hub {hub}: reachable"
     assert any(line.strip().startswith("entrance-B: last contact ") for line in text[2:])
 
+    assert desk(a, "duplicates").stdout.strip() == "no duplicate entries"
+    assert json.loads(desk(a, "duplicates", "--json").stdout) == []
+
     # the hub goes away: both stations go on checking people in
     point_at(a, DEAD_HUB)
     point_at(b, DEAD_HUB)
