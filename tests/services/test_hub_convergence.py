@@ -30,7 +30,7 @@ from desk.services.demo.event import EVENT_TZ, install_demo
 from desk.store import hub as hub_store
 from desk.store import registrations as registration_store
 from desk.store.db import Database, open_database
-from desk.store.schema.checkin import CheckinRow
+from desk.store.schema.checkin import CheckinRow, ScanLogRow
 from desk.store.schema.hub import HubEntryRow, HubLogRow, HubMemberRow
 
 pytestmark = pytest.mark.hub
@@ -115,13 +115,14 @@ class Venue:
             self._admin(f'DROP DATABASE IF EXISTS "{make_url(self.hub_url).database}" WITH (FORCE)')
 
 
-def _state(db: Database) -> tuple[dict[str, tuple], list[dict]]:
-    """What a database derived: each check-in (person, day, which it duplicates, the undo's stamp)
-    and its duplicate entries."""
+def _state(db: Database) -> tuple[dict[str, tuple], list[dict], set[tuple]]:
+    """What a database derived: each check-in (person, day, which it duplicates, the undo's stamp),
+    its duplicate entries and every station's scans."""
     with db.begin() as session:
         rows = {r.id: (r.registration_id, r.day, r.duplicate_of, r.undone_stamp) for r in session.scalars(select(CheckinRow))}
         found = [d.to_json() for d in hub_store.duplicates(session)]
-    return rows, found
+        scans = set(session.execute(select(ScanLogRow.id, ScanLogRow.desk, ScanLogRow.outcome)))
+    return rows, found, scans
 
 
 def _statuses(db: Database, people: list[str]) -> dict[str, str]:
@@ -270,7 +271,7 @@ class Stations(RuleBasedStateMachine):
                     assert session.scalar(select(func.count()).select_from(HubLogRow)
                                           .where(HubLogRow.applied.is_(False))) == 0
                 assert held == at_hub  # no entry missing at the hub, every station holds all
-                assert _state(db) == hub_state  # the same check-ins, undos and duplicate entries
+                assert _state(db) == hub_state  # the same check-ins, undos, duplicate entries and scans
                 assert _statuses(db, self.venue.people) == _statuses(hub_db, self.venue.people)
         finally:
             for db in self.dbs:
