@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -16,7 +17,6 @@ from click.testing import CliRunner, Result
 from sqlalchemy.engine import make_url
 
 from desk.cli import cli
-
 from desk.core.attendees import Status
 from desk.services.demo.event import install_demo
 from desk.store.db import open_database
@@ -74,9 +74,7 @@ def point_at(path, hub_url: str) -> None:
 
 @pytest.fixture
 def stations(tmp_path, db_template, pg_url):
-    """Station A holding the demo event, station B fresh, and a hub prepared by `desk hub init`."""
-    import shutil
-
+    """Station A holding the demo event, station B fresh, and an empty PostgreSQL database for the hub."""
     a, b = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
     shutil.copyfile(db_template, a)
     shutil.copyfile(db_template, b)
