@@ -255,3 +255,51 @@ def test_migration_0014_downgrades_and_upgrades_on_sqlite(tmp_path) -> None:
 @pytest.mark.hub
 def test_migration_0014_downgrades_and_upgrades_on_postgresql(pg_url) -> None:
     _round_trip(pg_url)
+
+
+# --- the same merge order everywhere -------------------------------------------------------------
+
+def _station(path) -> tuple:
+    db = open_database(f"sqlite:///{path}")
+    return db, install_demo(db, MATCH, now=AT).registrations
+
+
+def _entries(db) -> list[hub.Entry]:
+    with db.begin() as session:
+        return [hub.Entry(r.id, r.station, r.station_name, r.seq, r.stamp, r.kind, r.body)
+                for r in session.scalars(select(HubLogRow).where(HubLogRow.kind == hub.CHECKIN))]
+
+
+def test_a_check_in_keeps_the_station_of_its_entry_so_every_station_orders_alike(tmp_path, monkeypatch) -> None:
+    """Two check-ins of one person with the same stamp: one made before its station joined a hub
+    (no station name yet), one at a station named "0". Every database must order them alike."""
+    same = "1480579200000000000"
+    monkeypatch.setattr(hub, "next_stamp", lambda last, now: same)  # both laptops at the same millisecond
+    (early, regs), (named, _), (third, _) = (_station(tmp_path / f"{n}.sqlite") for n in ("early", "named", "third"))
+    rid = person(regs).registration_id
+    try:
+        with early.begin() as session:
+            mine = checkin_store.record_checkin(session, rid, CONF1, AT, "A1")  # before joining any hub
+        with named.begin() as session:
+            hub.join(session, "postgresql://hub.invalid/desk", "0")
+            theirs = checkin_store.record_checkin(session, rid, CONF1, AT, "B1")
+        from_early, from_named = _entries(early), _entries(named)
+        assert [e.station_name for e in from_early] == [""]
+        with early.begin() as session:
+            assert session.get(CheckinRow, mine).station == ""  # as its entry says, not its desk
+            assert hub.receive(session, from_named) == 1
+        with named.begin() as session:
+            assert hub.receive(session, from_early) == 1
+        with third.begin() as session:
+            assert hub.receive(session, from_early + from_named) == 2
+        decided = []
+        for db in (early, named, third):
+            with db.begin() as session:
+                decided.append({r.id: r.duplicate_of for r in session.scalars(select(CheckinRow))})
+        assert decided[0] == decided[1] == decided[2] == {mine: None, theirs: mine}  # "" before "0"
+        with third.begin() as session:  # shown by its desk while it has no station name
+            [found] = hub.duplicates(session)
+        assert [(c.station, c.desk) for c in found.checkins] == [("A1", "A1"), ("0", "B1")]
+    finally:
+        for db in (early, named, third):
+            db.close()
