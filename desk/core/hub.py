@@ -18,6 +18,8 @@ STAMP_LENGTH = _MS_DIGITS + _COUNTER_DIGITS
 """A stamp is 13 digits of milliseconds since 1970 and 6 digits of counter: text order is clock order."""
 
 ZERO_STAMP = "0" * STAMP_LENGTH
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_ONE_MS = dt.timedelta(milliseconds=1)
 
 
 def stamp_of(ms: int, counter: int = 0) -> str:
@@ -41,7 +43,7 @@ def next_stamp(last: str, now: dt.datetime) -> str:
     """
     if now.tzinfo is None:
         raise ValueError("stamps are taken from aware datetimes")
-    wall = int(now.timestamp() * 1000)
+    wall = (now - _EPOCH) // _ONE_MS  # exact: int(timestamp() * 1000) loses a millisecond to rounding
     last_ms, last_counter = parts(last)
     if wall > last_ms:
         return stamp_of(wall, 0)
@@ -51,7 +53,7 @@ def next_stamp(last: str, now: dt.datetime) -> str:
 def stamp_time(stamp: str) -> dt.datetime:
     """The physical time a stamp carries (UTC)."""
     ms, _ = parts(stamp)
-    return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc)
+    return _EPOCH + ms * _ONE_MS
 
 
 def merge_key(stamp: str, station: str, entry_id: str) -> tuple[str, str, str]:

@@ -86,11 +86,12 @@ def checkins_of(session: Session, registration_id: str) -> list[CheckinEntry]:
 def record_checkin(session: Session, registration_id: str, day: dt.date, at: dt.datetime, desk: str) -> str:
     """Insert an active check-in and return its id. Raises IntegrityError for an unknown registration."""
     checkin_id = new_id()
-    station = hub.station_name(session) or desk[:100]
     entry = hub.append(session, hub.CHECKIN, {"id": checkin_id, "registration_id": registration_id,
                                               "day": day.isoformat(), "at": at, "desk": desk[:100]})
+    # the station as its entry carries it ("" before joining a hub), as every other station stores it:
+    # the merge order compares it, so a desk name here would order this check-in differently
     session.add(CheckinRow(id=checkin_id, registration_id=registration_id, day=day, at=at, desk=desk[:100],
-                           station=station, stamp=entry.stamp))
+                           station=entry.station_name, stamp=entry.stamp))
     session.flush()
     return checkin_id
 

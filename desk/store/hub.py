@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from desk.core.attendees import Registration, Status
+from desk.core.errors import DeskError
 from desk.core.hub import CheckinFact, DuplicateCheckin, DuplicateEntry, next_stamp, resolve_checkins
 from desk.store.schema import Base, RegistrationRow
 from desk.store.schema.badges import PrintLogRow
@@ -590,7 +591,7 @@ def changes(session: Session) -> Changes:
     registrations = []
     if _known(session, _MARKER).get("") != marker:
         known = _known(session, REGISTRATION)
-        refs = dict(session.execute(select(RegistrationRow.registration_id, RegistrationRow.badge_ref)).tuples().all())
+        refs = dict(session.execute(select(RegistrationRow.registration_id, RegistrationRow.badge_ref)).all())
         for reg in repo.all_registrations(session):
             body = _registration_json(reg, refs.get(reg.registration_id))
             digest = digest_of(_dumps(body))
@@ -654,6 +655,7 @@ def take(session: Session, entries: Sequence[Entry]) -> list[Entry]:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": HUB_LOCK})
     have = set(session.scalars(select(HubEntryRow.id).where(HubEntryRow.id.in_([e.id for e in entries]))))
     new = [e for e in entries if e.id not in have]
+    _refuse_clashes(session, new)
     if new:
         session.execute(_insert(session, HubEntryRow.__table__).values([e.to_row() for e in new])  # type: ignore[arg-type]
                         .on_conflict_do_nothing())
@@ -662,6 +664,27 @@ def take(session: Session, entries: Sequence[Entry]) -> list[Entry]:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text(f"NOTIFY {CHANNEL}"))
     return new
+
+
+class StationClash(DeskError):
+    """Entries carry a station and sequence number the hub holds under other ids: two
+    databases share one station id (a station's file was copied)."""
+
+
+def _refuse_clashes(session: Session, new: Sequence[Entry]) -> None:
+    """Raise StationClash when a new entry's (station, seq) is taken: the insert below would
+    skip it silently and the station would count it pushed, so it would be lost."""
+    by_station: dict[str, list[Entry]] = {}
+    for entry in new:
+        by_station.setdefault(entry.station, []).append(entry)
+    for station, mine in by_station.items():
+        taken = session.execute(select(HubEntryRow.seq, HubEntryRow.station_name).where(
+            HubEntryRow.station == station, HubEntryRow.seq.in_([e.seq for e in mine]))).first()
+        if taken is not None:
+            raise StationClash(
+                f"the hub already holds entry {taken.seq} of station '{taken.station_name}' under another id: "
+                f"this database shares its station id with another (a copied file?); its entries stay here "
+                "unpushed")
 
 
 def hub_retry(session: Session) -> None:
