@@ -99,7 +99,7 @@ def venue(pg_url, db_template, tmp_path):
     keys = badge_codes.create_event_keys(first)
     codes = {f"HUB-{i:04d}": badge_codes.code_for(keys, f"HUB-{i:04d}") for i in range(PEOPLE)}
     for n, db in enumerate(stations, start=1):
-        hub.join(db, pg_url, f"Entrance {n}")
+        hub.join(db, pg_url, f"Station {n}")  # its entrance desk is "Entrance n"
     yield Venue(pg_url, stations, codes, tmp_path)
     for db in stations:
         db.close()
@@ -160,10 +160,12 @@ def waiting(db: Database) -> list[tuple[str, str]]:
         return list(session.execute(select(HubLogRow.kind, HubLogRow.error).where(HubLogRow.applied.is_(False))))
 
 
-def scan(db: Database, rid_or_code: str, desk: str, when: dt.datetime) -> entrance.CheckinResult:
-    keys, problem = entrance.desk_keys(db)
-    assert problem == ""
-    return entrance.check_in(db, rid_or_code, desk, when, keys)
+def scan(db: Database, code: str, desk: str, when: dt.datetime, keys=None) -> entrance.CheckinResult:
+    """A badge scanned at the entrance `desk` of a station (with the keys the station holds)."""
+    if keys is None:
+        keys, problem = entrance.desk_keys(db)
+        assert problem == ""
+    return entrance.check_in(db, code, desk, when, keys)
 
 
 # --- the tests ------------------------------------------------------------------------------------
@@ -222,17 +224,19 @@ def test_three_stations_apart_agree_after_the_hub_returns_with_nothing_lost(venu
                 hub.sync(db)
         scans = 0
         ids = [f"HUB-{i:04d}" for i in range(PEOPLE)]
+        keys = [entrance.desk_keys(db)[0] for db in stations]
         twice, once = ids[:30], ids[30:360]
         # 30 people let in at two stations while they were apart
         for k, rid in enumerate(twice):
             a, b = k % 3, (k + 1) % 3
-            assert scan(stations[a], venue.codes[rid], f"Entrance {a + 1}", at("08:00", k)).outcome \
+            assert scan(stations[a], venue.codes[rid], f"Entrance {a + 1}", at("08:00", k), keys[a]).outcome \
                 is ScanOutcome.WELCOME
-            assert scan(stations[b], venue.codes[rid], f"Entrance {b + 1}", at("08:05", k)).outcome \
+            assert scan(stations[b], venue.codes[rid], f"Entrance {b + 1}", at("08:05", k), keys[b]).outcome \
                 is ScanOutcome.WELCOME
             scans += 2
         for k, rid in enumerate(once):
-            assert scan(stations[k % 3], venue.codes[rid], f"Entrance {k % 3 + 1}", at("08:10", k)).outcome \
+            n = k % 3
+            assert scan(stations[n], venue.codes[rid], f"Entrance {n + 1}", at("08:10", k), keys[n]).outcome \
                 is ScanOutcome.WELCOME
             scans += 1
         # exit and re-entry pairs at the room doors (each room's door is one station's laptop)
@@ -289,16 +293,16 @@ def test_three_stations_apart_agree_after_the_hub_returns_with_nothing_lost(venu
     for k, (rid, day, found) in enumerate(flagged):
         a, b = k % 3, (k + 1) % 3
         assert (rid, day) == (twice[k], CONF1)
-        assert [(s, t) for s, t, _cid in found] == [(f"Entrance {a + 1}", at("08:00", k)),
-                                                    (f"Entrance {b + 1}", at("08:05", k))]
+        assert [(s, t) for s, t, _cid in found] == [(f"Station {a + 1}", at("08:00", k)),
+                                                    (f"Station {b + 1}", at("08:05", k))]
     # the next scan of such a person shows the duplicate, at every station
     for n, db in enumerate(stations):
         rid = twice[n]
         again = scan(db, venue.codes[rid], f"Entrance {n + 1}", at("13:00"))
         assert again.outcome is ScanOutcome.ALREADY_IN
         assert again.duplicate.startswith(f"Duplicate entry: Anna{n} Nowak{n} was checked in at ")
-        assert f"Entrance {n % 3 + 1} at 08:00" in again.duplicate
-        assert f"Entrance {(n + 1) % 3 + 1} at 08:05" in again.duplicate
+        assert f"Station {n % 3 + 1} at 08:00" in again.duplicate
+        assert f"Station {(n + 1) % 3 + 1} at 08:05" in again.duplicate
         assert again.first_checkin.desk == f"Entrance {n % 3 + 1}"
     assert len(hub.duplicates(stations[0])) == 30
 
@@ -348,12 +352,46 @@ def test_an_undo_at_one_station_undoes_the_check_in_at_every_station(venue) -> N
                 rows = list(session.execute(select(CheckinRow.station, CheckinRow.undone_at, CheckinRow.undone_desk)
                                             .where(CheckinRow.registration_id == "HUB-0042")))
             assert len(rows) == 1
-            assert rows[0].station == "Entrance 1" and rows[0].undone_desk == "Entrance 2"
+            assert rows[0].station == "Station 1" and rows[0].undone_desk == "Entrance 2"
             assert rows[0].undone_at is not None
     finally:
         hub_db.close()
     # undone everywhere: the next scan at the third station is a new welcome
     assert scan(third, code, "Entrance 3", at("08:40")).outcome is ScanOutcome.WELCOME
+
+
+def test_two_stations_that_undo_one_check_in_while_apart_agree_on_the_first_undo(venue) -> None:
+    first, second, third = venue.stations
+    venue.sync()
+    code = venue.codes["HUB-0043"]
+    assert scan(first, code, "Entrance 1", at("08:30")).outcome is ScanOutcome.WELCOME
+    venue.sync(0, 1, 2)
+    cut(venue.url)
+    try:
+        for n, db in ((1, second), (2, third)):
+            keys, _ = entrance.desk_keys(db)
+            assert entrance.undo(db, code, f"Entrance {n + 1}", at("08:36", n), keys).undone is not None
+        # station 1 has not heard of either undo yet
+        assert scan(first, code, "Entrance 1", at("08:40")).outcome is ScanOutcome.ALREADY_IN
+    finally:
+        restore(venue.url)
+    venue.sync()
+    venue.sync()
+    hub_db = venue.hub_db()
+    try:
+        states = [derived(db, at("12:00")) for db in (first, second, third, hub_db)]
+        with hub_db.begin() as session:
+            undone_desk = session.scalar(select(CheckinRow.undone_desk).where(CheckinRow.registration_id == "HUB-0043"))
+    finally:
+        hub_db.close()
+    assert all(state == states[0] for state in states)
+    assert undone_desk == "Entrance 2"  # the first undo in merge order, everywhere
+    for db in (first, second, third):
+        with db.begin() as session:
+            assert session.scalar(select(CheckinRow.undone_desk)
+                                  .where(CheckinRow.registration_id == "HUB-0043")) == "Entrance 2"
+    assert "HUB-0043" not in {rid for rid, _day in states[0]["standing"]}
+    assert scan(first, code, "Entrance 1", at("09:00")).outcome is ScanOutcome.WELCOME
 
 
 def test_a_cancellation_reaches_a_station_that_was_offline_at_its_next_sync(venue) -> None:
