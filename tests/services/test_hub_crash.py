@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -163,3 +164,43 @@ def test_a_station_killed_mid_pull_loses_nothing_and_the_next_sync_completes(hub
     assert hub.sync(second).pulled == 0
     first.close()
     second.close()
+
+
+def test_the_hub_connection_ended_mid_push_loses_nothing_and_the_next_sync_completes(
+        hub_url, db_template, tmp_path) -> None:
+    first = station(db_template, tmp_path, "Entrance A", hub_url)
+    ids = add_backlog(first, BACKLOG)
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(hub.sync(first))
+        except Exception as exc:  # noqa: BLE001 - the test looks at what it was
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    deadline = time.monotonic() + 60
+    while hub_count(hub_url, "SELECT count(*) FROM hub_entry") < hub.PUSH_BATCH and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # end the hub's side of the connection while it takes the next batch (inside its transaction)
+    name = make_url(hub_url).database
+    ended = 0
+    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
+        while not ended and worker.is_alive() and time.monotonic() < deadline:
+            ended = conn.execute(
+                "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
+                "AND state IN ('active', 'idle in transaction') AND query NOT ILIKE 'select 1%%' "  # not a ping
+                "AND pid <> pg_backend_pid()) t", (name,)).fetchone()[0]
+    worker.join(60)
+    assert ended and not worker.is_alive()
+    assert isinstance(outcome[0], hub.HubUnreachable), outcome
+    held = hub_count(hub_url, "SELECT count(*) FROM hub_entry")
+    assert hub.PUSH_BATCH <= held < BACKLOG and held % hub.PUSH_BATCH == 0  # whole batches only
+    hub.sync(first)
+    assert hub.station(first).unpushed == 0
+    assert hub_count(hub_url, "SELECT count(*) FROM hub_entry") == BACKLOG
+    assert hub_count(hub_url, "SELECT count(DISTINCT id) FROM scan_log") == BACKLOG
+    with first.begin() as session:
+        assert set(session.scalars(select(ScanLogRow.id))) == ids
+    first.close()
