@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -305,6 +306,40 @@ def test_three_stations_apart_agree_after_the_hub_returns_with_nothing_lost(venu
         assert f"Station {(n + 1) % 3 + 1} at 08:05" in again.duplicate
         assert again.first_checkin.desk == f"Entrance {n % 3 + 1}"
     assert len(hub.duplicates(stations[0])) == 30
+
+
+def test_stations_syncing_at_the_same_moment_converge(venue) -> None:
+    stations = venue.stations
+    venue.sync(0)
+    venue.sync(1, 2)
+    keys = [entrance.desk_keys(db)[0] for db in stations]
+    for k in range(90):  # while apart: 30 each, the first ten people at two stations
+        n = k % 3
+        rid = f"HUB-{k % 80:04d}"
+        scan(stations[n], venue.codes[rid], f"Entrance {n + 1}", at("08:00", k), keys[n])
+    failures: list[BaseException] = []
+
+    def rounds(db: Database) -> None:
+        try:
+            for _ in range(3):
+                hub.sync(db)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    workers = [threading.Thread(target=rounds, args=(db,)) for db in stations]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    assert failures == [] and not any(w.is_alive() for w in workers)
+    venue.sync()  # whoever finished first learns the others' last entries
+    hub_db = venue.hub_db()
+    try:
+        states = [derived(db, at("12:00")) for db in stations] + [derived(hub_db, at("12:00"))]
+    finally:
+        hub_db.close()
+    assert all(state == states[0] for state in states)
+    assert len(states[0]["standing"]) == 80 and len(states[0]["duplicates"]) == 10
 
 
 def test_a_push_whose_reply_is_lost_changes_nothing_when_repeated(venue) -> None:
