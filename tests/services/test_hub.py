@@ -449,3 +449,36 @@ def test_a_cancellation_reaches_a_station_that_was_offline_at_its_next_sync(venu
     assert hub.sync(second).pushed == 1  # only its scan-log line
     hub.sync(first)
     assert scan(first, venue.codes[rid], "Entrance 1", at("09:00")).outcome is ScanOutcome.CANCELLED
+
+
+def test_an_older_export_imported_at_another_station_while_apart_never_undoes_a_cancellation(venue) -> None:
+    first, second, third = venue.stations
+    venue.sync()
+    rid = "HUB-0077"
+    cut(venue.url)
+    try:
+        run_sync(first, FileSource(write_registrations(venue.folder / "cancel.csv", {rid})),
+                 clock=lambda: EXPORTED + dt.timedelta(days=2))
+        # station 3 imports, later, an export the portal made before the cancellation
+        older = venue.folder / "older.csv"
+        with older.open("w", newline="", encoding="utf-8") as f:
+            out = csv.writer(f)
+            out.writerow(HEADER)
+            out.writerow([rid, "validated", "Anna77", "Nowak77", "hub-77@example.eu", "Org renamed", "BE",
+                          "cluster practitioner", "|".join(d.isoformat() for d in TEST_DAYS[1:]), "T-HUB-0077",
+                          (EXPORTED + dt.timedelta(milliseconds=500)).isoformat()])
+        report = run_sync(third, FileSource(older), clock=lambda: EXPORTED + dt.timedelta(days=2))
+        assert report.lines()[0] == "added 0, updated 1, unchanged 0, rejected 0 rows"
+    finally:
+        restore(venue.url)
+    for _ in range(3):
+        venue.sync()
+    hub_db = venue.hub_db()
+    try:
+        for db in (first, second, third, hub_db):
+            with db.begin() as session:
+                reg = repo.get_registration(session, rid)
+            assert (reg.status.value, reg.organisation) == ("cancelled", "Org 3")  # the portal's newest record
+    finally:
+        hub_db.close()
+    assert scan(third, venue.codes[rid], "Entrance 3", at("08:30")).outcome is ScanOutcome.CANCELLED
