@@ -208,6 +208,8 @@ def test_a_sync_against_a_cut_hub_changes_nothing_and_says_so(venue) -> None:
             hub.sync(first)
         with pytest.raises(hub.HubUnreachable):  # a laptop pointed at a port where nothing listens
             hub.sync(first, hub.open_hub("postgresql+psycopg://postgres@127.0.0.1:9/nothing"))
+        status = hub.hub_status(first)
+        assert status.problem and status.members == [] and status.station.unpushed == 2
     finally:
         restore(venue.url)
     assert (log_ids(first), hub.station(first).unpushed, derived(first, at("12:00"))) == before
@@ -306,6 +308,11 @@ def test_three_stations_apart_agree_after_the_hub_returns_with_nothing_lost(venu
         assert f"Station {(n + 1) % 3 + 1} at 08:05" in again.duplicate
         assert again.first_checkin.desk == f"Entrance {n % 3 + 1}"
     assert len(hub.duplicates(stations[0])) == 30
+    # the hub's view of its stations: each one's entries all pushed, nothing left to pull
+    report = hub.hub_status(stations[0])
+    assert report.problem is None
+    assert sorted(m.name for m in report.members) == ["Station 1", "Station 2", "Station 3"]
+    assert all(m.logged == m.pushed and m.behind == 0 for m in report.members)
 
 
 def test_stations_syncing_at_the_same_moment_converge(venue) -> None:
