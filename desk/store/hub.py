@@ -169,10 +169,13 @@ def station_name(session: Session) -> str:
 def join(session: Session, hub_url: str, name: str) -> StationInfo:
     """Make this database a station of the hub at `hub_url` under `name`.
 
-    Joining another hub starts pulling that hub from its beginning."""
+    Joining another hub starts pulling that hub from its beginning, and pushes this station's
+    whole log there again (a new hub holds none of it; one that does keeps each entry once)."""
     row = _station_row(session)
     if row.hub_url != hub_url:
         row.pulled = 0
+        session.execute(update(HubLogRow).where(HubLogRow.station == row.station, HubLogRow.pushed.is_(True))
+                        .values(pushed=False))
     row.hub_url, row.name = hub_url, name[:100]
     session.flush()
     return station_info(session)
