@@ -489,3 +489,40 @@ def test_an_older_export_imported_at_another_station_while_apart_never_undoes_a_
     finally:
         hub_db.close()
     assert scan(third, venue.codes[rid], "Entrance 3", at("08:30")).outcome is ScanOutcome.CANCELLED
+
+
+@pytest.fixture
+def second_hub(pg_url):
+    """Another fresh hub database next to the venue's (dropped afterwards)."""
+    url = pg_url.rsplit("/", 1)[0] + "/" + make_url(pg_url).database + "_b"
+    name = make_url(url).database
+    with _admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    hub.init_hub(url)
+    yield url
+    with _admin() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_stations_that_join_a_new_hub_bring_their_whole_log_there(venue, second_hub) -> None:
+    first, second, third = venue.stations
+    venue.sync(0, 1)
+    assert scan(second, venue.codes["HUB-0005"], "Entrance 2", at("08:30")).outcome is ScanOutcome.WELCOME
+    venue.sync(1, 0)
+    # the hub's server is lost; the venue sets up another one and the stations join it
+    for n, db in ((1, first), (2, second)):
+        hub.join(db, second_hub, f"Station {n}")
+        hub.sync(db)
+    hub.sync(first)
+    hub.join(third, second_hub, "Station 3")
+    assert hub.sync(third).waiting == 0
+    with third.begin() as session:
+        assert len(repo.all_registrations(session)) == PEOPLE
+    again = scan(third, venue.codes["HUB-0005"], "Entrance 3", at("08:40"))
+    assert again.outcome is ScanOutcome.ALREADY_IN and again.first_checkin.desk == "Entrance 2"
+    new_hub = hub.open_hub(second_hub)
+    try:
+        hub.sync(third)
+        assert log_ids(new_hub, HubEntryRow) == own_ids(first) | own_ids(second) | own_ids(third)
+    finally:
+        new_hub.close()
