@@ -30,6 +30,7 @@ from desk.services.registrations.sources import FileSource
 from desk.services.registrations.sync import run_sync
 from desk.services.rooms.door import Rooms
 from desk.services.rooms.programme import install_demo_programme
+from desk.store import badges as badge_store
 from desk.store import hub as hub_store
 from desk.store import registrations as repo
 from desk.store.db import Database, open_database
@@ -171,8 +172,14 @@ def scan(db: Database, code: str, desk: str, when: dt.datetime, keys=None) -> en
 
 # --- the tests ------------------------------------------------------------------------------------
 
+def public_keys(db: Database) -> dict[int, str]:
+    with db.begin() as session:
+        return badge_store.public_keys(session)
+
+
 def test_stations_learn_the_registrations_and_keys_of_station_one_through_the_hub(venue) -> None:
     first, second, third = venue.stations
+    assert public_keys(second) == public_keys(third) == {} and set(public_keys(first)) == {1}
     pushed = venue.sync(0)[0]
     assert pushed.pushed >= PEOPLE and pushed.pulled == 0
     for db in (second, third):
@@ -181,7 +188,8 @@ def test_stations_learn_the_registrations_and_keys_of_station_one_through_the_hu
         with db.begin() as session:
             assert len(repo.all_registrations(session)) == PEOPLE
         keys, problem = entrance.desk_keys(db)
-        assert problem == "" and set(keys) == {1}  # the public key came through the hub
+        assert public_keys(db) == public_keys(first)  # the public key came through the hub
+        assert problem == "" and set(keys) == {1}
         verdict = badge_codes.verify_code(db, venue.codes["HUB-0007"])
         assert verdict.ok and verdict.registration_id == "HUB-0007"
         forged = venue.codes["HUB-0007"][:-8] + "AAAAAAAA"
