@@ -406,38 +406,43 @@ def _registration_of(body: Mapping[str, Any]) -> Registration:
         updated_at=dt.datetime.fromisoformat(stamp) if stamp else None)
 
 
-def _portal_order(entry: Entry, body: Mapping[str, Any]) -> tuple[dt.datetime, str]:
-    """Which of two versions of a registration is newer: the portal's update time, then the stamp."""
-    stamp = body.get("updated_at")
-    when = dt.datetime.fromisoformat(stamp) if stamp else dt.datetime.min
-    return (when if when.tzinfo else when.replace(tzinfo=_UTC)), entry.stamp
+_NO_TIME = dt.datetime.min.replace(tzinfo=_UTC)
+
+
+def _portal_time(value: dt.datetime | str | None) -> dt.datetime:
+    if not value:
+        return _NO_TIME
+    when = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return when if when.tzinfo else when.replace(tzinfo=_UTC)
 
 
 def _apply_registrations(session: Session, entries: Sequence[Entry]) -> None:
-    """Apply registration entries at once (per registration the newest by the portal's update
-    time, then by stamp, wins)."""
+    """Apply registration entries at once: per registration the version the portal updated
+    last wins, then the newest stamp, whatever the order in which a database receives them
+    (an older export imported at a station while apart never overwrites a newer one)."""
     from desk.store import registrations as repo  # noqa: PLC0415 - that module is large; needed here only
 
-    newest: dict[str, tuple[Entry, dict[str, Any]]] = {}
+    newest: dict[str, tuple[tuple[dt.datetime, str], Entry, dict[str, Any]]] = {}
     for entry in entries:
         body = json.loads(entry.body)
         rid = body["registration_id"]
-        if rid not in newest or _portal_order(*newest[rid]) < _portal_order(entry, body):
-            newest[rid] = (entry, body)
-    wanted = [(e, b) for e, b in newest.values() if _newer(session, REGISTRATION, b["registration_id"], e)]
+        order = (_portal_time(body.get("updated_at")), entry.stamp)
+        if rid not in newest or newest[rid][0] < order:
+            newest[rid] = (order, entry, body)
+    have = repo.registrations_by_id(session, list(newest))
+    wanted = []
+    for rid, (order, entry, body) in newest.items():
+        old, known = have.get(rid), session.get(HubKnownRow, (REGISTRATION, rid))
+        if old is None or order > (_portal_time(old.updated_at), known.stamp if known else ""):
+            wanted.append((entry, body))
     if not wanted:
         return
-    have = repo.registrations_by_id(session, [b["registration_id"] for _, b in wanted])
-    added, updated, older = [], [], False
+    added, updated = [], []
     for _, body in wanted:
         reg = _registration_of(body)
         old = have.get(reg.registration_id)
         if old is None:
             added.append(reg)
-        elif old.updated_at and reg.updated_at and old.updated_at > reg.updated_at:
-            # An export older than what this database holds (imported at a station while apart):
-            # keep ours, and let the next publish share it again so it wins everywhere.
-            older = True
         elif old != reg:
             updated.append((old, reg))
     now = dt.datetime.now(_UTC)
@@ -451,8 +456,6 @@ def _apply_registrations(session: Session, entries: Sequence[Entry]) -> None:
                             .values(badge_ref=ref))
     for entry, body in wanted:
         _know(session, REGISTRATION, body["registration_id"], digest_of(_dumps(body)), entry.stamp)
-    if older:  # the registrations' marker would hide the difference from `changes`
-        session.execute(delete(HubKnownRow).where(HubKnownRow.kind == _MARKER))
 
 
 def apply(session: Session, entries: Sequence[Entry]) -> list[tuple[Entry, str]]:
