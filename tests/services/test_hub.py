@@ -39,6 +39,8 @@ from desk.store.schema.hub import HubEntryRow, HubLogRow
 from desk.store.schema.rooms import DoorEventRow
 from tests.event_helpers import TEST_DAYS, create_event
 
+pytestmark = pytest.mark.hub
+
 CONF1 = TEST_DAYS[1]
 HEADER = ["registration_id", "status", "first_name", "last_name", "email", "organisation", "country",
           "category", "days", "ticket_code", "updated_at"]
@@ -224,6 +226,7 @@ def test_a_sync_against_a_cut_hub_changes_nothing_and_says_so(venue) -> None:
     assert hub.sync(first).pushed == before[1] == 2  # the check-in and its scan-log line
 
 
+@pytest.mark.slow
 def test_three_stations_apart_agree_after_the_hub_returns_with_nothing_lost(venue) -> None:
     stations = venue.stations
     venue.sync(0)

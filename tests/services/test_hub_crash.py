@@ -31,6 +31,8 @@ from desk.store.db import Database, open_database
 from desk.store.schema.checkin import ScanLogRow
 from desk.store.schema.hub import HubEntryRow, HubLogRow
 
+pytestmark = [pytest.mark.hub, pytest.mark.slow]
+
 BACKLOG = 5_000
 ROOT = Path(__file__).parents[2]
 
