@@ -460,12 +460,18 @@ def test_a_cancellation_reaches_a_station_that_was_offline_at_its_next_sync(venu
     venue.sync(0)
     with second.begin() as session:
         assert repo.get_registration(session, rid).status.value == "validated"  # not known there yet
+    other = "HUB-0098"  # cancelled too, a moment later; station 2 lets them in before it hears of it
+    run_sync(first, FileSource(write_registrations(venue.folder / "cancel2.csv", {rid, other})),
+             clock=lambda: EXPORTED + dt.timedelta(days=2))
+    venue.sync(0)
+    assert scan(second, venue.codes[other], "Entrance 2", at("08:40")).outcome is ScanOutcome.WELCOME
     result = hub.sync(second)
-    assert result.pulled >= 1 and result.waiting == 0
+    assert result.pulled >= 2 and result.waiting == 0
     answer = scan(second, venue.codes[rid], "Entrance 2", at("08:45"))
     assert answer.outcome is ScanOutcome.CANCELLED and answer.checkin_id is None
-    # the station's own stale copy was not published back over the cancellation
-    assert hub.sync(second).pushed == 1  # only its scan-log line
+    assert scan(second, venue.codes[other], "Entrance 2", at("08:46")).outcome is ScanOutcome.CANCELLED
+    # the station's own stale copies were not published back over the cancellations
+    assert hub.sync(second).pushed == 2  # only its two scan-log lines
     hub.sync(first)
     assert scan(first, venue.codes[rid], "Entrance 1", at("09:00")).outcome is ScanOutcome.CANCELLED
 
