@@ -170,10 +170,13 @@ def station_name(session: Session) -> str:
 def join(session: Session, hub_url: str, name: str) -> StationInfo:
     """Make this database a station of the hub at `hub_url` under `name`.
 
-    Joining another hub starts pulling that hub from its beginning."""
+    Joining another hub starts pulling that hub from its beginning, and pushes this station's
+    whole log there again (a new hub holds none of it; one that does keeps each entry once)."""
     row = _station_row(session)
     if row.hub_url != hub_url:
         row.pulled = 0
+        session.execute(update(HubLogRow).where(HubLogRow.station == row.station, HubLogRow.pushed.is_(True))
+                        .values(pushed=False))
     row.hub_url, row.name = hub_url, name[:100]
     session.flush()
     return station_info(session)
@@ -404,20 +407,37 @@ def _registration_of(body: Mapping[str, Any]) -> Registration:
         updated_at=dt.datetime.fromisoformat(stamp) if stamp else None)
 
 
+_NO_TIME = dt.datetime.min.replace(tzinfo=_UTC)
+
+
+def _portal_time(value: dt.datetime | str | None) -> dt.datetime:
+    if not value:
+        return _NO_TIME
+    when = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return when if when.tzinfo else when.replace(tzinfo=_UTC)
+
+
 def _apply_registrations(session: Session, entries: Sequence[Entry]) -> None:
-    """Apply registration entries at once (the newest stamp per registration wins)."""
+    """Apply registration entries at once: per registration the version the portal updated
+    last wins, then the newest stamp, whatever the order in which a database receives them
+    (an older export imported at a station while apart never overwrites a newer one)."""
     from desk.store import registrations as repo  # noqa: PLC0415 - that module is large; needed here only
 
-    newest: dict[str, tuple[Entry, dict[str, Any]]] = {}
+    newest: dict[str, tuple[tuple[dt.datetime, str], Entry, dict[str, Any]]] = {}
     for entry in entries:
         body = json.loads(entry.body)
         rid = body["registration_id"]
-        if rid not in newest or newest[rid][0].stamp < entry.stamp:
-            newest[rid] = (entry, body)
-    wanted = [(e, b) for e, b in newest.values() if _newer(session, REGISTRATION, b["registration_id"], e)]
+        order = (_portal_time(body.get("updated_at")), entry.stamp)
+        if rid not in newest or newest[rid][0] < order:
+            newest[rid] = (order, entry, body)
+    have = repo.registrations_by_id(session, list(newest))
+    wanted = []
+    for rid, (order, entry, body) in newest.items():
+        old, known = have.get(rid), session.get(HubKnownRow, (REGISTRATION, rid))
+        if old is None or order > (_portal_time(old.updated_at), known.stamp if known else ""):
+            wanted.append((entry, body))
     if not wanted:
         return
-    have = repo.registrations_by_id(session, [b["registration_id"] for _, b in wanted])
     added, updated = [], []
     for _, body in wanted:
         reg = _registration_of(body)

@@ -269,9 +269,10 @@ def change_stamp(session: Session, since: dt.datetime, until: dt.datetime) -> tu
 def log_scan(session: Session, desk: str, at: dt.datetime, code: str, outcome: str,
              registration_id: str | None, detail: str) -> None:
     """Append a door scan to the scan log every desk shares (accepted or not)."""
-    session.execute(insert(ScanLogRow), [{
-        "id": _new_id(), "desk": desk[:100], "at": at, "code": code[:512], "outcome": outcome,
-        "registration_id": registration_id, "detail": detail}])
+    row = {"id": _new_id(), "desk": desk[:100], "at": at, "code": code[:512], "outcome": outcome,
+           "registration_id": registration_id, "detail": detail}
+    session.execute(insert(ScanLogRow), [row])
+    hub.log_row(session, "scan", row)
 
 
 # --- lookups for a door scan ---------------------------------------------------------------
