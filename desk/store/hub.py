@@ -659,8 +659,8 @@ def take(session: Session, entries: Sequence[Entry]) -> list[Entry]:
                         .on_conflict_do_nothing())
         for entry, reason in apply(session, new):
             session.execute(update(HubEntryRow).where(HubEntryRow.id == entry.id).values(applied=False, error=reason))
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text(f"NOTIFY {CHANNEL}"))
+        if session.get_bind().dialect.name == "postgresql":  # delivered at commit; the payload: who pushed
+            session.execute(text("SELECT pg_notify(:channel, :station)"), {"channel": CHANNEL, "station": new[0].station})
     return new
 
 
@@ -680,6 +680,12 @@ def entries_after(session: Session, position: int, station: str, limit: int) -> 
     q = (select(HubEntryRow).where(HubEntryRow.position > position, HubEntryRow.station != station)
          .order_by(HubEntryRow.position).limit(limit))
     return [(r.position, _entry(r)) for r in session.scalars(q)]
+
+
+def behind(session: Session, position: int, station: str) -> int:
+    """On the hub: how many entries of other stations come after `position` (what a station has to pull)."""
+    return session.scalar(select(func.count()).select_from(HubEntryRow).where(
+        HubEntryRow.position > position, HubEntryRow.station != station)) or 0
 
 
 def last_position(session: Session) -> int:
