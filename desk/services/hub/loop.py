@@ -31,6 +31,7 @@ from desk.store.hub_listen import HubListener, ListenLost
 INTERVAL_S = 5.0
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 LISTEN_POLL_S = 0.2
+LISTEN_RETRY_S = 1.0  # a LISTEN connection is tried this often while the hub is away: its return is seen at once
 BUSY_RETRY_S = 1.0
 CATCH_UP_MIN = 50  # a round with at least this many entries to move says "catching up"
 AMBER_AFTER = dt.timedelta(minutes=15)
@@ -113,10 +114,11 @@ class HubLoop:
 
     def __init__(self, db: Database, on_state: Callable[[HubState], None], *, hub_url: str | None = None,
                  name: str = "", interval_s: float = INTERVAL_S, backoff_s: tuple[float, ...] = BACKOFF_S,
-                 listen_poll_s: float = LISTEN_POLL_S) -> None:
+                 listen_poll_s: float = LISTEN_POLL_S, listen_retry_s: float = LISTEN_RETRY_S) -> None:
         self._db, self._on_state = db, on_state
         self._hub_url, self._name = hub_url or None, name
         self._interval_s, self._backoff_s, self._poll_s = interval_s, backoff_s, listen_poll_s
+        self._listen_retry_s = listen_retry_s
         self._wake = threading.Condition()
         self._nudged = self._notified = False
         self._stopping = threading.Event()
@@ -261,7 +263,8 @@ class HubLoop:
     # --- the listener ----------------------------------------------------------------------
 
     def _listen(self) -> None:
-        failures = 0
+        # One connection attempt a second costs the hub nothing (unlike a round, which backs
+        # off): when it succeeds the hub is back, and the loop's back-off is cut short.
         while not self._stopping.is_set():
             url = self._listen_url
             if url is None:  # not joined yet: the first round finds the hub's address
@@ -270,10 +273,8 @@ class HubLoop:
             try:
                 listener = HubListener(url)
             except ListenLost:
-                self._stopping.wait(self._backoff_s[min(failures, len(self._backoff_s) - 1)])
-                failures += 1
+                self._stopping.wait(self._listen_retry_s)
                 continue
-            failures = 0
             self._notify()  # (re)connected: a catch-up round, for what no NOTIFY told while apart
             try:
                 while not self._stopping.is_set():
