@@ -445,9 +445,18 @@ def apply(session: Session, entries: Sequence[Entry]) -> list[tuple[Entry, str]]
     refers to what is not here yet, or that the database refuses, is kept for a later try
     and the others go on."""
     failed: list[tuple[Entry, str]] = []
-    i = 0
+    i = one_by_one_until = 0
     while i < len(entries):
         entry = entries[i]
+        if entry.kind in ROWS and i >= one_by_one_until:  # a run of append-only rows: one statement
+            j = i
+            while j < len(entries) and entries[j].kind == entry.kind:
+                j += 1
+            if j - i > 1:
+                if _apply_rows(session, ROWS[entry.kind], entries[i:j]):
+                    i = j
+                    continue
+                one_by_one_until = j  # refused as a whole: one at a time, to keep the good ones
         if entry.kind == REGISTRATION:
             j = i
             while j < len(entries) and entries[j].kind == REGISTRATION:
@@ -476,6 +485,18 @@ def apply(session: Session, entries: Sequence[Entry]) -> list[tuple[Entry, str]]
             failed.append((entry, reason))
         i += 1
     return failed
+
+
+def _apply_rows(session: Session, table: Table, run: Sequence[Entry]) -> bool:
+    """Insert a run of append-only rows in one statement (each once); False when the database
+    refused the run (the caller then applies them one at a time)."""
+    try:
+        with session.begin_nested():
+            session.execute(_insert(session, table).on_conflict_do_nothing(),
+                            [_row_values(table, json.loads(e.body)) for e in run])
+    except (IntegrityError, DBAPIError, KeyError, ValueError, TypeError):
+        return False
+    return True
 
 
 def _apply_one(session: Session, entry: Entry) -> None:
