@@ -5,6 +5,7 @@ said with its reason and tried again with back-off, its return is caught up, sto
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import shutil
 import threading
 import time
@@ -216,3 +217,42 @@ def test_the_age_of_the_data_is_amber_after_15_minutes_and_red_after_60():
     assert age_words(dt.timedelta(seconds=20)) == "data up to date"
     assert age_words(None) == "no data from the hub yet"
     assert HubState(Link.CATCHING_UP, left=1).words() == "catching up (1 entry)"
+
+
+def test_scans_are_answered_all_through_a_catch_up(stations):
+    from desk.core.checkin.decision import ScanOutcome
+    from desk.services.hub import station
+
+    a, b, people, _url = stations
+    at = NOW
+    for i in range(400):  # A alone: every person in, then scanned again (~600 entries)
+        at += dt.timedelta(seconds=1)
+        checkin.check_in(a, people[i % len(people)].ticket_code, "entrance-A", at)
+    sync(a)
+    seen = States()
+    loop = HubLoop(b, seen, interval_s=60)
+    loop.start()
+    try:
+        catching = wait_for(lambda: next((s for s in seen.seen if s.link is Link.CATCHING_UP), None))
+        assert catching.left >= 600
+        # the desk at B goes on scanning all through the catch-up: none of its scans waits for
+        # it (a batch holds the write lock less than a scan waits: no "busy, scan again")
+        answers = []
+        for person in itertools.cycle(people[:20]):
+            if seen.last().link is not Link.CATCHING_UP or len(answers) >= 400:
+                break
+            answers.append(checkin.check_in(b, person.ticket_code, "entrance-B", at + dt.timedelta(minutes=1)).outcome)
+        assert answers and ScanOutcome.BUSY not in answers
+        assert set(answers) <= {ScanOutcome.WELCOME, ScanOutcome.ALREADY_IN}
+    finally:
+        assert loop.stop()
+    # what was pulled stays; a new loop takes it from there
+    seen_again = States()
+    loop = HubLoop(b, seen_again, interval_s=60)
+    loop.start()
+    try:
+        wait_for(lambda: seen_again.last() is not None and seen_again.last().link is Link.ONLINE
+                 and station(b).unapplied == 0 and _checked_in(b, people[-1].registration_id))
+    finally:
+        assert loop.stop()
+    assert all(_checked_in(b, person.registration_id) for person in people)
