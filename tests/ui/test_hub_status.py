@@ -131,6 +131,8 @@ def test_the_window_syncs_in_the_background_and_answers_scans_meanwhile(qtbot, s
     sync(a)
     assert duplicates(a) == []  # apart from nobody: no person was checked in at both
     assert checkin.check_in_registration(a, third.registration_id, "entrance-A", NOW).outcome.value == "already_in"
+    window.close()  # the background sync ends with the window
+    assert window.hub.loop.stopped and window.hub.loop.stop(timeout_s=0)
 
 
 def _waiting_for_the_hub_lock(url: str) -> bool:
