@@ -354,6 +354,8 @@ def build_window(desk: Desk, idle_lock_ms: int | None = None) -> Any:
 
     def closing() -> None:
         gate.detach()
+        if getattr(window, "hub", None) is not None:
+            window.hub.stop()
         desk.workers.shutdown()
 
     window = MainWindow("desk", pages, on_close=closing,
@@ -363,6 +365,9 @@ def build_window(desk: Desk, idle_lock_ms: int | None = None) -> Any:
     window.show_message("  ·  ".join([f"Desk: {desk.settings.desk_name}", f"Role: {gate.role.value}",
                                       *desk.warnings, *role_warning]))
     _add_status(desk, window)
+    from desk.ui.hub.window import install_hub  # noqa: PLC0415
+
+    install_hub(desk, window, pages)  # the hub's sync in the background, when this desk has one
     for _title, page in pages:
         if isinstance(page, AttendeesPage):  # a sync says something about the connection: check it again
             page.sync_finished.connect(lambda _report: window.connection.refresh())

@@ -466,9 +466,18 @@ def apply(session: Session, entries: Sequence[Entry]) -> list[tuple[Entry, str]]
     refers to what is not here yet, or that the database refuses, is kept for a later try
     and the others go on."""
     failed: list[tuple[Entry, str]] = []
-    i = 0
+    i = one_by_one_until = 0
     while i < len(entries):
         entry = entries[i]
+        if entry.kind in ROWS and i >= one_by_one_until:  # a run of append-only rows: one statement
+            j = i
+            while j < len(entries) and entries[j].kind == entry.kind:
+                j += 1
+            if j - i > 1:
+                if _apply_rows(session, ROWS[entry.kind], entries[i:j]):
+                    i = j
+                    continue
+                one_by_one_until = j  # refused as a whole: one at a time, to keep the good ones
         if entry.kind == REGISTRATION:
             j = i
             while j < len(entries) and entries[j].kind == REGISTRATION:
@@ -497,6 +506,18 @@ def apply(session: Session, entries: Sequence[Entry]) -> list[tuple[Entry, str]]
             failed.append((entry, reason))
         i += 1
     return failed
+
+
+def _apply_rows(session: Session, table: Table, run: Sequence[Entry]) -> bool:
+    """Insert a run of append-only rows in one statement (each once); False when the database
+    refused the run (the caller then applies them one at a time)."""
+    try:
+        with session.begin_nested():
+            session.execute(_insert(session, table).on_conflict_do_nothing(),
+                            [_row_values(table, json.loads(e.body)) for e in run])
+    except (IntegrityError, DBAPIError, KeyError, ValueError, TypeError):
+        return False
+    return True
 
 
 def _apply_one(session: Session, entry: Entry) -> None:
@@ -681,8 +702,8 @@ def take(session: Session, entries: Sequence[Entry]) -> list[Entry]:
                         .on_conflict_do_nothing())
         for entry, reason in apply(session, new):
             session.execute(update(HubEntryRow).where(HubEntryRow.id == entry.id).values(applied=False, error=reason))
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text(f"NOTIFY {CHANNEL}"))
+        if session.get_bind().dialect.name == "postgresql":  # delivered at commit; the payload: who pushed
+            session.execute(text("SELECT pg_notify(:channel, :station)"), {"channel": CHANNEL, "station": new[0].station})
     return new
 
 
@@ -723,6 +744,12 @@ def entries_after(session: Session, position: int, station: str, limit: int) -> 
     q = (select(HubEntryRow).where(HubEntryRow.position > position, HubEntryRow.station != station)
          .order_by(HubEntryRow.position).limit(limit))
     return [(r.position, _entry(r)) for r in session.scalars(q)]
+
+
+def behind(session: Session, position: int, station: str) -> int:
+    """On the hub: how many entries of other stations come after `position` (what a station has to pull)."""
+    return session.scalar(select(func.count()).select_from(HubEntryRow).where(
+        HubEntryRow.position > position, HubEntryRow.station != station)) or 0
 
 
 def last_position(session: Session) -> int:

@@ -134,8 +134,12 @@ class SyncResult:
         return f"pushed {self.pushed}, pulled {self.pulled} entries"
 
 
-def sync(db: Database, hub_db: Database | None = None, *, progress: Any = None) -> SyncResult:
+def sync(db: Database, hub_db: Database | None = None, *, progress: Any = None,
+         pull_batch: int = PULL_BATCH) -> SyncResult:
     """One push-and-pull round with this station's hub (`hub_db`, else the joined hub's address).
+
+    Pulled entries are applied `pull_batch` at a time, each batch in one write: smaller
+    batches hold the station's write lock for less time (the window's background sync).
 
     Raises HubUnreachable (nothing of the station changed but what was already stored),
     or DeskError when this database joined no hub."""
@@ -146,7 +150,7 @@ def sync(db: Database, hub_db: Database | None = None, *, progress: Any = None) 
             raise DeskError("this database is not a station of a hub: run `desk hub join URL` first")
         hub_db = open_hub(info.hub_url)
     try:
-        return _round(db, hub_db, progress)
+        return _round(db, hub_db, progress, pull_batch)
     finally:
         if own:
             hub_db.close()
@@ -166,7 +170,7 @@ def _marker_moved(db: Database, found: store.Changes) -> bool:
         return store.known_marker(session) != found.marker
 
 
-def _round(db: Database, hub_db: Database, progress: Any) -> SyncResult:
+def _round(db: Database, hub_db: Database, progress: Any, pull_batch: int = PULL_BATCH) -> SyncResult:
     _at_hub(hub_db, lambda s: s.execute(text("SELECT 1")))  # reachable? before anything changes here
     with db.begin() as session:  # found without the write lock: scans go on meanwhile
         found = store.changes(session)
@@ -191,7 +195,7 @@ def _round(db: Database, hub_db: Database, progress: Any) -> SyncResult:
     pulled = 0
     position = me.pulled
     while True:
-        got = _at_hub(hub_db, lambda s, after=position: store.entries_after(s, after, me.station, PULL_BATCH))
+        got = _at_hub(hub_db, lambda s, after=position: store.entries_after(s, after, me.station, pull_batch))
         if not got:
             break
         position = got[-1][0]
