@@ -590,7 +590,7 @@ def changes(session: Session) -> Changes:
     registrations = []
     if _known(session, _MARKER).get("") != marker:
         known = _known(session, REGISTRATION)
-        refs = dict(session.execute(select(RegistrationRow.registration_id, RegistrationRow.badge_ref)).tuples().all())
+        refs = dict(session.execute(select(RegistrationRow.registration_id, RegistrationRow.badge_ref)).all())
         for reg in repo.all_registrations(session):
             body = _registration_json(reg, refs.get(reg.registration_id))
             digest = digest_of(_dumps(body))
