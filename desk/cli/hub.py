@@ -92,10 +92,11 @@ def status(state, as_json: bool) -> None:  # noqa: ANN001
 @guard
 def sync(state) -> None:  # noqa: ANN001
     """One push-and-pull round with this station's hub."""
-    from desk.services.awards.hub import forget_envelopes, own_ballots  # noqa: PLC0415
+    from desk.services.awards.hub import forget_envelopes, own_ballots, seal_before_joining  # noqa: PLC0415
     from desk.services.hub import HubUnreachable, NotAHub, sync as sync_round  # noqa: PLC0415
 
     db = state.database()
+    seal_before_joining(db)
     before = own_ballots(db)
     try:
         result = sync_round(db)

@@ -740,15 +740,15 @@ def all_ids(session: Session, table: str) -> Iterable[str]:
     return session.scalars(select(t.id))
 
 
-# --- award voting through the hub (desk.store.awards) ------------------------------------------
+# --- award voting through the hub (desk.store.ballots) ------------------------------------------
 # The awards travel as a shared document; a kiosk's ballot travels as an envelope only the hub
-# opens, and the hub's tally (voters and counts) comes back. Imported when used: desk.store.awards
+# opens, and the hub's tally (voters and counts) comes back. Imported when used: desk.store.ballots
 # builds on this module.
 
 def _awards_store() -> Any:
-    from desk.store import awards  # noqa: PLC0415
+    from desk.store import ballots  # noqa: PLC0415
 
-    return awards
+    return ballots
 
 
 register_document("awards", lambda s: _awards_store().awards_document(s),

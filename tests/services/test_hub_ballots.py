@@ -12,7 +12,7 @@ from sqlalchemy import inspect, text
 
 from desk.core.awards.results import TieBreak
 from desk.services.awards.files import import_awards
-from desk.services.awards.hub import forget_envelopes, own_ballots
+from desk.services.awards.hub import forget_envelopes, own_ballots, seal_before_joining
 from desk.services.awards.results import award_results
 from desk.services.awards.voting import cast_vote, close_voting, open_voting
 from desk.services.checkin.entrance import check_in_registration
@@ -222,3 +222,46 @@ def test_no_envelope_stays_on_the_hub_or_the_kiosks(kiosks) -> None:
         wal = path.with_name(path.name + "-wal")
         data += wal.read_bytes() if wal.exists() else b""
         assert b'"finalist":' not in data
+
+
+def test_ballots_counted_before_joining_reach_the_hub_as_one_batch(pg_url, db_template, tmp_path) -> None:
+    init_hub(pg_url)
+    paths = [tmp_path / "a.sqlite", tmp_path / "b.sqlite"]
+    for path in paths:
+        shutil.copyfile(db_template, path)
+    a, b = (open_database(f"sqlite:///{p}") for p in paths)
+    data = install_demo(a, START)
+    csv = tmp_path / "awards.csv"
+    csv.write_text(AWARDS_CSV, encoding="utf-8")
+    import_awards(a, csv)
+    open_voting(a, "manager", VOTING + dt.timedelta(hours=5), CHECKED_IN)
+    people = sorted((r for r in data.registrations if r.is_attendee and r.category != "staff" and r.ticket_code
+                     and (not r.days or CHECKED_IN.date() in r.days)), key=lambda r: r.registration_id)[:3]
+    for r in people:
+        check_in_registration(a, r.registration_id, "entrance", CHECKED_IN)
+    # A counts two ballots while it is a station of no hub: no envelope is written
+    for r, name in zip(people[:2], (PEETERS, WOJCIK)):
+        assert cast_vote(a, r.ticket_code, MANAGER, name, VOTING).outcome == "counted"
+    with a.begin() as session:
+        assert session.execute(text("SELECT count(*) FROM hub_log WHERE kind = 'ballot'")).scalar() == 0
+    join(a, pg_url, "kiosk A")
+    join(b, pg_url, "kiosk B")
+    assert seal_before_joining(a) == 2  # what `desk sync` does first
+    assert seal_before_joining(a) == 0  # once
+    sync(a)
+    sync(b)
+    assert cast_vote(b, people[2].ticket_code, MANAGER, IBANEZ, VOTING).outcome == "counted"
+    assert cast_vote(b, people[0].ticket_code, MANAGER, IBANEZ, VOTING).outcome == "already_voted"
+    sync(b)
+    sync(a)
+    hub = open_hub(pg_url)
+    try:
+        for db in (a, b, hub):
+            assert counts(db) == {PEETERS: 1, WOJCIK: 1, IBANEZ: 1}
+            assert manager_result(db).voters == manager_result(db).ballots == 3
+        with hub.begin() as session:
+            assert session.execute(text("SELECT body FROM hub_entry WHERE kind = 'ballot'")).scalars().all() == \
+                ["{}", "{}"]
+    finally:
+        for database in (a, b, hub):
+            database.close()
