@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select, text, update
+from sqlalchemy import Table, delete, event, func, select, text, update
 from sqlalchemy.orm import Session
 
 from desk.store import hub as hub_store
@@ -33,7 +33,7 @@ BALLOT = "ballot"
 TALLY = "ballot-tally"
 HUB_STATION = "hub"  # the station id of the entries the hub itself writes (its tally)
 BLANK = "{}"
-_TALLY_KEY = "award_tally"  # session.info: the tally this unit of work already wrote
+_TALLY_DUE = "award_tally_due"  # session.info: this unit of work opened envelopes
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -248,7 +248,7 @@ def open_envelope(session: Session, entry: hub_store.Entry) -> None:
             opened_seq=max(have.opened_seq, entry.seq),
             counted=stations.c.counted + counted, refused=stations.c.refused + refused))
     _blank(session, HubEntryRow.__table__, [entry.id])
-    write_tally(session)
+    _tally_due(session)
 
 
 def tally(session: Session) -> dict[str, object]:
@@ -273,26 +273,32 @@ def tally(session: Session) -> dict[str, object]:
 
 
 def write_tally(session: Session) -> None:
-    """On the hub: publish the current tally as one entry after every other, replacing the last one.
-
-    Within one unit of work the entry written first is rewritten in place (it is not committed,
-    so no station has seen it); an older tally is deleted, so only the newest is ever pulled."""
+    """On the hub: publish the current tally as one entry after every other; the older one is
+    deleted, so only the newest is ever pulled."""
     entries = HubEntryRow.__table__
     body = json.dumps(tally(session), sort_keys=True, separators=(",", ":"))
-    mine = session.info.get(_TALLY_KEY)
-    if mine is not None and mine[0] is session.get_transaction():
-        if session.execute(update(entries).where(entries.c.id == mine[1]).values(body=body)).rowcount:
-            return
     if session.get_bind().dialect.name == "postgresql":  # positions commit in order, as a push's do
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": hub_store.HUB_LOCK})
     seq = session.scalar(select(func.max(entries.c.seq)).where(entries.c.station == HUB_STATION)) or 0
     session.execute(delete(entries).where(entries.c.station == HUB_STATION, entries.c.kind == TALLY))
     last = session.scalar(select(func.max(entries.c.stamp))) or ""
-    entry_id = uuid.uuid4().hex
     session.execute(entries.insert().values(
-        id=entry_id, station=HUB_STATION, station_name=HUB_STATION, seq=seq + 1,
+        id=uuid.uuid4().hex, station=HUB_STATION, station_name=HUB_STATION, seq=seq + 1,
         stamp=hub_store.next_stamp(last, dt.datetime.now(_UTC)), kind=TALLY, body=body, applied=True, error=""))
-    session.info[_TALLY_KEY] = (session.get_transaction(), entry_id)
+
+
+def _tally_due(session: Session) -> None:
+    """Renew the tally once, when the unit of work that opened envelopes commits (not per envelope)."""
+    if not event.contains(session, "before_commit", _write_due_tally):
+        event.listen(session, "before_commit", _write_due_tally)
+    session.info[_TALLY_DUE] = True
+
+
+def _write_due_tally(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint's release: SQLAlchemy calls before_commit for those too
+    if session.info.pop(_TALLY_DUE, False):
+        write_tally(session)
 
 
 def _own_station(session: Session) -> str | None:

@@ -198,8 +198,10 @@ def test_no_envelope_stays_on_the_hub_or_the_kiosks(kiosks) -> None:
     with hub.begin() as session:
         bodies = session.execute(text("SELECT body FROM hub_entry WHERE kind = 'ballot'")).scalars().all()
         tallies = session.execute(text("SELECT count(*) FROM hub_entry WHERE kind = 'ballot-tally'")).scalar()
+        written = session.execute(text("SELECT max(seq) FROM hub_entry WHERE station = 'hub'")).scalar()
     assert bodies == ["{}"] * 4
     assert tallies == 1  # only the newest tally: no series of tallies to compare ballot by ballot
+    assert written == 2  # one tally per push that brought envelopes, not one per envelope
     voter_ids = {rid for rid, _ in people}
     for db in (hub, a, b):
         for table, rows in table_rows(db).items():
