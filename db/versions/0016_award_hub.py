@@ -1,4 +1,5 @@
-"""award hub: what the hub made of each station's ballot envelopes (counted, refused)
+"""award hub: what the hub made of each station's ballot envelopes (counted, refused), and the
+clock stamp of each award's voting window (the newest opening or closing wins across stations)
 
 Revision ID: 0016
 Revises: 0014
@@ -23,7 +24,11 @@ def upgrade() -> None:
     sa.Column('refused', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('station', name=op.f('pk_award_station'))
     )
+    with op.batch_alter_table('award') as batch:
+        batch.add_column(sa.Column('window_stamp', sa.String(length=19), server_default='', nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('award') as batch:
+        batch.drop_column('window_stamp')
     op.drop_table('award_station')

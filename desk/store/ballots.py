@@ -56,28 +56,33 @@ def awards_document(session: Session) -> dict[str, object]:
     own = session.execute(select(finalists).order_by(finalists.c.position, finalists.c.key)).all()
     return {"awards": [
         {"key": a.key, "name": a.name, "position": a.position, "open_until": _iso(a.open_until),
-         "closed_at": _iso(a.closed_at),
+         "closed_at": _iso(a.closed_at), "window_stamp": a.window_stamp,
          "finalists": [{"key": f.key, "name": f.name, "description": f.description, "position": f.position}
                        for f in own if f.award_id == a.id]}
         for a in rows]}
 
 
 def apply_awards_document(session: Session, body: Mapping[str, Any]) -> None:
-    """Take the awards of a newer shared document: add what is missing, update names, descriptions
-    and voting windows. Nothing is removed (a finalist may hold votes); a vote the document closes
-    is then kept in key order (forget_order)."""
+    """Take the awards of a newer shared document: add what is missing, update names, positions
+    and descriptions, and each voting window opened or closed later (by its clock stamp) than the
+    one here. Nothing is removed (a finalist may hold votes); a vote the document closes is then
+    kept in key order (forget_order)."""
     awards, finalists = AwardRow.__table__, AwardFinalistRow.__table__
     closed_now = False
     for a in body.get("awards", []):
-        values = {"name": a["name"], "position": a["position"], "open_until": _instant(a.get("open_until")),
-                  "closed_at": _instant(a.get("closed_at"))}
-        have = session.execute(select(awards.c.id, awards.c.closed_at).where(awards.c.key == a["key"])).first()
+        values = {"name": a["name"], "position": a["position"]}
+        window = {"open_until": _instant(a.get("open_until")), "closed_at": _instant(a.get("closed_at")),
+                  "window_stamp": a.get("window_stamp") or ""}
+        have = session.execute(select(awards.c.id, awards.c.closed_at, awards.c.window_stamp)
+                               .where(awards.c.key == a["key"])).first()
         if have is None:
-            award_id = session.execute(awards.insert().values(key=a["key"], ballots=0, **values)
+            award_id = session.execute(awards.insert().values(key=a["key"], ballots=0, **values, **window)
                                        .returning(awards.c.id)).scalar_one()
         else:
             award_id = have.id
-            closed_now = closed_now or (have.closed_at is None and values["closed_at"] is not None)
+            if window["window_stamp"] > have.window_stamp:
+                values.update(window)
+                closed_now = closed_now or (have.closed_at is None and window["closed_at"] is not None)
             session.execute(update(awards).where(awards.c.id == award_id).values(**values))
         for f in a.get("finalists", []):
             fvalues = {"name": f["name"], "description": f["description"], "position": f["position"]}

@@ -109,6 +109,27 @@ def test_closing_at_one_kiosk_closes_everywhere_and_the_hub_forgets_order(kiosks
     assert kept == sorted(voted)
 
 
+def test_a_window_closed_at_one_kiosk_survives_an_import_at_another(kiosks, tmp_path) -> None:
+    """The newest opening or closing of a vote wins, whatever document was published last."""
+    a, b, hub, _ = kiosks
+    close_voting(a, MANAGER, VOTING)
+    more = tmp_path / "more.csv"
+    more.write_text(AWARDS_CSV + f"{MANAGER},Jan Novák,Moravia\n", encoding="utf-8")
+    assert import_awards(b, more).stored.finalists_added == 1  # B has not heard of the closing yet
+    sync(a)
+    sync(b)  # B's document is the newer one, but the hub keeps A's newer closing
+    with hub.begin() as session:
+        assert store.list_awards(session)[0].closed_at is not None
+    # A takes B's finalist, keeps its own closing, and publishes the merge at its next sync
+    for kiosk in (a, a, b):
+        sync(kiosk)
+    for db in (a, b, hub):
+        with db.begin() as session:
+            (award,) = store.list_awards(session)
+        assert [f.name for f in award.finalists] == [PEETERS, WOJCIK, IBANEZ, "Jan Novák"]
+        assert award.closed_at is not None and not award.is_open(VOTING + dt.timedelta(minutes=1))
+
+
 def test_same_person_at_two_kiosks_apart_counts_once(kiosks) -> None:
     a, b, hub, people = kiosks
     (p_rid, p_code), (_q, q_code), (_r, r_code), _ = people

@@ -28,6 +28,8 @@ class AwardRow(Base):
     open_until: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
     ballots: Mapped[int] = mapped_column(Integer, default=0)  # ballots counted so far (the reconciliation)
+    # the hub clock stamp of the last opening or closing: through the hub, the newest window wins
+    window_stamp: Mapped[str] = mapped_column(String(19), default="", server_default="")
 
 
 class AwardFinalistRow(Base):
