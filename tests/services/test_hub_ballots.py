@@ -206,6 +206,7 @@ def table_rows(db) -> dict[str, list[tuple]]:
 
 def test_no_envelope_stays_on_the_hub_or_the_kiosks(kiosks) -> None:
     a, b, hub, people = kiosks
+    before = {t: len(r) for t, r in table_rows(hub).items()}
     choices = [PEETERS, WOJCIK, IBANEZ, WOJCIK]
     for i, ((_rid, code), name) in enumerate(zip(people, choices)):
         kiosk = a if i % 2 else b
@@ -223,6 +224,10 @@ def test_no_envelope_stays_on_the_hub_or_the_kiosks(kiosks) -> None:
     assert bodies == ["{}"] * 4
     assert tallies == 1  # only the newest tally: no series of tallies to compare ballot by ballot
     assert written == 2  # one tally per push that brought envelopes, not one per envelope
+    # on the hub, per ballot only who voted and a blank entry grow; no ballot row exists there either
+    after = {t: len(r) for t, r in table_rows(hub).items()}
+    grown = {t: after[t] - before[t] for t in after if after[t] != before[t]}
+    assert grown == {"award_voter": 4, "hub_entry": 4 + 1, "award_station": 2}  # + the one tally
     voter_ids = {rid for rid, _ in people}
     for db in (hub, a, b):
         for table, rows in table_rows(db).items():
