@@ -293,3 +293,21 @@ def test_ballots_counted_before_joining_reach_the_hub_as_one_batch(pg_url, db_te
     finally:
         for database in (a, b, hub):
             database.close()
+
+
+def test_a_push_repeated_after_its_reply_was_lost_counts_once(kiosks) -> None:
+    a, _b, hub, people = kiosks
+    (_p, p_code), (_q, q_code), *_ = people
+    assert cast_vote(a, p_code, MANAGER, PEETERS, VOTING).outcome == "counted"
+    assert cast_vote(a, q_code, MANAGER, WOJCIK, VOTING).outcome == "counted"
+    with a.begin() as session:
+        batch = hub_store.unpushed(session, 100)
+    assert [e.kind for e in batch] == ["ballot", "ballot"]
+    with hub.begin() as session:  # the hub takes the push, the reply never reaches the kiosk
+        assert len(hub_store.take(session, batch)) == 2
+    before = own_ballots(a)
+    sync(a)  # pushes the same envelopes again
+    assert own_ballots(a).since(before).line() == "ballots: 2 counted, 0 refused as second ballots (already_voted)"
+    for db in (a, hub):
+        assert counts(db) == {PEETERS: 1, WOJCIK: 1, IBANEZ: 0}
+        assert manager_result(db).voters == manager_result(db).ballots == 2
