@@ -99,13 +99,21 @@ def status(state, as_json: bool) -> None:  # noqa: ANN001
 @guard
 def sync(state) -> None:  # noqa: ANN001
     """One push-and-pull round with this station's hub."""
+    from desk.services.awards.hub import forget_envelopes, own_ballots, seal_before_joining  # noqa: PLC0415
     from desk.services.hub import HubUnreachable, NotAHub, sync as sync_round  # noqa: PLC0415
 
+    db = state.database()
+    seal_before_joining(db)
+    before = own_ballots(db)
     try:
-        result = sync_round(state.database())
+        result = sync_round(db)
     except (HubUnreachable, NotAHub) as exc:
         unreachable(exc)
     click.echo(result.line())
+    ballots = own_ballots(db).since(before).line()
+    if ballots:
+        forget_envelopes(db)
+        click.echo(ballots)
     if result.waiting:
         click.echo(f"{result.waiting} entries wait for what they refer to (they are tried at every sync)")
 

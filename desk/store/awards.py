@@ -17,8 +17,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from desk.core.awards.ballot import Award, AwardFileRow, Finalist
+from desk.core.hub import next_stamp
 from desk.core.text import fold_key
 from desk.store.schema.awards import AwardFinalistRow, AwardRow, AwardVoterRow
+from desk.store.schema.hub import HubLogRow
 
 _UTC = dt.timezone.utc
 
@@ -90,9 +92,13 @@ def store_award_rows(session: Session, rows: Sequence[AwardFileRow]) -> StoredAw
 
 
 def set_voting(session: Session, name: str, open_until: dt.datetime | None, closed_at: dt.datetime | None) -> bool:
-    """Set the voting window of the award stored as `name`; False when there is none."""
-    result = session.execute(update(AwardRow).where(AwardRow.name == name)
-                             .values(open_until=open_until, closed_at=closed_at))
+    """Set the voting window of the award stored as `name`; False when there is none.
+
+    The window gets this station's next clock stamp: through a hub, the newest window wins."""
+    last = max(session.scalar(select(func.max(HubLogRow.stamp))) or "",
+               session.scalar(select(func.max(AwardRow.window_stamp))) or "")
+    result = session.execute(update(AwardRow).where(AwardRow.name == name).values(
+        open_until=open_until, closed_at=closed_at, window_stamp=next_stamp(last, dt.datetime.now(_UTC))))
     return result.rowcount == 1
 
 
@@ -151,11 +157,14 @@ def forget_order(session: Session) -> None:
     PostgreSQL keeps a table's rows in the order they were written (and an updated count's
     older versions until a vacuum): CLUSTER rewrites `award_voter` in the order of its key,
     so nobody can tell who voted first, and `award_finalist` without the older versions of
-    its counts. SQLite needs nothing: `award_voter` has no rowid and is kept in key order.
+    its counts; on a hub `hub_entry` too, without the versions of envelopes before they were
+    blanked. SQLite needs nothing: `award_voter` has no rowid and is kept in key order.
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("CLUSTER award_voter USING pk_award_voter"))
         session.execute(text("CLUSTER award_finalist USING pk_award_finalist"))
+        # on a hub: the row versions of ballot envelopes as they arrived, before they were blanked
+        session.execute(text("CLUSTER hub_entry USING pk_hub_entry"))
 
 
 def forget_log(engine: Engine) -> None:

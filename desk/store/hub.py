@@ -808,3 +808,20 @@ def all_ids(session: Session, table: str) -> Iterable[str]:
     """Every entry id a log table holds (tests and convergence checks)."""
     t = HubLogRow if table == "hub_log" else HubEntryRow
     return session.scalars(select(t.id))
+
+
+# --- award voting through the hub (desk.store.ballots) ------------------------------------------
+# The awards travel as a shared document; a kiosk's ballot travels as an envelope only the hub
+# opens, and the hub's tally (voters and counts) comes back. Imported when used: desk.store.ballots
+# builds on this module.
+
+def _awards_store() -> Any:
+    from desk.store import ballots  # noqa: PLC0415
+
+    return ballots
+
+
+register_document("awards", lambda s: _awards_store().awards_document(s),
+                  lambda s, body: _awards_store().apply_awards_document(s, body))
+register_kind("ballot", lambda s, entry: _awards_store().open_envelope(s, entry))
+register_kind("ballot-tally", lambda s, entry: _awards_store().apply_tally(s, entry))

@@ -4,6 +4,9 @@ A code is verified exactly as at the entrance (badge signature, ticket code, key
 repair); a code that names nobody gets the entrance's words (forged, unknown, not_readable).
 A ballot is stored in one unit of work: the voter row, then one more on the finalist's count.
 No scan-log line is written for a vote: the log would put the person beside their choice.
+At a station of a hub the same unit of work seals the ballot in an envelope for the hub, which
+alone opens it (desk.store.ballots): the second ballot of a person voting at two kiosks while
+they were apart is refused there, and the kiosk takes its count back at its next sync.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from desk.core.categories import DEFAULT_CATEGORIES
 from desk.core.checkin.decision import ScanOutcome, decide_scan, event_day
 from desk.core.errors import DeskError
 from desk.store import awards as store
+from desk.store import ballots
 from desk.store import checkins as checkin_store
 from desk.store import registrations as repo
 from desk.store.db import Database, DatabaseBusy
@@ -119,6 +123,7 @@ def cast_vote(db: Database, code: str, award: str, finalist: str, at: dt.datetim
                 return VoteResult(VoteOutcome.ALREADY_VOTED, f"This badge has already voted for {chosen.name}.",
                                   chosen.name, None, at)
             store.count_ballot(session, chosen.name, pick.name)
+            ballots.seal_envelope(session, chosen.name, pick.name, registration.registration_id)
     except DatabaseBusy as exc:
         return VoteResult(VoteOutcome.BUSY, f"Not counted: {exc}. Vote again.", None, None, at)
     return VoteResult(VoteOutcome.COUNTED, f"Your vote for {chosen.name} is counted. Thank you.",

@@ -28,6 +28,8 @@ class AwardRow(Base):
     open_until: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
     ballots: Mapped[int] = mapped_column(Integer, default=0)  # ballots counted so far (the reconciliation)
+    # the hub clock stamp of the last opening or closing: through the hub, the newest window wins
+    window_stamp: Mapped[str] = mapped_column(String(19), default="", server_default="")
 
 
 class AwardFinalistRow(Base):
@@ -58,3 +60,17 @@ class AwardVoterRow(Base):
 
     award_id: Mapped[int] = mapped_column(ForeignKey("award.id"), primary_key=True)
     registration_id: Mapped[str] = mapped_column(ForeignKey("registration.registration_id"), primary_key=True)
+
+
+class AwardStationRow(Base):
+    """On the hub: what it made of each station's ballot envelopes (no ballot, no voter, no time).
+
+    `opened_seq` is the station's log sequence number up to which its envelopes were opened;
+    the station learns from it which of its own ballots the hub's tally already holds."""
+
+    __tablename__ = "award_station"
+
+    station: Mapped[str] = mapped_column(String(32), primary_key=True)
+    opened_seq: Mapped[int] = mapped_column(Integer, default=0)
+    counted: Mapped[int] = mapped_column(Integer, default=0)
+    refused: Mapped[int] = mapped_column(Integer, default=0)  # second ballots of a person for an award
