@@ -77,20 +77,22 @@ def resolve_checkins(facts: Iterable[CheckinFact]) -> dict[str, str | None]:
     """For the check-ins of one person on one day: checkin_id -> the id of the check-in it
     duplicates, or None for one that is not a duplicate.
 
-    In merge order, a check-in made while an earlier one still stood (not undone before it)
-    duplicates that one: two stations let the same person in while they were apart. A
-    duplicate never stands itself; a check-in after the standing one was undone is a new entry.
-    The answer depends only on the set of facts.
+    The first check-in by merge order that was not undone stands; every other one not undone
+    duplicates it (two stations let the same person in while they were apart). An undone
+    check-in is neither: undoing the first of a duplicate pair leaves the other standing, as
+    the person it let in is inside. The answer depends only on the set of facts.
     """
     ordered = sorted(facts, key=lambda f: merge_key(f.stamp, f.station, f.checkin_id))
     result: dict[str, str | None] = {}
-    standing: CheckinFact | None = None
+    standing: str | None = None
     for fact in ordered:
-        if standing is not None and (standing.undone_stamp is None or standing.undone_stamp > fact.stamp):
-            result[fact.checkin_id] = standing.checkin_id
-            continue
-        standing = fact
-        result[fact.checkin_id] = None
+        if fact.undone_stamp is not None:
+            result[fact.checkin_id] = None
+        elif standing is None:
+            standing = fact.checkin_id
+            result[fact.checkin_id] = None
+        else:
+            result[fact.checkin_id] = standing
     return result
 
 

@@ -106,6 +106,9 @@ def mark_undone(session: Session, checkin_id: str, at: dt.datetime, desk: str) -
     if result.rowcount != 1:
         return False
     hub.append(session, hub.UNDO, {"checkin_id": checkin_id, "at": at, "desk": desk[:100]}, stamp=stamp)
+    # a check-in another station made while apart may stand now (desk.core.hub.resolve_checkins)
+    person = session.execute(select(CheckinRow.registration_id, CheckinRow.day).where(CheckinRow.id == checkin_id)).one()
+    hub.resolve(session, person.registration_id, person.day)
     return True
 
 

@@ -128,10 +128,17 @@ def test_an_undo_undoes_the_check_in_and_a_check_in_after_it_counts() -> None:
     assert resolve_checkins(reversed(facts)) == {"first": None, "again": None}
 
 
-def test_a_check_in_made_while_the_first_still_stood_stays_a_duplicate_after_the_undo() -> None:
-    # B let the person in at 2000 while A's check-in stood; A's is undone only at 3000
+def test_undoing_the_first_of_a_duplicate_pair_leaves_the_other_standing() -> None:
+    # B let the person in at 2000 while A's check-in stood; A's is undone at 3000: B's stands
     facts = [fact("first", 1000, "A", undone_ms=3000), fact("second", 2000, "B")]
-    assert resolve_checkins(facts) == {"first": None, "second": "first"}
+    for order in itertools.permutations(facts):
+        assert resolve_checkins(order) == {"first": None, "second": None}
+
+
+def test_an_undone_duplicate_is_no_longer_a_duplicate_and_a_third_check_in_duplicates_the_standing_one() -> None:
+    facts = [fact("first", 1000, "A"), fact("second", 2000, "B", undone_ms=2500), fact("third", 3000, "C")]
+    for order in itertools.permutations(facts):
+        assert resolve_checkins(order) == {"first": None, "second": None, "third": "first"}
 
 
 def test_a_single_or_no_check_in_stands_alone() -> None:
@@ -150,10 +157,13 @@ def test_the_answer_depends_only_on_the_set_of_check_ins(rows, rnd) -> None:
     rnd.shuffle(shuffled)
     assert resolve_checkins(shuffled) == wanted
     ordered = sorted(facts, key=lambda f: merge_key(f.stamp, f.station, f.checkin_id))
-    assert wanted[ordered[0].checkin_id] is None  # the first always stands
-    for f in facts:  # a duplicate points at a check-in that stands
-        if wanted[f.checkin_id] is not None:
-            assert wanted[wanted[f.checkin_id]] is None
+    assert wanted[ordered[0].checkin_id] is None  # the first is never a duplicate
+    live = [f.checkin_id for f in ordered if f.undone_stamp is None]
+    for f in facts:  # at most one stands, every other live one duplicates it, an undone one is neither
+        if f.undone_stamp is not None or f.checkin_id == (live or [None])[0]:
+            assert wanted[f.checkin_id] is None
+        else:
+            assert wanted[f.checkin_id] == live[0]
 
 
 # --- duplicate entries ------------------------------------------------------------------------

@@ -448,6 +448,34 @@ def test_two_stations_that_undo_one_check_in_while_apart_agree_on_the_first_undo
     assert scan(first, code, "Entrance 1", at("09:00")).outcome is ScanOutcome.WELCOME
 
 
+def test_undoing_the_first_of_two_check_ins_made_apart_leaves_the_other_standing_everywhere(venue) -> None:
+    first, second, third = venue.stations
+    venue.sync()
+    code = venue.codes["HUB-0044"]
+    cut(venue.url)
+    try:  # both entrances let the person in while apart
+        assert scan(first, code, "Entrance 1", at("08:30")).outcome is ScanOutcome.WELCOME
+        assert scan(second, code, "Entrance 2", at("08:31")).outcome is ScanOutcome.WELCOME
+    finally:
+        restore(venue.url)
+    venue.sync()
+    venue.sync()
+    assert [d.registration_id for d in hub.duplicates(third)] == ["HUB-0044"]
+    keys, _ = entrance.desk_keys(first)
+    assert entrance.undo(first, code, "Entrance 1", at("08:50"), keys).undone is not None  # a wrong scan at 1
+    venue.sync()
+    venue.sync()
+    for db in (first, second, third):
+        assert hub.duplicates(db) == []
+        with db.begin() as session:
+            standing = session.execute(select(CheckinRow.station).where(
+                CheckinRow.registration_id == "HUB-0044", CheckinRow.undone_at.is_(None),
+                CheckinRow.duplicate_of.is_(None))).scalars().all()
+        assert standing == ["Station 2"]  # the person station 2 let in is still inside
+    answer = scan(third, code, "Entrance 3", at("09:00"))
+    assert answer.outcome is ScanOutcome.ALREADY_IN and answer.first_checkin.desk == "Entrance 2"
+
+
 def test_a_cancellation_reaches_a_station_that_was_offline_at_its_next_sync(venue) -> None:
     first, second = venue.stations[:2]
     venue.sync(0, 1)
