@@ -367,6 +367,7 @@ def build_window(desk: Desk, idle_lock_ms: int | None = None) -> Any:
     _add_status(desk, window)
     from desk.ui.hub.window import install_hub  # noqa: PLC0415
 
+    window.hub_pages = pages  # a hub set later in Settings hooks the same pages
     install_hub(desk, window, pages)  # the hub's sync in the background, when this desk has one
     for _title, page in pages:
         if isinstance(page, AttendeesPage):  # a sync says something about the connection: check it again
@@ -464,15 +465,32 @@ def open_settings(desk: Desk, window: Any) -> None:
     from desk.config import save_settings  # noqa: PLC0415
     from desk.ui.common.settings_dialog import SettingsDialog  # noqa: PLC0415
 
+    hub_before = desk.settings.hub_url
+
     def save(edited: Settings) -> None:
         desk.workers.submit(lambda _h: save_settings(edited), write=False, on_error=window.show_message)
         window.show_message(f"Desk: {edited.desk_name}  ·  settings saved")
+        if edited.hub_url != hub_before:
+            _hub_changed(desk, window, edited.hub_url)
         window.connection.refresh()  # the feed address may have changed
         for page in startup.built_pages(window):
             if hasattr(page, "settings_changed"):
                 page.settings_changed()  # e.g. print on check-in, the badge printer
 
     SettingsDialog(desk.settings, save, window, workers=desk.workers, list_printers=desk.list_printers).exec()
+
+
+def _hub_changed(desk: Desk, window: Any, hub_url: str) -> None:
+    """A hub set in Settings starts the background sync at once; another hub, or none, takes
+    effect when desk starts again (the station's log stays as it is meanwhile)."""
+    from desk.ui.hub.window import install_hub  # noqa: PLC0415
+
+    if hub_url and getattr(window, "hub", None) is None:
+        install_hub(desk, window, window.hub_pages)
+        window.show_message(f"Desk: {desk.settings.desk_name}  ·  settings saved  ·  syncing with the hub")
+    else:
+        window.show_message(f"Desk: {desk.settings.desk_name}  ·  settings saved  ·  "
+                            "the new hub address takes effect when desk starts again")
 
 
 def ensure_event(db: Database) -> bool:

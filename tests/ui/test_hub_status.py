@@ -154,3 +154,45 @@ def test_a_window_without_a_hub_shows_no_hub_indicator(qtbot, db):
         assert window.hub is None and window.hub_indicator is None
     finally:
         window.close()
+
+
+def test_a_hub_typed_into_settings_starts_the_sync_at_once(qtbot, db, pg_url):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+    from desk import app as desk_app
+    from desk.config import load_settings
+    from desk.services.demo.event import install_demo
+    from desk.services.hub import init_hub
+    from desk.ui.common.settings_dialog import SettingsDialog
+
+    install_demo(db, dt.date(2016, 11, 30))
+    init_hub(pg_url)
+    ctx = replace(build_desk(Settings(desk_name="door-Europa", camera="none"), db, Workers()), sound=RecordingSound())
+    window = build_window(ctx)
+    qtbot.addWidget(window)
+    window.show()
+
+    def fill(address: str) -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, SettingsDialog):
+            QTimer.singleShot(50, lambda: fill(address))
+            return
+        dialog.hub_url.setText(address)
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+
+    try:
+        assert window.hub is None
+        QTimer.singleShot(50, lambda: fill("hub.local/event"))  # not an address: said, nothing saved
+        QTimer.singleShot(400, lambda: QApplication.activeModalWidget() and QApplication.activeModalWidget().reject())
+        desk_app.open_settings(ctx, window)
+        assert window.hub is None and load_settings().hub_url == ""
+        QTimer.singleShot(50, lambda: fill(pg_url))
+        desk_app.open_settings(ctx, window)
+        qtbot.waitUntil(lambda: window.hub_indicator is not None
+                        and window.hub_indicator.link.text() == "Hub: online", timeout=TIMEOUT_MS)
+        assert station(db).name == "door-Europa" and station(db).hub_url == pg_url
+        assert load_settings().hub_url == pg_url
+        assert "syncing with the hub" in window.status_label.text()
+    finally:
+        window.close()

@@ -84,3 +84,17 @@ def test_printer_layout_and_print_on_checkin_are_saved_and_read_back(qtbot, tmp_
     last = load_settings()
     assert (last.printer, last.print_on_checkin) == (f"folder:{tmp_path / 'badges'}", False)
     workers.shutdown()
+
+
+def test_the_hub_address_must_be_a_postgresql_address(qtbot):
+    settings = Settings(desk_name="desk-1")
+    saved: list[Settings] = []
+    dialog = SettingsDialog(settings, saved.append)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.hub_url, "10.0.0.2/ecc")
+    _ok(dialog)
+    assert "postgresql://" in dialog.problem.text() and not saved and settings.hub_url == ""
+    dialog.hub_url.setText("postgresql://desk@10.0.0.2/ecc")
+    _ok(dialog)
+    assert saved == [settings] and settings.hub_url == "postgresql://desk@10.0.0.2/ecc"

@@ -52,6 +52,8 @@ class SettingsDialog(QDialog):
         self.feed_token = QLineEdit(settings.feed_token)
         self.feed_token.setEchoMode(QLineEdit.EchoMode.Password)
         self.db_url = QLineEdit(settings.db_url, placeholderText="empty: this computer's own database file")
+        self.hub_url = QLineEdit(settings.hub_url,
+                                 placeholderText="postgresql://desk@10.0.0.2/event — empty: this desk works alone")
         self.camera = QLineEdit(settings.camera, placeholderText="0 = the built-in webcam; 'off' for none")
         self.resolution = QComboBox()
         # item data is "WxH" text: Qt does not carry Python tuples through item data
@@ -89,7 +91,8 @@ class SettingsDialog(QDialog):
         form.addRow("Desk name", self.desk_name)
         form.addRow("Portal feed address", self.feed_url)
         form.addRow("Portal feed token", self.feed_token)
-        form.addRow("Database (hub) address", self.db_url)
+        form.addRow("Hub address", self.hub_url)
+        form.addRow("Database address", self.db_url)
         form.addRow("Camera", self.camera)
         form.addRow("Camera resolution", self.resolution)
         printer_row = QHBoxLayout()
@@ -142,6 +145,7 @@ class SettingsDialog(QDialog):
         return dataclasses.replace(
             self._settings, desk_name=self.desk_name.text().strip(), feed_url=self.feed_url.text().strip(),
             feed_token=self.feed_token.text().strip(), db_url=self.db_url.text().strip(),
+            hub_url=self.hub_url.text().strip(),
             camera=self.camera.text().strip() or "0", camera_width=width, camera_height=height,
             printer=str(self.printer.currentData() or ""), badge_layout=str(self.layout_box.currentData()),
             print_on_checkin=self.print_on_checkin.isChecked(), sound=self.sound.isChecked(), warnings=[],
@@ -156,6 +160,10 @@ class SettingsDialog(QDialog):
         if edited.feed_url and not edited.feed_url.startswith(("http://", "https://")):
             self.problem.setText("⚠ The portal feed address starts with https:// (or http://).")
             self.feed_url.setFocus()
+            return
+        if edited.hub_url and not edited.hub_url.startswith(("postgresql://", "postgresql+psycopg://")):
+            self.problem.setText("⚠ The hub address starts with postgresql:// (the hub is a PostgreSQL database).")
+            self.hub_url.setFocus()
             return
         # The pages hold this same Settings object: update it in place, then save the file.
         for field in dataclasses.fields(Settings):
