@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from desk.core.attendees import zone_of
 from desk.core.rooms.occupancy import DoorEvent, FullPolicy, Headcount, Move, Programme, ProgrammeSession, Room, WrongDayPolicy
 from desk.store import hub
+from desk.store.checkins import loggable
 from desk.store.registrations import get_event
 from desk.store.schema import EventRow, RegistrationRow
 from desk.store.schema.checkin import CheckinRow, ScanLogRow
@@ -269,8 +270,9 @@ def change_stamp(session: Session, since: dt.datetime, until: dt.datetime) -> tu
 def log_scan(session: Session, desk: str, at: dt.datetime, code: str, outcome: str,
              registration_id: str | None, detail: str) -> None:
     """Append a door scan to the scan log every desk shares (accepted or not)."""
-    row = {"id": _new_id(), "desk": desk[:100], "at": at, "code": code[:512], "outcome": outcome,
-           "registration_id": registration_id, "detail": detail}
+    # as the entrance's: a hostile code's NUL bytes or lone surrogates would stop the hub taking it
+    row = {"id": _new_id(), "desk": desk[:100], "at": at, "code": loggable(code)[:512], "outcome": outcome,
+           "registration_id": registration_id, "detail": loggable(detail)[:2000]}
     session.execute(insert(ScanLogRow), [row])
     hub.log_row(session, "scan", row)
 

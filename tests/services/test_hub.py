@@ -573,3 +573,20 @@ def test_stations_that_join_a_new_hub_bring_their_whole_log_there(venue, second_
         assert log_ids(new_hub, HubEntryRow) == own_ids(first) | own_ids(second) | own_ids(third)
     finally:
         new_hub.close()
+
+
+def test_a_hostile_code_scanned_at_a_door_reaches_the_hub_as_a_readable_trace(venue) -> None:
+    first = venue.stations[0]
+    venue.sync()
+    hostile = "evil\x00code\ud800" + "x" * 5000
+    answer = Rooms(first).scan("Europa", hostile, at("11:00"), "door Europa")
+    assert answer.outcome is not DoorOutcome.ENTERED
+    results = venue.sync(0)
+    assert results[0].pushed >= 1 and results[0].waiting == 0
+    hub_db = venue.hub_db()
+    try:
+        with hub_db.begin() as session:
+            codes = [c for c in session.scalars(select(ScanLogRow.code).where(ScanLogRow.desk == "door Europa"))]
+    finally:
+        hub_db.close()
+    assert len(codes) == 1 and codes[0].startswith("evil\\u0000code\\ud800") and len(codes[0]) <= 512
