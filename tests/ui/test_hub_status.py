@@ -196,3 +196,56 @@ def test_a_hub_typed_into_settings_starts_the_sync_at_once(qtbot, db, pg_url):
         assert "syncing with the hub" in window.status_label.text()
     finally:
         window.close()
+
+
+def test_a_door_scan_is_sent_to_the_hub_at_once_and_a_pull_refreshes_the_door(qtbot, stations, monkeypatch):
+    from functools import partial
+
+    from PySide6.QtCore import Qt
+
+    from desk.services.hub.loop import HubLoop
+    from desk.services.rooms.door import Rooms
+    from desk.services.rooms.programme import install_demo_programme
+    from desk.ui.common.deferred_page import DeferredPage
+    from desk.ui.hub import window as hub_window
+    from desk.ui.hub.sync import HubSync
+
+    a, b, people, url = stations
+    install_demo_programme(a, dt.date(2016, 11, 30))
+    now = dt.datetime(2016, 12, 1, 11, 0, tzinfo=NOW.tzinfo)
+    for person in people[:2]:  # in at the entrance of the other station
+        checkin.check_in_registration(a, person.registration_id, "entrance-A", now - dt.timedelta(hours=2))
+    sync(a)
+    sync(b)
+    # rounds only on a nudge or the hub's NOTIFY: a push within seconds is the door's nudge
+    monkeypatch.setattr(hub_window, "HubSync", partial(HubSync, make_loop=partial(HubLoop, interval_s=600)))
+    settings = Settings(desk_name="door-B", hub_url=url, camera="none", role="door")
+    ctx = replace(build_desk(settings, b, Workers()), sound=RecordingSound(), clock=lambda: now)
+    window = build_window(ctx)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: window.hub_indicator is not None
+                        and window.hub_indicator.link.text() == "Hub: online", timeout=TIMEOUT_MS)
+        rounds: list[object] = []  # the round the hub's listener asks for once it is connected comes first
+        window.hub.state_changed.connect(rounds.append)
+        qtbot.waitUntil(lambda: len(rounds) >= 1, timeout=TIMEOUT_MS)
+        tab = next(window.tabs.widget(i) for i in range(window.tabs.count()) if window.tabs.tabText(i) == "Door")
+        page = tab.ensure_built() if isinstance(tab, DeferredPage) else tab
+        qtbot.waitUntil(lambda: page.room_box.findData("Europa") >= 0, timeout=TIMEOUT_MS)
+        page.room_box.setCurrentIndex(page.room_box.findData("Europa"))
+        qtbot.waitUntil(lambda: "seats taken" in page.count_label.text(), timeout=TIMEOUT_MS)
+        before = page.answers
+        qtbot.keyClicks(page.scan_field, people[0].ticket_code)
+        qtbot.keyClick(page.scan_field, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: page.answers > before, timeout=TIMEOUT_MS)
+        assert page.count_label.text().startswith("1 of ")  # in: the door's own count
+        qtbot.waitUntil(lambda: station(b).unpushed == 0, timeout=TIMEOUT_MS)
+        # someone enters Europa at the other station's door: this door's count follows on the pull
+        taken = page.count_label.text()
+        assert Rooms(a).scan("Europa", people[1].ticket_code, now, "door-A").outcome.value in ("entered", "entered_again")
+        sync(a)
+        qtbot.waitUntil(lambda: page.count_label.text() != taken, timeout=TIMEOUT_MS)
+    finally:
+        window.close()

@@ -56,8 +56,10 @@ def _hook(hub: HubSync, page: QWidget) -> None:
     if _is(page, "desk.ui.checkin.page", "CheckInPage"):
         page.answer_shown.connect(hub.nudge)
         hub.entries_pulled.connect(lambda _n: page.refresh_status())
-    elif _is(page, "desk.ui.rooms.door_page", "DoorPage") or \
-            _is(page, "desk.ui.registrations.attendees_page", "AttendeesPage"):
+    elif _is(page, "desk.ui.rooms.door_page", "DoorPage"):
+        page.answer_shown.connect(hub.nudge)
+        hub.entries_pulled.connect(lambda _n: page.refresh())
+    elif _is(page, "desk.ui.registrations.attendees_page", "AttendeesPage"):
         hub.entries_pulled.connect(lambda _n: page.refresh())
 
 

@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
@@ -44,6 +44,8 @@ def seats_sentence(occupancy: int, capacity: int) -> str:
 
 class DoorPage(QWidget):
     """One room's door: pick the room, scan, read the answer; count and session always shown."""
+
+    answer_shown = Signal(object)  # the door's answer just shown (the hub's sync sends it at once)
 
     def __init__(self, workers: Workers, rooms: Any, clock: Callable[[], dt.datetime], desk: str,
                  sound: Any = None, open_board: Callable[[], None] | None = None, tz: dt.tzinfo | None = None,
@@ -266,6 +268,7 @@ class DoorPage(QWidget):
         if seq == self._seq:
             self.scan_field.setFocus()
         self.refresh()
+        self.answer_shown.emit(answer)
 
     def clear_answer(self) -> None:
         """Back to the neutral "ready" state (after ANSWER_HOLD_MS)."""
