@@ -325,4 +325,19 @@ def open_database(url: str, *, upgrade: bool = True, key: str | None = None) -> 
         raise DatabaseDamaged(f"the database {make_url(url).render_as_string()} cannot be used ({reason}): "
                               "restore it from a backup or from the hub; desk has kept it as it was.") from exc
     sessions = sessionmaker(engine, expire_on_commit=False)
-    return Database(url=url, engine=engine, sessions=sessions, warnings=warnings)
+    db = Database(url=url, engine=engine, sessions=sessions, warnings=warnings)
+    if upgrade and engine.dialect.name == "sqlite":
+        _settle_home(db)
+    return db
+
+
+def _settle_home(db: Database) -> None:
+    """A station's file copied or moved to another laptop becomes a station of its own (desk.store.hub)."""
+    from desk.store import hub  # noqa: PLC0415 - hub's tables are in the schema; the module only here
+
+    with contextlib.suppress(DatabaseBusy, OperationalError):  # busy: settled at the next opening
+        with db.sessions() as session:
+            if not hub.moved_home(session):
+                return
+        with db.begin_write(wait_ms=2_000) as session:
+            hub.settle_home(session)

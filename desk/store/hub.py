@@ -16,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import socket
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -152,13 +154,51 @@ def _insert(session: Session, table: Table) -> Any:
 
 # --- the station ---------------------------------------------------------------------------
 
+def home_of(session: Session) -> str:
+    """Where this SQLite database's file lives: host, path and file identity ("" on a server,
+    or in memory). A copy or a move of the file has another home."""
+    bind = session.get_bind()
+    path = bind.url.database if bind.dialect.name == "sqlite" else None
+    if not path or path == ":memory:":
+        return ""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ""
+    return f"{socket.gethostname()}|{os.path.realpath(path)}|{st.st_dev}:{st.st_ino}"
+
+
 def _station_row(session: Session) -> HubStationRow:
     row = session.get(HubStationRow, 1)
     if row is None:
-        row = HubStationRow(id=1, station=uuid.uuid4().hex, name="", hub_url=None, pulled=0, last_error="")
+        row = HubStationRow(id=1, station=uuid.uuid4().hex, name="", hub_url=None, pulled=0, last_error="",
+                            home=home_of(session))
         session.add(row)
         session.flush()
     return row
+
+
+def moved_home(session: Session) -> bool:
+    """Whether this database's file lives elsewhere than where its station id was made."""
+    row = session.get(HubStationRow, 1)
+    return row is not None and row.home != home_of(session)
+
+
+def settle_home(session: Session) -> bool:
+    """A file copied or moved to another place (`home_of`) becomes a station of its own: a
+    new station id, so two laptops set up from one file never share one (the hub would refuse
+    the copy's entries). Entries logged under the former id are still pushed from here.
+    True when the id changed."""
+    row = session.get(HubStationRow, 1)
+    home = home_of(session)
+    if row is None or row.home == home:
+        return False
+    moved = bool(row.home)
+    if moved:
+        row.station = uuid.uuid4().hex
+    row.home = home
+    session.flush()
+    return moved
 
 
 def station_name(session: Session) -> str:
@@ -185,8 +225,7 @@ def join(session: Session, hub_url: str, name: str) -> StationInfo:
 def station_info(session: Session) -> StationInfo:
     row = _station_row(session)
     logged = session.scalar(select(func.count()).select_from(HubLogRow).where(HubLogRow.station == row.station)) or 0
-    unpushed = session.scalar(select(func.count()).select_from(HubLogRow).where(
-        HubLogRow.station == row.station, HubLogRow.pushed.is_(False))) or 0
+    unpushed = session.scalar(select(func.count()).select_from(HubLogRow).where(HubLogRow.pushed.is_(False))) or 0
     unapplied = session.scalar(select(func.count()).select_from(HubLogRow).where(HubLogRow.applied.is_(False))) or 0
     contact = row.last_contact_at
     if contact is not None and contact.tzinfo is None:
@@ -256,9 +295,10 @@ _REFERENCE_FIRST = (HubLogRow.kind == REGISTRATION) | HubLogRow.kind.startswith(
 
 def unpushed(session: Session, limit: int) -> list[Entry]:
     """Own entries the hub does not hold yet: shared records first (what later entries refer to)."""
-    me = _station_row(session)
-    q = (select(HubLogRow).where(HubLogRow.station == me.station, HubLogRow.pushed.is_(False))
-         .order_by(_REFERENCE_FIRST.desc(), HubLogRow.seq).limit(limit))
+    # pulled entries are stored pushed: the rest were written here, under this station's id or
+    # under the one it had before its file was copied or moved (settle_home); in clock order
+    q = (select(HubLogRow).where(HubLogRow.pushed.is_(False))
+         .order_by(_REFERENCE_FIRST.desc(), HubLogRow.stamp, HubLogRow.seq).limit(limit))
     return [_entry(r) for r in session.scalars(q)]
 
 

@@ -194,7 +194,7 @@ def test_sync_needs_a_hub_and_says_so(db_path, pg_url) -> None:
     assert json.loads(desk(db_path, "hub", "status", "--json").stdout)["hub"] == make_url(secret).render_as_string()
 
 
-def test_a_copied_station_file_is_refused_and_keeps_its_entries(stations, tmp_path) -> None:
+def test_a_laptop_set_up_from_a_copied_station_file_becomes_a_station_of_its_own(stations, tmp_path) -> None:
     a, _, hub, people = stations
     desk(a, "hub", "init", hub)
     desk(a, "hub", "join", hub, "--station", "entrance-A")
@@ -203,11 +203,19 @@ def test_a_copied_station_file_is_refused_and_keeps_its_entries(stations, tmp_pa
     for suffix in ("", "-wal", "-shm"):  # a laptop set up by copying entrance-A's file
         if (a.parent / f"{a.name}{suffix}").exists():
             (tmp_path / f"copy.sqlite{suffix}").write_bytes((a.parent / f"{a.name}{suffix}").read_bytes())
+    desk(copy, "hub", "join", hub, "--station", "entrance-C")
     desk(a, "checkin", people[0].ticket_code, "--desk", "A1", "--at", "2016-12-01T08:30")
     desk(copy, "checkin", people[1].ticket_code, "--desk", "C1", "--at", "2016-12-01T08:31")
     assert synced(a) == (2, 0)
-    refused = desk(copy, "sync", ok=False)  # its entries carry entrance-A's station id and numbers
-    assert refused.exit_code == 1 and "shares its station id" in refused.stderr
-    status = json.loads(desk(copy, "hub", "status", "--json").stdout)
-    assert status["station"]["to_push"] == 2  # nothing was counted pushed, nothing lost
-    assert synced(a) == (0, 0)
+    assert synced(copy) == (2, 2)  # its own two entries go up, entrance-A's two come down
+    assert synced(a) == (0, 2)
+    status = json.loads(desk(a, "hub", "status", "--json").stdout)
+    assert sorted(s["name"] for s in status["stations"]) == ["entrance-A", "entrance-C"]
+    ids = {s["name"]: s["station"] for s in status["stations"]}
+    assert ids["entrance-A"] != ids["entrance-C"]
+    for path in (a, copy):  # both laptops know both check-ins: nothing lost, nothing refused
+        answers = [json.loads(desk(path, "checkin", p.ticket_code, "--desk", "X", "--at", "2016-12-01T09:00").stdout)
+                   for p in people[:2]]
+        assert [x["outcome"] for x in answers] == ["already_in", "already_in"]
+    # opened again where it lives, the copy keeps its new id
+    assert json.loads(desk(copy, "hub", "status", "--json").stdout)["station"]["station"] == ids["entrance-C"]

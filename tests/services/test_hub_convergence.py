@@ -103,7 +103,8 @@ class Venue:
                 if Path(f"{base}{suffix}").exists():
                     shutil.copyfile(f"{base}{suffix}", f"{path}{suffix}")
             with sqlite3.connect(path) as conn:
-                conn.execute("UPDATE hub_station SET hub_url = ?", (self.hub_url,))
+                # the same stations in new files: home '' keeps their ids (a copied file is a new station)
+                conn.execute("UPDATE hub_station SET hub_url = ?, home = ''", (self.hub_url,))
             paths.append(path)
         return paths
 

@@ -303,3 +303,36 @@ def test_a_check_in_keeps_the_station_of_its_entry_so_every_station_orders_alike
     finally:
         for db in (early, named, third):
             db.close()
+
+
+def test_a_station_file_moved_elsewhere_takes_a_new_id_and_still_pushes_what_it_logged(tmp_path, db_template) -> None:
+    import shutil
+
+    first = tmp_path / "laptop-1.sqlite"
+    shutil.copyfile(db_template, first)
+    db = open_database(f"sqlite:///{first}")
+    with db.begin_write() as session:
+        before = hub.append(session, "note", {"n": 1})
+    with db.begin() as session:
+        station = hub.station_info(session).station
+    db.close()
+    db = open_database(f"sqlite:///{first}")  # opened again where it lives: the same station
+    with db.begin() as session:
+        assert hub.station_info(session).station == station
+    db.close()
+
+    moved = tmp_path / "elsewhere" / "desk.sqlite"
+    moved.parent.mkdir()
+    shutil.move(first, moved)
+    db = open_database(f"sqlite:///{moved}")
+    try:
+        with db.begin_write() as session:
+            after = hub.append(session, "note", {"n": 2})
+        with db.begin() as session:
+            info = hub.station_info(session)
+            waiting = hub.unpushed(session, 10)
+        assert info.station != station and after.station == info.station and after.seq == 1
+        assert [e.id for e in waiting] == [before.id, after.id]  # the entry logged before the move goes up too
+        assert info.unpushed == 2
+    finally:
+        db.close()

@@ -53,6 +53,8 @@ class HubStationRow(Base):
     pulled: Mapped[int] = mapped_column(BigInteger, default=0)  # the hub position pulled up to
     last_contact_at: Mapped[dt.datetime | None]
     last_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # host, path and file of the SQLite database the station id was made for ("" on a server)
+    home: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class HubKnownRow(Base):
