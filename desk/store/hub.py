@@ -425,9 +425,15 @@ def _replace_tables(session: Session, tables: Sequence[Table], body: Mapping[str
     for table in reversed(tables):  # children first
         pk = [c.name for c in table.primary_key.columns]
         keep = {tuple(_row_values(table, r)[k] for k in pk) for r in body.get(table.name, [])}
-        for key in session.execute(select(*[table.c[k] for k in pk])):
+        for key in list(session.execute(select(*[table.c[k] for k in pk]))):
             if tuple(key) not in keep:
-                session.execute(delete(table).where(*[table.c[k] == v for k, v in zip(pk, key)]))
+                try:
+                    with session.begin_nested():
+                        session.execute(delete(table).where(*[table.c[k] == v for k, v in zip(pk, key)]))
+                except IntegrityError:
+                    # still referenced here (a renamed room's door events): kept, so the rest of the
+                    # record still applies instead of waiting for ever
+                    pass
 
 
 def _registration_json(reg: Registration, badge_ref: str | None) -> dict[str, object]:
