@@ -63,7 +63,7 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 def _entry(row: CheckinRow) -> CheckinEntry:
     return CheckinEntry(row.id, row.registration_id, row.day, _aware(row.at), row.desk,  # type: ignore[arg-type]
-                        _aware(row.undone_at))
+                        _aware(row.undone_at), row.station or "")
 
 
 # --- lookups for verification -----------------------------------------------------------

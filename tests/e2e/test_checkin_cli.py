@@ -60,7 +60,7 @@ def test_checkin_undo_and_the_outcome_words(url, monkeypatch) -> None:
     again = json.loads(desk(url, "checkin", person["ticket_code"], "--desk", "entrance-B",
                             "--at", "2016-12-01T09:00").stdout)
     assert again["outcome"] == "already_in"
-    assert again["first_checkin"] == {"at": "2016-12-01T08:30:00+01:00", "desk": "entrance-A"}
+    assert again["first_checkin"] == {"at": "2016-12-01T08:30:00+01:00", "desk": "entrance-A", "station": None}
     wrong = json.loads(desk(url, "checkin", person["ticket_code"], "--at", "2016-11-30T09:00").stdout)
     assert wrong["outcome"] == "wrong_day"
     for code in ("nobody-here", "D1:broken"):

@@ -168,7 +168,9 @@ def test_sync_status_duplicates_and_a_dead_hub(stations) -> None:
                                     "--at", "2016-12-01T10:00").stdout)
             desk_name, at = first[who.registration_id]
             assert again["outcome"] == "already_in"
-            assert again["first_checkin"] == {"desk": desk_name, "at": f"2016-12-01T{at}:00+01:00"}
+            assert again["first_checkin"] == {"desk": desk_name, "at": f"2016-12-01T{at}:00+01:00",
+                                              "station": {"A1": "entrance-A", "B1": "entrance-B"}[desk_name]}
+            assert f"at {desk_name} (entrance-" in again["reason"]
             assert again["duplicate"].startswith("Duplicate entry: ")
     status = json.loads(desk(b, "hub", "status", "--json").stdout)
     assert {s["name"]: s["to_push"] for s in status["stations"]} == {"entrance-A": 0, "entrance-B": 0}

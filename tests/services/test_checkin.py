@@ -63,7 +63,7 @@ def test_welcome_then_already_in_with_the_first_desk_and_time(db, demo) -> None:
     assert again.outcome is ScanOutcome.ALREADY_IN
     doc = again.to_json()
     assert doc["outcome"] == "already_in"
-    assert doc["first_checkin"] == {"at": "2016-12-01T08:30:00+01:00", "desk": "entrance-A"}
+    assert doc["first_checkin"] == {"at": "2016-12-01T08:30:00+01:00", "desk": "entrance-A", "station": None}
     assert doc["person"]["last_name"] == person.last_name
     # the next day is a new day
     assert svc.check_in(db, person.ticket_code, "entrance-A", at(CONF2, 8, 0)).outcome is ScanOutcome.WELCOME

@@ -49,6 +49,12 @@ class PriorCheckin:
 
     at: dt.datetime
     desk: str
+    station: str = ""  # the station of a hub that made it ("" before any hub)
+
+    @property
+    def where(self) -> str:
+        """`A1`, or `A1 (entrance-A)` when a station of a hub made it under another desk name."""
+        return f"{self.desk} ({self.station})" if self.station and self.station != self.desk else self.desk
 
 
 @dataclass(frozen=True)
@@ -111,7 +117,7 @@ def decide(
     if prior is not None:
         local = prior.at.astimezone(tz) if tz is not None and prior.at.tzinfo else prior.at
         return Decision(ScanOutcome.ALREADY_IN, registration, prior,
-                        reason=f"Already checked in at {local:%H:%M} at {prior.desk}.")
+                        reason=f"Already checked in at {local:%H:%M} at {prior.where}.")
     return Decision(ScanOutcome.WELCOME, registration)
 
 
@@ -149,6 +155,7 @@ class CheckinEntry:
     at: dt.datetime
     desk: str
     undone_at: dt.datetime | None = None
+    station: str = ""
 
     @property
     def active(self) -> bool:
@@ -162,7 +169,7 @@ def first_of_day(entries: Sequence[CheckinEntry], day: dt.date) -> PriorCheckin 
     if not active:
         return None
     first = min(active, key=lambda e: (e.at, e.checkin_id))
-    return PriorCheckin(first.at, first.desk)
+    return PriorCheckin(first.at, first.desk, first.station)
 
 
 def choose_undo(entries: Sequence[CheckinEntry]) -> CheckinEntry | None:

@@ -59,7 +59,8 @@ class CheckinResult:
         """The JSON object `desk checkin` prints (outcome words as in ScanOutcome)."""
         first = None
         if self.first_checkin is not None:
-            first = {"at": self.first_checkin.at.astimezone(self.tz).isoformat(), "desk": self.first_checkin.desk}
+            first = {"at": self.first_checkin.at.astimezone(self.tz).isoformat(), "desk": self.first_checkin.desk,
+                     "station": self.first_checkin.station or None}
         return {
             "outcome": self.outcome.value, "attendee": attendee_id(self.registration),
             "person": attendee_json(self.registration, self.category_label), "first_checkin": first, "reason": self.reason, "note": self.note, "desk": self.desk,

@@ -36,7 +36,7 @@ def match_status(match: DeskMatch) -> str:
     reg = match.registration
     if match.outcome is ScanOutcome.ALREADY_IN and match.first_checkin is not None:
         first = match.first_checkin
-        return f"✔ already in at {first.at.astimezone(match.tz):%H:%M} ({first.desk})"
+        return f"✔ already in at {first.at.astimezone(match.tz):%H:%M} ({first.where})"
     if match.outcome is ScanOutcome.WELCOME:
         return "✔ registered, not in yet"
     if match.outcome is ScanOutcome.WRONG_DAY:
