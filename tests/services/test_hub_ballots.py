@@ -36,18 +36,24 @@ AWARDS_CSV = ("award,finalist,description\n"
               f"{MANAGER},{IBANEZ},Basque Country\n")
 
 
-@pytest.fixture
-def kiosks(pg_url, db_template, tmp_path):
-    """Kiosk A (the demo event, its check-ins and an imported award file, vote open) and kiosk B
-    (an empty station), both joined to one hub and synced; yields (a, b, hub, people)."""
+def _two_kiosks(pg_url, db_template, tmp_path):
+    """A hub, kiosk A holding the demo event and kiosk B empty, and the awards file beside them."""
     init_hub(pg_url)
     paths = [tmp_path / "a.sqlite", tmp_path / "b.sqlite"]
     for path in paths:
         shutil.copyfile(db_template, path)
     a, b = (open_database(f"sqlite:///{p}") for p in paths)
     data = install_demo(a, START)
+    (tmp_path / "awards.csv").write_text(AWARDS_CSV, encoding="utf-8")
+    return a, b, data
+
+
+@pytest.fixture
+def kiosks(pg_url, db_template, tmp_path):
+    """Kiosk A (the demo event, its check-ins and an imported award file, vote open) and kiosk B
+    (an empty station), both joined to one hub and synced; yields (a, b, hub, people)."""
+    a, b, data = _two_kiosks(pg_url, db_template, tmp_path)
     csv = tmp_path / "awards.csv"
-    csv.write_text(AWARDS_CSV, encoding="utf-8")
     assert import_awards(a, csv).stored.finalists_added == 3
     open_voting(a, "manager", VOTING + dt.timedelta(hours=5), CHECKED_IN)
     voters = sorted((r for r in data.registrations if r.is_attendee and r.category != "staff" and r.ticket_code
@@ -253,14 +259,8 @@ def test_no_envelope_stays_on_the_hub_or_the_kiosks(kiosks) -> None:
 
 
 def test_ballots_counted_before_joining_reach_the_hub_as_one_batch(pg_url, db_template, tmp_path) -> None:
-    init_hub(pg_url)
-    paths = [tmp_path / "a.sqlite", tmp_path / "b.sqlite"]
-    for path in paths:
-        shutil.copyfile(db_template, path)
-    a, b = (open_database(f"sqlite:///{p}") for p in paths)
-    data = install_demo(a, START)
+    a, b, data = _two_kiosks(pg_url, db_template, tmp_path)
     csv = tmp_path / "awards.csv"
-    csv.write_text(AWARDS_CSV, encoding="utf-8")
     import_awards(a, csv)
     open_voting(a, "manager", VOTING + dt.timedelta(hours=5), CHECKED_IN)
     people = sorted((r for r in data.registrations if r.is_attendee and r.category != "staff" and r.ticket_code

@@ -73,21 +73,9 @@ def test_the_window_says_the_database_key_is_wrong(qtbot, tmp_path, monkeypatch,
 
 
 def test_the_window_asks_for_the_key_of_an_encrypted_database_until_it_opens(qtbot, tmp_path, monkeypatch) -> None:
-    import os
-    from pathlib import Path
-
     from PySide6.QtWidgets import QInputDialog
 
-    from desk.services.event import EventChanges, create_event
-    from desk.store.db import open_database
-
-    url = f"sqlite:///{tmp_path / 'desk.sqlite'}"
-    db = open_database(url, key="the station's key")
-    create_event(db, EventChanges(name="Forum", venue="Hall", days=(dt.date(2026, 11, 30),), timezone="Europe/Lisbon"))
-    db.close()
-    config = Path(os.environ["DESK_CONFIG_DIR"])
-    config.mkdir(parents=True, exist_ok=True)
-    (config / "settings.toml").write_text("db_encrypted = true\n", encoding="utf-8")
+    url = _encrypted_station(tmp_path, "the station's key")
     qapp = QApplication.instance()
     sheet, font, palette = qapp.styleSheet(), qapp.font(), qapp.palette()
     asked: list[str] = []
@@ -120,19 +108,10 @@ def test_the_window_asks_for_the_key_of_an_encrypted_database_until_it_opens(qtb
 
 
 def test_closing_the_key_question_opens_nothing(qtbot, tmp_path) -> None:
-    import os
-    from pathlib import Path
-
     from PySide6.QtWidgets import QInputDialog
 
-    from desk.store.db import open_database
-
-    url = f"sqlite:///{tmp_path / 'desk.sqlite'}"
-    open_database(url, key="k").close()
+    url = _encrypted_station(tmp_path, "k", with_event=False)
     before = (tmp_path / "desk.sqlite").read_bytes()
-    config = Path(os.environ["DESK_CONFIG_DIR"])
-    config.mkdir(parents=True, exist_ok=True)
-    (config / "settings.toml").write_text("db_encrypted = true\n", encoding="utf-8")
     qapp = QApplication.instance()
     sheet, font, palette = qapp.styleSheet(), qapp.font(), qapp.palette()
 
@@ -152,3 +131,23 @@ def test_closing_the_key_question_opens_nothing(qtbot, tmp_path) -> None:
         qapp.setPalette(palette)
     assert code == 0
     assert (tmp_path / "desk.sqlite").read_bytes() == before
+
+
+def _encrypted_station(tmp_path, key: str, *, with_event: bool = True) -> str:
+    """An encrypted station database (with an event) and settings that say so, without its key."""
+    import os
+    from pathlib import Path
+
+    from desk.services.event import EventChanges, create_event
+    from desk.store.db import open_database
+
+    url = f"sqlite:///{tmp_path / 'desk.sqlite'}"
+    db = open_database(url, key=key)
+    if with_event:
+        create_event(db, EventChanges(name="Forum", venue="Hall", days=(dt.date(2026, 11, 30),),
+                                      timezone="Europe/Lisbon"))
+    db.close()
+    config = Path(os.environ["DESK_CONFIG_DIR"])
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "settings.toml").write_text("db_encrypted = true\n", encoding="utf-8")
+    return url
