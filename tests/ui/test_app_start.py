@@ -10,11 +10,22 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desk import app as desk_app
 
 
+def run_main(**options: object) -> int:
+    """desk's start-up as `desk run` does it; main() themes the test's application, so its look
+    is put back after for the other tests."""
+    qapp = QApplication.instance()
+    sheet, font, palette = qapp.styleSheet(), qapp.font(), qapp.palette()
+    try:
+        return desk_app.main(**options)
+    finally:
+        qapp.setStyleSheet(sheet)
+        qapp.setFont(font)
+        qapp.setPalette(palette)
+
+
 def test_the_window_says_why_it_will_not_open_a_csv_and_exits_1(qtbot, tmp_path, capsys) -> None:
     csv = tmp_path / "export.csv"
     csv.write_text("registration_id,status\nECC16-0001,validated\n", encoding="utf-8")
-    qapp = QApplication.instance()
-    sheet, font, palette = qapp.styleSheet(), qapp.font(), qapp.palette()
     shown: list[tuple[str, str]] = []
 
     def read_and_close() -> None:
@@ -26,12 +37,7 @@ def test_the_window_says_why_it_will_not_open_a_csv_and_exits_1(qtbot, tmp_path,
         box.done(0)
 
     QTimer.singleShot(50, read_and_close)
-    try:
-        code = desk_app.main(db_url=f"sqlite:///{csv}")
-    finally:  # main() themed the test's application: give the other tests theirs back
-        qapp.setStyleSheet(sheet)
-        qapp.setFont(font)
-        qapp.setPalette(palette)
+    code = run_main(db_url=f"sqlite:///{csv}")
     assert code == 1
     assert shown and shown[0][0] == "desk cannot start"
     assert "is not a desk database" in shown[0][1] and "left it as it was" in shown[0][1]
@@ -48,8 +54,6 @@ def test_the_window_says_the_database_key_is_wrong(qtbot, tmp_path, monkeypatch,
     create_event(db, EventChanges(name="Forum", venue="Hall", days=(dt.date(2026, 11, 30),), timezone="Europe/Lisbon"))
     db.close()
     monkeypatch.setenv("DESK_DB_KEY", "a guess")
-    qapp = QApplication.instance()
-    sheet, font, palette = qapp.styleSheet(), qapp.font(), qapp.palette()
     shown: list[str] = []
 
     def read_and_close() -> None:
@@ -61,12 +65,7 @@ def test_the_window_says_the_database_key_is_wrong(qtbot, tmp_path, monkeypatch,
         box.done(0)
 
     QTimer.singleShot(50, read_and_close)
-    try:
-        code = desk_app.main(db_url=url)
-    finally:
-        qapp.setStyleSheet(sheet)
-        qapp.setFont(font)
-        qapp.setPalette(palette)
+    code = run_main(db_url=url)
     assert code == 1
     assert shown and shown[0].startswith("The database key is wrong")
     assert "Traceback" not in capsys.readouterr().err
@@ -76,8 +75,6 @@ def test_the_window_asks_for_the_key_of_an_encrypted_database_until_it_opens(qtb
     from PySide6.QtWidgets import QInputDialog
 
     url = _encrypted_station(tmp_path, "the station's key")
-    qapp = QApplication.instance()
-    sheet, font, palette = qapp.styleSheet(), qapp.font(), qapp.palette()
     asked: list[str] = []
     answers = ["a guess", "the station's key"]
 
@@ -95,12 +92,7 @@ def test_the_window_asks_for_the_key_of_an_encrypted_database_until_it_opens(qtb
 
     QTimer.singleShot(50, answer)
     shot = tmp_path / "window.png"
-    try:
-        code = desk_app.main(db_url=url, screenshot=str(shot))
-    finally:
-        qapp.setStyleSheet(sheet)
-        qapp.setFont(font)
-        qapp.setPalette(palette)
+    code = run_main(db_url=url, screenshot=str(shot))
     assert len(asked) == 2
     assert "encrypted" in asked[0] and "wrong" not in asked[0]
     assert asked[1].startswith("The database key is wrong")
@@ -112,8 +104,6 @@ def test_closing_the_key_question_opens_nothing(qtbot, tmp_path) -> None:
 
     url = _encrypted_station(tmp_path, "k", with_event=False)
     before = (tmp_path / "desk.sqlite").read_bytes()
-    qapp = QApplication.instance()
-    sheet, font, palette = qapp.styleSheet(), qapp.font(), qapp.palette()
 
     def close() -> None:
         dialog = QApplication.activeModalWidget()
@@ -123,12 +113,7 @@ def test_closing_the_key_question_opens_nothing(qtbot, tmp_path) -> None:
         dialog.reject()
 
     QTimer.singleShot(50, close)
-    try:
-        code = desk_app.main(db_url=url)
-    finally:
-        qapp.setStyleSheet(sheet)
-        qapp.setFont(font)
-        qapp.setPalette(palette)
+    code = run_main(db_url=url)
     assert code == 0
     assert (tmp_path / "desk.sqlite").read_bytes() == before
 
