@@ -36,7 +36,7 @@ from desk.store.schema.badges import PrintLogRow
 from desk.store.schema.checkin import CheckinRow, ScanLogRow
 from desk.store.schema.hub import HubEntryRow, HubKnownRow, HubLogRow, HubMemberRow, HubStationRow
 from desk.store.schema.matchmaking import MatchOutcomeRow, MatchPresenceRow
-from desk.store.schema.rooms import DoorEventRow, HeadcountRow
+from desk.store.schema.rooms import DoorEventRow, HeadcountRow, RoomRow, SessionRow
 
 _UTC = dt.timezone.utc
 
@@ -380,7 +380,58 @@ def _apply_undo(session: Session, entry: Entry, body: Mapping[str, object]) -> N
 
 
 def _apply_row(session: Session, table: Table, body: Mapping[str, object]) -> None:
-    session.execute(_insert(session, table).values(**_row_values(table, body)).on_conflict_do_nothing())
+    values = _row_values(table, body)
+    if table.name in _ROOM_ROWS and session.get(RoomRow, values["room"]) is None:
+        values["room"] = _room_now(session, str(values["room"]))  # scanned at a door before its room was renamed
+    session.execute(_insert(session, table).values(**values).on_conflict_do_nothing())
+
+
+# --- a room renamed at one station -----------------------------------------------------------
+
+ROOM_RENAME = "room-rename"
+_ROOM_ROWS = ("door_event", "headcount")
+
+
+def _room_now(session: Session, room: str) -> str:
+    """The name room `room` goes by here after the renames this database knows of (itself when none)."""
+    renames: dict[str, str] = {}
+    for table in (HubLogRow, HubEntryRow):  # a station's log; on the hub, the merged one
+        for body in session.scalars(select(table.body).where(table.kind == ROOM_RENAME).order_by(table.stamp)):
+            named = json.loads(body)
+            renames[named["old"]] = named["new"]
+    name, seen = room, {room}
+    while name in renames and renames[name] not in seen:
+        name = renames[name]
+        seen.add(name)
+    return name
+
+
+def _apply_room_rename(session: Session, entry: Entry) -> None:
+    """Another station renamed a room: its sessions, door events and headcounts follow here too,
+    and the old room goes once nothing refers to it."""
+    named = json.loads(entry.body)
+    old, new = named["old"], named["new"]
+    if session.get(RoomRow, new) is None:
+        if session.get(RoomRow, old) is None:
+            return  # neither here: the programme that has it will come with the new name
+        raise NotYet(f"the room {new!r} is not here yet (the programme naming it comes first)")
+    for table in (SessionRow, DoorEventRow, HeadcountRow):
+        session.execute(update(table).where(table.room == old).values(room=new))
+    try:
+        with session.begin_nested():
+            session.execute(delete(RoomRow).where(RoomRow.name == old))
+    except IntegrityError:
+        pass  # still referenced by what this database does not move: kept
+    _know_local(session, "programme")
+
+
+def _know_local(session: Session, name: str) -> None:
+    """Record this database's own version of a shared record as the one it knows: rows it had
+    to keep (still referenced here) are not a change of its own to publish."""
+    kind = DOCUMENT + name
+    known = session.get(HubKnownRow, (kind, ""))
+    if known is not None:
+        _know(session, kind, "", digest_of(_dumps(document_body(session, name))), known.stamp)
 
 
 def _newer(session: Session, kind: str, key: str, entry: Entry) -> bool:
@@ -401,10 +452,12 @@ def _apply_document(session: Session, entry: Entry) -> None:
     body = json.loads(entry.body)
     if name in _DOCUMENT_APPLIERS:
         _DOCUMENT_APPLIERS[name](session, body)
+        _know(session, entry.kind, "", digest_of(entry.body), entry.stamp)
     else:
         tables = [Base.metadata.tables[t] for t in DOCUMENTS[name]]
         _replace_tables(session, tables, body)
-    _know(session, entry.kind, "", digest_of(entry.body), entry.stamp)
+        _know(session, entry.kind, "", digest_of(entry.body), entry.stamp)
+        _know_local(session, name)  # rows kept because still referenced here are not a local change
 
 
 def _replace_tables(session: Session, tables: Sequence[Table], body: Mapping[str, list[dict[str, object]]]) -> None:
@@ -869,5 +922,6 @@ def _awards_store() -> Any:
 
 register_document("awards", lambda s: _awards_store().awards_document(s),
                   lambda s, body: _awards_store().apply_awards_document(s, body))
+register_kind(ROOM_RENAME, _apply_room_rename)
 register_kind("ballot", lambda s, entry: _awards_store().open_envelope(s, entry))
 register_kind("ballot-tally", lambda s, entry: _awards_store().apply_tally(s, entry))

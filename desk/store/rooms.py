@@ -158,6 +158,7 @@ def rename_room(session: Session, old: str, room: Room) -> None:
         session.execute(update(table).where(table.room == old).values(room=room.name))
     session.delete(row)
     session.flush()
+    hub.append(session, hub.ROOM_RENAME, {"old": old, "new": room.name})  # the door history moves everywhere
 
 
 def delete_room(session: Session, name: str) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from desk.core.checkin.decision import ScanOutcome
@@ -592,22 +592,33 @@ def test_a_hostile_code_scanned_at_a_door_reaches_the_hub_as_a_readable_trace(ve
     assert len(codes) == 1 and codes[0].startswith("evil\\u0000code\\ud800") and len(codes[0]) <= 512
 
 
-def test_a_room_renamed_after_its_door_scanned_still_lets_the_programme_reach_every_station(venue) -> None:
+def test_a_room_renamed_after_its_doors_scanned_takes_its_door_history_to_every_station(venue) -> None:
     from desk.services.rooms import programme as edit
 
-    first, second = venue.stations[:2]
+    first, second, third = venue.stations
     venue.sync()
-    code = venue.codes["HUB-0050"]
-    assert scan(second, code, "Entrance 2", at("10:30")).outcome is ScanOutcome.WELCOME
-    assert Rooms(second).scan("Europa", code, at("11:00"), "door Europa").outcome is DoorOutcome.ENTERED
-    venue.sync(1, 0)
+    codes = [venue.codes[f"HUB-00{n}"] for n in (50, 51)]
+    for n, code in enumerate(codes):
+        assert scan(second, code, "Entrance 2", at("10:30", n)).outcome is ScanOutcome.WELCOME
+    assert Rooms(second).scan("Europa", codes[0], at("11:00"), "door Europa").outcome is DoorOutcome.ENTERED
+    venue.sync(1, 0, 2)
+    # the third station's door scans into "Europa" before it hears of the rename
+    assert Rooms(third).scan("Europa", codes[1], at("11:05"), "door Europa").outcome is DoorOutcome.ENTERED
     renamed = edit.save_room(first, "Europa", {"room": "Europa Hall", "capacity": 90, "full_policy": "refuse"})
     assert renamed.ok
     assert edit.save_room(first, "Atrium", {"room": "Atrium", "capacity": 33, "full_policy": "warn"}).ok
-    results = venue.sync(0, 1)
-    assert all(r.waiting == 0 for r in results)  # the programme applied, nothing stuck
-    capacities = {r.room: r.capacity for r in Rooms(second, keys={}).status(at("11:30"))}
-    assert capacities["Europa Hall"] == 90 and capacities["Atrium"] == 33  # later changes arrive too
-    for db in (first, second):  # the door event made before the rename is kept everywhere
-        with db.begin() as session:
-            assert session.scalar(select(func.count()).select_from(DoorEventRow)) == 1
+    venue.sync()
+    results = venue.sync()
+    assert all(r.waiting == 0 for r in results)  # nothing stuck
+    assert all(r.pushed == 0 for r in venue.sync())  # and nobody publishes the old programme back
+    hub_db = venue.hub_db()
+    try:
+        for db in (first, second, third, hub_db):
+            with db.begin() as session:
+                assert set(session.scalars(select(DoorEventRow.room))) == {"Europa Hall"}
+            rooms = {r.room: r for r in Rooms(db, keys={}).status(at("11:30"))}
+            assert "Europa" not in rooms
+            assert (rooms["Europa Hall"].capacity, rooms["Europa Hall"].occupancy) == (90, 2)
+            assert rooms["Atrium"].capacity == 33  # later changes arrive too
+    finally:
+        hub_db.close()
