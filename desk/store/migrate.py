@@ -72,6 +72,22 @@ def heads_from_files(versions: Path | None = None) -> set[str] | None:
     return (revisions - parents) or None
 
 
+def known_revisions(versions: Path | None = None) -> set[str]:
+    """Every revision this desk's migration files name."""
+    known: set[str] = set()
+    for path in (versions or migrations_dir() / "versions").glob("*.py"):
+        lines = dict((m.group(1), m.group(2)) for m in _REVISION_LINE.finditer(path.read_text(encoding="utf-8")))
+        known.update(_QUOTED.findall(lines.get("revision", "")))
+    return known
+
+
+def stored_revisions(connection: Connection) -> set[str]:
+    """The revisions alembic_version holds (empty when the table is absent)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return set()
+    return {row[0] for row in connection.exec_driver_sql("SELECT version_num FROM alembic_version")}
+
+
 def _at_heads(connection: Connection) -> bool:
     heads = heads_from_files()
     if heads is None or not inspect(connection).has_table("alembic_version"):

@@ -94,7 +94,30 @@ def open_hub(url: str) -> Database:
     if not ready:
         db.close()
         raise NotAHub(f"{shown_url(url)} is not a desk hub yet: run `desk hub init {shown_url(url)}` first")
+    problem = _version_problem(db, url)
+    if problem:
+        db.close()
+        raise NotAHub(problem)
     return db
+
+
+def _version_problem(db: Database, url: str) -> str:
+    """Why this desk cannot use the hub's tables as they are ("" when it can)."""
+    from desk.store import migrate  # noqa: PLC0415
+
+    try:
+        with db.engine.connect() as conn:
+            stored = migrate.stored_revisions(conn)
+    except (OperationalError, DBAPIError) as exc:
+        raise HubUnreachable(_reason(exc)) from None
+    heads = migrate.heads_from_files() or migrate.head_revisions()
+    if stored == heads:
+        return ""
+    if stored - migrate.known_revisions():
+        return (f"the hub {shown_url(url)} was prepared by a newer desk: update desk on this laptop "
+                "(this station goes on working alone meanwhile)")
+    return (f"the hub {shown_url(url)} was prepared by an older desk: run `desk hub init {shown_url(url)}` "
+            "once with this desk to bring it up to date")
 
 
 def join(db: Database, url: str, name: str) -> store.StationInfo:
