@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,6 +169,9 @@ class DatabaseDamaged(DatabaseUnavailable):
     """The desk database file is damaged; desk keeps it and refuses to start on it."""
 
 
+RECHECK_S = 0.25  # a file that looks damaged is looked at once more after this
+
+
 def _inspect_sqlite_file(path: Path, key: str | None = None) -> None:
     """Refuse a file desk must not touch, before any connection could change it.
 
@@ -202,22 +206,13 @@ def _inspect_sqlite_file(path: Path, key: str | None = None) -> None:
     # pages writes nothing. Without a -wal (or -journal) file beside it the file is the whole database:
     # `immutable` then reads it without creating -wal/-shm files next to it either.
     busy = any(path.with_name(path.name + side).exists() for side in ("-wal", "-journal"))
-    mode = "mode=ro" if busy else "mode=ro&immutable=1"
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-    except sqlite3.Error as exc:
-        raise DatabaseUnavailable(f"cannot open {path}: {exc}") from exc
-    try:
-        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")] if tables else []
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise DatabaseUnavailable(f"{path} is in use and locked by another program: try again") from exc
-        problems = [str(exc)]
-    except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
-        problems = [str(exc)]
-    finally:
-        conn.close()
+    tables, problems = _check_pages(path, "mode=ro" if busy else "mode=ro&immutable=1")
+    if problems and problems != ["ok"] and not busy:
+        # `immutable` reads without locks: a desk writing at that very moment can look like
+        # damage. Look again a moment later (as a reader among writers if a -wal appeared).
+        time.sleep(RECHECK_S)
+        busy = any(path.with_name(path.name + side).exists() for side in ("-wal", "-journal"))
+        tables, problems = _check_pages(path, "mode=ro" if busy else "mode=ro&immutable=1")
     if problems and problems != ["ok"]:
         first = " ".join(problems[0].replace("*** in database main ***", "").split())
         raise DatabaseDamaged(
@@ -229,6 +224,27 @@ def _inspect_sqlite_file(path: Path, key: str | None = None) -> None:
         raise NotADeskDatabase(
             f"{path} is not a desk database (an SQLite database with other tables: {shown}); desk has left it "
             "as it was. Give --db the desk's database, or a new file name to start an empty one.")
+
+
+def _check_pages(path: Path, mode: str) -> tuple[set[str], list[str]]:
+    """The tables of the SQLite file at `path` and what quick_check says of its pages (read only)."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise DatabaseUnavailable(f"cannot open {path}: {exc}") from exc
+    tables: set[str] = set()
+    try:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")] if tables else []
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise DatabaseUnavailable(f"{path} is in use and locked by another program: try again") from exc
+        problems = [str(exc)]
+    except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
+        problems = [str(exc)]
+    finally:
+        conn.close()
+    return tables, problems
 
 
 def _inspect_encrypted_file(path: Path, key: str) -> None:

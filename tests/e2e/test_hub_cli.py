@@ -3,6 +3,7 @@ desk sync and desk duplicates on real SQLite stations and a real PostgreSQL hub.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -61,14 +62,14 @@ def synced(path, *, process: bool = False) -> tuple[int, int]:
 
 def content(path) -> dict[str, list[tuple]]:
     """Every row of every table of a station's file (its content, whatever the file's bytes)."""
-    with sqlite3.connect(path) as conn:
+    with contextlib.closing(sqlite3.connect(path)) as conn:  # closed at once, not when collected
         tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
 
 
 def point_at(path, hub_url: str) -> None:
     """The station's hub address as stored by `desk hub join` (the hub moved, or died)."""
-    with sqlite3.connect(path) as conn:
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("UPDATE hub_station SET hub_url = ?", (hub_url,))
 
 
