@@ -205,14 +205,12 @@ def _inspect_sqlite_file(path: Path, key: str | None = None) -> None:
     # Plain sqlite3 read-only, none of desk's pragmas: reading the schema and checking the
     # pages writes nothing. Without a -wal (or -journal) file beside it the file is the whole database:
     # `immutable` then reads it without creating -wal/-shm files next to it either.
-    busy = any(path.with_name(path.name + side).exists() for side in ("-wal", "-journal"))
-    tables, problems = _check_pages(path, "mode=ro" if busy else "mode=ro&immutable=1")
-    if problems and problems != ["ok"] and not busy:
+    tables, problems, locked = _check_pages(path)
+    if problems and problems != ["ok"] and not locked:
         # `immutable` reads without locks: a desk writing at that very moment can look like
         # damage. Look again a moment later (as a reader among writers if a -wal appeared).
         time.sleep(RECHECK_S)
-        busy = any(path.with_name(path.name + side).exists() for side in ("-wal", "-journal"))
-        tables, problems = _check_pages(path, "mode=ro" if busy else "mode=ro&immutable=1")
+        tables, problems, _locked = _check_pages(path)
     if problems and problems != ["ok"]:
         first = " ".join(problems[0].replace("*** in database main ***", "").split())
         raise DatabaseDamaged(
@@ -226,8 +224,11 @@ def _inspect_sqlite_file(path: Path, key: str | None = None) -> None:
             "as it was. Give --db the desk's database, or a new file name to start an empty one.")
 
 
-def _check_pages(path: Path, mode: str) -> tuple[set[str], list[str]]:
-    """The tables of the SQLite file at `path` and what quick_check says of its pages (read only)."""
+def _check_pages(path: Path) -> tuple[set[str], list[str], bool]:
+    """The tables of the SQLite file at `path`, what quick_check says of its pages (read only),
+    and whether it was read with locks (a -wal or -journal beside it: someone writes it)."""
+    locked = any(path.with_name(path.name + side).exists() for side in ("-wal", "-journal"))
+    mode = "mode=ro" if locked else "mode=ro&immutable=1"
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:
@@ -244,7 +245,7 @@ def _check_pages(path: Path, mode: str) -> tuple[set[str], list[str]]:
         problems = [str(exc)]
     finally:
         conn.close()
-    return tables, problems
+    return tables, problems, locked
 
 
 def _inspect_encrypted_file(path: Path, key: str) -> None:

@@ -452,11 +452,10 @@ def _apply_document(session: Session, entry: Entry) -> None:
     body = json.loads(entry.body)
     if name in _DOCUMENT_APPLIERS:
         _DOCUMENT_APPLIERS[name](session, body)
-        _know(session, entry.kind, "", digest_of(entry.body), entry.stamp)
     else:
-        tables = [Base.metadata.tables[t] for t in DOCUMENTS[name]]
-        _replace_tables(session, tables, body)
-        _know(session, entry.kind, "", digest_of(entry.body), entry.stamp)
+        _replace_tables(session, [Base.metadata.tables[t] for t in DOCUMENTS[name]], body)
+    _know(session, entry.kind, "", digest_of(entry.body), entry.stamp)
+    if name in DOCUMENTS:
         _know_local(session, name)  # rows kept because still referenced here are not a local change
 
 

@@ -58,27 +58,32 @@ def current_revisions(connection: Connection) -> set[str]:
     return set(MigrationContext.configure(connection).get_current_heads())
 
 
+def _revision_files(versions: Path | None = None) -> list[tuple[list[str], list[str] | None]]:
+    """Per migration file, read as text: its own revision(s) and its parents (None without a
+    down_revision line)."""
+    out = []
+    for path in sorted((versions or migrations_dir() / "versions").glob("*.py")):
+        lines = dict((m.group(1), m.group(2)) for m in _REVISION_LINE.finditer(path.read_text(encoding="utf-8")))
+        parents = _QUOTED.findall(lines["down_revision"]) if "down_revision" in lines else None
+        out.append((_QUOTED.findall(lines.get("revision", "")), parents))
+    return out
+
+
 def heads_from_files(versions: Path | None = None) -> set[str] | None:
     """The head revisions read from the migration files' text; None when a file cannot be read so."""
     revisions: set[str] = set()
     parents: set[str] = set()
-    for path in sorted((versions or migrations_dir() / "versions").glob("*.py")):
-        lines = dict((m.group(1), m.group(2)) for m in _REVISION_LINE.finditer(path.read_text(encoding="utf-8")))
-        own = _QUOTED.findall(lines.get("revision", ""))
-        if len(own) != 1 or "down_revision" not in lines:
+    for own, down in _revision_files(versions):
+        if len(own) != 1 or down is None:
             return None
         revisions.add(own[0])
-        parents.update(_QUOTED.findall(lines["down_revision"]))
+        parents.update(down)
     return (revisions - parents) or None
 
 
 def known_revisions(versions: Path | None = None) -> set[str]:
     """Every revision this desk's migration files name."""
-    known: set[str] = set()
-    for path in (versions or migrations_dir() / "versions").glob("*.py"):
-        lines = dict((m.group(1), m.group(2)) for m in _REVISION_LINE.finditer(path.read_text(encoding="utf-8")))
-        known.update(_QUOTED.findall(lines.get("revision", "")))
-    return known
+    return {revision for own, _down in _revision_files(versions) for revision in own}
 
 
 def stored_revisions(connection: Connection) -> set[str]:

@@ -7,7 +7,6 @@ Every function receives an open unit of work (a Session) and returns core datacl
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import delete, func, insert, select, update
@@ -16,10 +15,10 @@ from sqlalchemy.orm import Session
 from desk.core.attendees import zone_of
 from desk.core.rooms.occupancy import DoorEvent, FullPolicy, Headcount, Move, Programme, ProgrammeSession, Room, WrongDayPolicy
 from desk.store import hub
-from desk.store.checkins import loggable
+from desk.store.checkins import ScanEntry, append_scan, new_id
 from desk.store.registrations import get_event
 from desk.store.schema import EventRow, RegistrationRow
-from desk.store.schema.checkin import CheckinRow, ScanLogRow
+from desk.store.schema.checkin import CheckinRow
 from desk.store.schema.rooms import DoorEventRow, HeadcountRow, RoomRow, SessionRow
 
 _UTC = dt.timezone.utc
@@ -28,10 +27,6 @@ _UTC = dt.timezone.utc
 def _aware(value: dt.datetime) -> dt.datetime:
     # Core selects of single columns bypass the type's result hook on some paths
     return value if value.tzinfo is not None else value.replace(tzinfo=_UTC)
-
-
-def _new_id() -> str:
-    return uuid.uuid4().hex
 
 
 # --- programme -----------------------------------------------------------------------------
@@ -193,7 +188,7 @@ def lock_room(session: Session, room: str) -> None:
 
 def add_door_event(session: Session, event: DoorEvent, desk: str) -> str:
     """Append one door event; return its id."""
-    event_id = _new_id()
+    event_id = new_id()
     row = {"id": event_id, "at": event.at, "room": event.room, "registration_id": event.registration_id,
            "move": event.move.value, "desk": desk[:100]}
     session.execute(insert(DoorEventRow), [row])
@@ -204,7 +199,7 @@ def add_door_event(session: Session, event: DoorEvent, desk: str) -> str:
 def add_door_events(session: Session, events: Sequence[DoorEvent], desk: str) -> None:
     """Append many door events at once (imports, demo, benchmarks)."""
     if events:
-        rows = [{"id": _new_id(), "at": e.at, "room": e.room, "registration_id": e.registration_id,
+        rows = [{"id": new_id(), "at": e.at, "room": e.room, "registration_id": e.registration_id,
                  "move": e.move.value, "desk": desk[:100]} for e in events]
         session.execute(insert(DoorEventRow), rows)
         hub.append_rows(session, "door", DoorEventRow.__table__, rows)  # type: ignore[arg-type]
@@ -231,7 +226,7 @@ def door_events_with_ids(
 
 def add_headcount(session: Session, headcount: Headcount, counted_before: int, desk: str) -> None:
     """Log a host's headcount (with what the board showed before it)."""
-    row = {"id": _new_id(), "at": headcount.at, "room": headcount.room, "count": headcount.count,
+    row = {"id": new_id(), "at": headcount.at, "room": headcount.room, "count": headcount.count,
            "counted_before": counted_before, "desk": desk[:100]}
     session.add(HeadcountRow(**row))
     hub.log_row(session, "headcount", row)
@@ -270,12 +265,8 @@ def change_stamp(session: Session, since: dt.datetime, until: dt.datetime) -> tu
 
 def log_scan(session: Session, desk: str, at: dt.datetime, code: str, outcome: str,
              registration_id: str | None, detail: str) -> None:
-    """Append a door scan to the scan log every desk shares (accepted or not)."""
-    # as the entrance's: a hostile code's NUL bytes or lone surrogates would stop the hub taking it
-    row = {"id": _new_id(), "desk": desk[:100], "at": at, "code": loggable(code)[:512], "outcome": outcome,
-           "registration_id": registration_id, "detail": loggable(detail)[:2000]}
-    session.execute(insert(ScanLogRow), [row])
-    hub.log_row(session, "scan", row)
+    """Append a door scan to the scan log every desk shares (accepted or not), as the entrance does."""
+    append_scan(session, ScanEntry(new_id(), desk, at, code, outcome, registration_id, detail))
 
 
 # --- lookups for a door scan ---------------------------------------------------------------
